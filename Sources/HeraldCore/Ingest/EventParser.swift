@@ -1,0 +1,162 @@
+/// Turns an ingest request body (one object, an array, or NDJSON) into validated drafts.
+///
+/// Structural problems (malformed JSON) fail the request with `invalid_json` and a position;
+/// field problems are collected over every event and fail it with `validation_failed` and
+/// per-event, per-field details. The payload `data` is validated and copied, never decoded.
+public struct EventParser: Sendable {
+    public enum BodyFormat: Sendable {
+        /// One JSON object or a JSON array of objects.
+        case json
+        /// One JSON object per line.
+        case ndjson
+    }
+
+    public var limits: IngestLimits
+
+    public init(limits: IngestLimits = IngestLimits()) {
+        self.limits = limits
+    }
+
+    /// Parses and validates a whole request body.
+    public func parse(_ body: [UInt8], format: BodyFormat) throws(HeraldError) -> [EventDraft] {
+        guard body.count <= limits.maxBodyBytes else {
+            throw HeraldError(.payloadTooLarge, "request body is larger than \(limits.maxBodyBytes) bytes")
+        }
+        let result: Result<[EventDraft], HeraldError> = body.withUnsafeBufferPointer { buffer in
+            do throws(HeraldError) {
+                return .success(try parse(buffer, format: format))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    func parse(_ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat) throws(HeraldError) -> [EventDraft] {
+        var drafts: [EventDraft] = []
+        var problems: [FieldError] = []
+        var reader = makeReader(buffer)
+        do {
+            switch format {
+            case .json:
+                switch reader.peek() {
+                case UInt8(ascii: "["):
+                    var index = 0
+                    try reader.readArray { (element: inout JSONReader) throws(JSONSyntaxError) in
+                        try parseOne(&element, index: index, into: &drafts, problems: &problems)
+                        index += 1
+                    }
+                    try checkCount(index)
+                case UInt8(ascii: "{"):
+                    try parseOne(&reader, index: 0, into: &drafts, problems: &problems)
+                case nil:
+                    throw HeraldError(.invalidRequest, "the request body is empty: send an event object, an array of them, or NDJSON")
+                default:
+                    throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object or an array of events")
+                }
+                guard reader.isAtEnd else { throw JSONSyntaxError(offset: reader.offset, reason: "unexpected data after the JSON value") }
+            case .ndjson:
+                var index = 0
+                while !reader.isAtEnd {
+                    guard reader.peek() == UInt8(ascii: "{") else {
+                        throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object")
+                    }
+                    try parseOne(&reader, index: index, into: &drafts, problems: &problems)
+                    index += 1
+                    try checkCount(index)
+                    // Each object must end its line.
+                    while reader.offset < buffer.count, buffer[reader.offset] == 0x20 || buffer[reader.offset] == 0x09 || buffer[reader.offset] == 0x0D {
+                        reader.offset += 1
+                    }
+                    if reader.offset < buffer.count, buffer[reader.offset] != 0x0A {
+                        throw JSONSyntaxError(offset: reader.offset, reason: "expected a newline after the event object")
+                    }
+                }
+                if index == 0 {
+                    throw HeraldError(.invalidRequest, "the request body is empty: send one event object per line")
+                }
+            }
+        } catch let error as JSONSyntaxError {
+            let located = error.located(in: buffer)
+            throw HeraldError(.invalidJSON, "malformed JSON: \(located)", details: [
+                FieldError(index: nil, field: "body", code: "syntax", message: located.description)
+            ])
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw HeraldError(.invalidJSON, "malformed JSON")
+        }
+        if !problems.isEmpty {
+            let count = Set(problems.compactMap(\.index)).count
+            throw HeraldError(
+                .validationFailed,
+                "\(count) of \(drafts.count + count) event\(drafts.count + count == 1 ? "" : "s") failed validation; nothing was stored",
+                details: Array(problems.prefix(limits.maxReportedProblems))
+            )
+        }
+        return drafts
+    }
+
+    private func checkCount(_ count: Int) throws(HeraldError) {
+        if count > limits.maxEventsPerRequest {
+            throw HeraldError(.tooManyEvents, "a request may carry at most \(limits.maxEventsPerRequest) events")
+        }
+    }
+
+    private func makeReader(_ buffer: UnsafeBufferPointer<UInt8>) -> JSONReader {
+        JSONReader(buffer, maxDepth: limits.maxDepth, maxStringBytes: limits.maxStringBytes)
+    }
+
+    /// Parses one event object. Syntax errors throw; field errors are appended to `problems`.
+    private func parseOne(
+        _ reader: inout JSONReader,
+        index: Int,
+        into drafts: inout [EventDraft],
+        problems: inout [FieldError]
+    ) throws(JSONSyntaxError) {
+        var fields = RawEvent()
+        var errors: [FieldError] = []
+        func problem(_ field: String, _ code: String, _ message: String) {
+            errors.append(FieldError(index: index, field: field, code: code, message: message))
+        }
+        guard reader.peek() == UInt8(ascii: "{") else {
+            throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object")
+        }
+        var seen: Set<String> = []
+        try reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
+            if !seen.insert(key).inserted {
+                problem(key, "duplicate_field", "the field appears more than once")
+            }
+            try fields.read(key: key, from: &value, limits: limits, problem: problem)
+        }
+        if let dataRange = fields.dataRange {
+            if let type = fields.type, Vocabulary.isBuiltin(type) {
+                var dataReader = JSONReader(
+                    UnsafeBufferPointer(rebasing: reader.bytes[dataRange]), maxDepth: limits.maxDepth, maxStringBytes: limits.maxStringBytes
+                )
+                fields.dataView = try DataView(reading: &dataReader)
+            }
+            var writer = JSONWriter(capacity: dataRange.count)
+            writer.compacted(UnsafeBufferPointer(rebasing: reader.bytes[dataRange]))
+            fields.data = writer.bytes
+        }
+        if let draft = fields.draft(index: index, problem: problem) {
+            Vocabulary.validate(draft, data: fields.dataView, index: index, problems: &errors)
+            if errors.isEmpty { drafts.append(draft) }
+        }
+        problems.append(contentsOf: errors)
+    }
+}
+
+/// Limits on what one ingest request may carry.
+public struct IngestLimits: Sendable {
+    public var maxBodyBytes = 4 << 20
+    public var maxEventsPerRequest = 10_000
+    public var maxDataBytes = 256 << 10
+    public var maxDepth = 32
+    public var maxStringBytes = 64 << 10
+    public var maxCausedBy = 256
+    public var maxReportedProblems = 100
+
+    public init() {}
+}

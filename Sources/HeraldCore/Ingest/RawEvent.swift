@@ -1,0 +1,145 @@
+/// The top-level fields of one event object as read, before they are checked together.
+struct RawEvent {
+    var id: String?
+    var project: String?
+    var run: String?
+    var type: String?
+    var level: Level?
+    var time: Timestamp?
+    var agent: String?
+    var turn: Int64?
+    var causedBy: [String] = []
+    var dataRange: Range<Int>?
+    var data: [UInt8]?
+    var dataView = DataView()
+    var expectedSeq: Int64?
+
+    typealias Problem = (_ field: String, _ code: String, _ message: String) -> Void
+
+    /// Reads the value of `key`, reporting field problems through `problem`.
+    mutating func read(key: String, from reader: inout JSONReader, limits: IngestLimits, problem: Problem) throws(JSONSyntaxError) {
+        switch key {
+        case "id": id = try readString(key, &reader, problem)
+        case "project": project = try readString(key, &reader, problem)
+        case "run": run = try readString(key, &reader, problem)
+        case "type": type = try readString(key, &reader, problem)
+        case "agent": agent = try readString(key, &reader, problem)
+        case "level":
+            if let name = try readString(key, &reader, problem) {
+                level = Level(name: name)
+                if level == nil {
+                    problem(key, "invalid_value", "level must be one of milestone, decision, action, state, detail, system")
+                }
+            }
+        case "time":
+            if let text = try readString(key, &reader, problem) {
+                time = Timestamp(rfc3339: text)
+                if time == nil { problem(key, "invalid_value", "time must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05.000006Z") }
+            }
+        case "turn":
+            turn = try readInteger(key, &reader, problem)
+            if let value = turn, value < 0 { problem(key, "invalid_value", "turn must be ≥ 0") }
+        case "expectedSeq":
+            expectedSeq = try readInteger(key, &reader, problem)
+            if let value = expectedSeq, value < 0 { problem(key, "invalid_value", "expectedSeq must be ≥ 0") }
+        case "causedBy":
+            guard try reader.peekKind() == .array else {
+                try reader.skipValue()
+                problem(key, "invalid_type", "causedBy must be an array of event ids")
+                return
+            }
+            var position = 0
+            try reader.readArray(depth: 0) { (element: inout JSONReader) throws(JSONSyntaxError) in
+                if let id = try readString("causedBy[\(position)]", &element, problem) {
+                    if ULID.isValid(id) {
+                        causedBy.append(id)
+                    } else {
+                        problem("causedBy[\(position)]", "invalid_value", "causedBy entries must be event ids (ULIDs)")
+                    }
+                }
+                position += 1
+            }
+            if causedBy.count > limits.maxCausedBy {
+                problem(key, "too_long", "causedBy may name at most \(limits.maxCausedBy) events")
+            }
+        case "data":
+            let start: Int
+            reader.skipWhitespace()
+            start = reader.offset
+            let kind = try reader.skipValue()
+            if kind == .null { return }
+            guard kind == .object else {
+                problem(key, "invalid_type", "data must be a JSON object")
+                return
+            }
+            if reader.offset - start > limits.maxDataBytes {
+                problem(key, "too_long", "data is larger than \(limits.maxDataBytes) bytes")
+                return
+            }
+            dataRange = start..<reader.offset
+        default:
+            try reader.skipValue()
+            problem(key, "unknown_field", "unknown field '\(key)'; the payload goes in 'data'")
+        }
+    }
+
+    private func readString(_ field: String, _ reader: inout JSONReader, _ problem: Problem) throws(JSONSyntaxError) -> String? {
+        if reader.readNull() { return nil }
+        guard try reader.peekKind() == .string else {
+            try reader.skipValue()
+            problem(field, "invalid_type", "\(field) must be a string")
+            return nil
+        }
+        return try reader.readString()
+    }
+
+    private func readInteger(_ field: String, _ reader: inout JSONReader, _ problem: Problem) throws(JSONSyntaxError) -> Int64? {
+        if reader.readNull() { return nil }
+        guard try reader.peekKind() == .number else {
+            try reader.skipValue()
+            problem(field, "invalid_type", "\(field) must be an integer")
+            return nil
+        }
+        guard let value = try reader.readInteger() else {
+            problem(field, "invalid_type", "\(field) must be an integer")
+            return nil
+        }
+        return value
+    }
+
+    /// Checks the fields together and builds the draft, or reports why not.
+    func draft(index: Int, problem: Problem) -> EventDraft? {
+        var ok = true
+        func fail(_ field: String, _ code: String, _ message: String) {
+            problem(field, code, message)
+            ok = false
+        }
+        if let id, !ULID.isValid(id) {
+            fail("id", "invalid_value", "id must be a ULID (26 characters of Crockford base32, upper case)")
+        }
+        let project = self.project ?? "default"
+        if !Names.isValidRun(project) {
+            fail("project", "invalid_value", "project must match [A-Za-z0-9._:-]{1,128}")
+        }
+        if let run {
+            if !Names.isValidRun(run) { fail("run", "invalid_value", "run must match [A-Za-z0-9._:-]{1,128}") }
+        } else {
+            fail("run", "required", "run is required")
+        }
+        if let type {
+            if !Names.isValidType(type) {
+                fail("type", "invalid_value", "type must be a lowercase dotted name such as agent.log or my.custom_thing (at most 128 characters)")
+            }
+        } else {
+            fail("type", "required", "type is required")
+        }
+        if let agent, !Names.isValidAgent(agent) {
+            fail("agent", "invalid_value", "agent must be 1 to 128 printable characters without commas")
+        }
+        guard ok, let run, let type else { return nil }
+        return EventDraft(
+            id: id, project: project, run: run, type: type, level: level, time: time, agent: agent, turn: turn,
+            causedBy: causedBy, data: data ?? Array("{}".utf8), expectedSeq: expectedSeq
+        )
+    }
+}

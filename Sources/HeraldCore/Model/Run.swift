@@ -1,0 +1,71 @@
+/// The lifecycle status of a run, derived from its `run.*` events.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    case queued, running, completed, failed, cancelled
+
+    public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
+
+    /// The status after an event of `type` arrives in a run that had `self`.
+    public func after(_ type: String) -> RunStatus {
+        if isFinished { return self }
+        switch type {
+        case "run.queued": return self == .queued ? .queued : self
+        case "run.completed": return .completed
+        case "run.failed": return .failed
+        case "run.cancelled": return .cancelled
+        default: return .running
+        }
+    }
+}
+
+/// What Herald knows of a run: created by its first event, updated by every later one.
+public struct Run: Sendable, Equatable {
+    public var run: String
+    public var project: String
+    public var name: String?
+    public var status: RunStatus
+    public var startedAt: Timestamp
+    public var updatedAt: Timestamp
+    public var finishedAt: Timestamp?
+    public var eventCount: Int64
+    public var lastSeq: Int64
+    public var lastPosition: Int64
+    /// Agents seen, in order of first appearance.
+    public var agents: [String]
+
+    public init(
+        run: String, project: String, name: String? = nil, status: RunStatus, startedAt: Timestamp, updatedAt: Timestamp,
+        finishedAt: Timestamp? = nil, eventCount: Int64 = 0, lastSeq: Int64 = 0, lastPosition: Int64 = 0, agents: [String] = []
+    ) {
+        self.run = run
+        self.project = project
+        self.name = name
+        self.status = status
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+        self.eventCount = eventCount
+        self.lastSeq = lastSeq
+        self.lastPosition = lastPosition
+        self.agents = agents
+    }
+
+    /// A new run whose first event is `draft`.
+    public init(first draft: EventDraft, at time: Timestamp) {
+        self.init(
+            run: draft.run, project: draft.project, status: draft.type == "run.queued" ? .queued : .running, startedAt: time,
+            updatedAt: time
+        )
+    }
+
+    /// Folds a newly stored event into the run.
+    public mutating func apply(_ event: Event, name: String?) {
+        status = status.after(event.type)
+        if status.isFinished && finishedAt == nil { finishedAt = event.time }
+        if let name, self.name == nil { self.name = name }
+        if event.time > updatedAt { updatedAt = event.time }
+        eventCount += 1
+        lastSeq = event.seq
+        lastPosition = event.position
+        if let agent = event.agent, !agents.contains(agent) { agents.append(agent) }
+    }
+}

@@ -1,0 +1,127 @@
+/// Durable storage of events and runs: the seam every backend (SQLite, PostgreSQL) implements
+/// with the same semantics, checked by one shared test suite.
+///
+/// Rules every implementation keeps:
+/// - `append` answers only after its events are durable; each ``AppendRequest`` is all-or-nothing.
+/// - Per run, `seq` is 1, 2, 3 … with no gap, in commit order; `position` increases store-wide.
+/// - An event whose id is already stored is not stored again: its original place is answered.
+/// - Committed events are handed to the commit observer exactly once each, in position order.
+public protocol EventStore: Sendable {
+    /// Appends one request's events. Concurrent calls may share a transaction (group commit).
+    func append(_ request: AppendRequest) async throws(HeraldError) -> AppendResult
+
+    /// One run, or nil when it has no event.
+    func run(_ run: String) async throws(HeraldError) -> Run?
+
+    /// Runs, most recently updated first.
+    func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
+
+    /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
+    func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage
+
+    /// Events of every run (or of one project) in position order after `afterPosition`.
+    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event]
+
+    /// One event of a run by id.
+    func event(run: String, id: String) async throws(HeraldError) -> Event?
+
+    /// Events of `run` that name `id` in their `causedBy`.
+    func effects(run: String, of id: String) async throws(HeraldError) -> [Event]
+
+    /// Events of `run` with the given ids (missing ids are simply absent).
+    func events(run: String, ids: [String]) async throws(HeraldError) -> [Event]
+
+    /// The position of the last committed event (0 when empty).
+    func lastPosition() async throws(HeraldError) -> Int64
+
+    /// Registers who hears of committed events. Called once, before the first append.
+    func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void)
+
+    /// Flushes and closes.
+    func close() async
+}
+
+/// One ingest request: all of it is stored, or none.
+public struct AppendRequest: Sendable {
+    public var drafts: [EventDraft]
+    /// The time used for events that carry none.
+    public var receivedAt: Timestamp
+
+    public init(drafts: [EventDraft], receivedAt: Timestamp = .now()) {
+        self.drafts = drafts
+        self.receivedAt = receivedAt
+    }
+}
+
+/// Where each event of a request was stored.
+public struct AppendResult: Sendable {
+    public struct Placement: Sendable, Equatable {
+        public var id: String
+        public var run: String
+        public var seq: Int64
+        /// True when the id was already stored (the place given is the original one).
+        public var duplicate: Bool
+
+        public init(id: String, run: String, seq: Int64, duplicate: Bool) {
+            self.id = id
+            self.run = run
+            self.seq = seq
+            self.duplicate = duplicate
+        }
+    }
+
+    /// In request order.
+    public var placements: [Placement]
+
+    public init(placements: [Placement]) {
+        self.placements = placements
+    }
+
+    public var accepted: Int { placements.count { !$0.duplicate } }
+    public var duplicates: Int { placements.count { $0.duplicate } }
+}
+
+public struct RunQuery: Sendable {
+    public enum StatusFilter: Sendable, Equatable {
+        case any
+        /// queued or running
+        case active
+        case only(RunStatus)
+    }
+
+    public var status: StatusFilter = .any
+    public var project: String?
+    public var limit = 100
+    /// Opaque cursor from a previous page.
+    public var cursor: String?
+
+    public init(status: StatusFilter = .any, project: String? = nil, limit: Int = 100, cursor: String? = nil) {
+        self.status = status
+        self.project = project
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+public struct RunPage: Sendable {
+    public var runs: [Run]
+    public var nextCursor: String?
+
+    public init(runs: [Run], nextCursor: String?) {
+        self.runs = runs
+        self.nextCursor = nextCursor
+    }
+}
+
+public struct EventPage: Sendable {
+    public var events: [Event]
+    /// Events matching the filter in the whole run (ignoring paging).
+    public var total: Int64
+    public var hasMore: Bool
+
+    public init(events: [Event], total: Int64, hasMore: Bool) {
+        self.events = events
+        self.total = total
+        self.hasMore = hasMore
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import GRDB
+import HeraldCore
+
+extension SQLiteStore {
+    static let eventColumns = "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project"
+
+    public func run(_ run: String) async throws(HeraldError) -> Run? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE run = ?", arguments: [run]).map(RunRow.run(from:))
+        }
+    }
+
+    public func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        switch query.status {
+        case .any: break
+        case .active: conditions.append("status IN ('queued', 'running')")
+        case .only(let status):
+            conditions.append("status = ?")
+            arguments += [status.rawValue]
+        }
+        if let project = query.project {
+            conditions.append("project = ?")
+            arguments += [project]
+        }
+        if let cursor = query.cursor {
+            let parts = cursor.split(separator: "_")
+            guard parts.count == 2, let updated = Int64(parts[0]), let key = Int64(parts[1]) else {
+                throw HeraldError(.invalidParameter, "cursor is not one this server gave out")
+            }
+            conditions.append("(updated_at, run_key) < (?, ?)")
+            arguments += [updated, key]
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = query.limit
+        return try await read { [arguments] db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(RunRow.columns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)",
+                arguments: arguments
+            )
+            let page = rows.prefix(limit)
+            let next = rows.count > limit ? page.last.map { "\($0["updated_at"] as Int64)_\($0["run_key"] as Int64)" } : nil
+            return RunPage(runs: page.map(RunRow.run(from:)), nextCursor: next)
+        }
+    }
+
+    public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
+        let clause = FilterSQL(filter)
+        return try await read { db in
+            guard let runRow = try Row.fetchOne(db, sql: "SELECT run_key, event_count FROM runs WHERE run = ?", arguments: [run]) else {
+                return EventPage(events: [], total: 0, hasMore: false)
+            }
+            let key: Int64 = runRow["run_key"]
+            var arguments: StatementArguments = [key, afterSeq]
+            arguments += clause.arguments
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.run_key = ? AND e.seq > ? \(clause.sql) ORDER BY e.seq LIMIT \(limit + 1)
+                    """,
+                arguments: arguments
+            )
+            let total: Int64
+            if filter.isEmpty {
+                total = runRow["event_count"]
+            } else {
+                var countArguments: StatementArguments = [key]
+                countArguments += clause.arguments
+                total = try Int64.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
+                ) ?? 0
+            }
+            return EventPage(events: rows.prefix(limit).map(Self.event(from:)), total: total, hasMore: rows.count > limit)
+        }
+    }
+
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+        let clause = FilterSQL(filter)
+        var arguments: StatementArguments = [afterPosition]
+        var projectClause = ""
+        if let project {
+            projectClause = "AND r.project = ?"
+            arguments += [project]
+        }
+        arguments += clause.arguments
+        return try await read { [arguments, projectClause] db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+                    """,
+                arguments: arguments
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func event(run: String, id: String) async throws(HeraldError) -> Event? {
+        try await read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
+                arguments: [id, run]
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        var arguments: StatementArguments = [run]
+        arguments += StatementArguments(ids)
+        return try await read { [arguments] db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE r.run = ? AND e.id IN (\(marks)) ORDER BY e.seq
+                    """,
+                arguments: arguments
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
+                    WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
+                    """,
+                arguments: [id, run]
+            ).map(Self.event(from:))
+        }
+    }
+
+    public func lastPosition() async throws(HeraldError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(pos), 0) FROM events") ?? 0 }
+    }
+
+    // MARK: Helpers
+
+    /// Runs a read on one of the pool's readers, mapping database errors to ``HeraldError``.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(HeraldError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            logger.error("store.read.failed", metadata: ["error": "\(error)"])
+            throw HeraldError(.unavailable, "the store could not be read: \(error)")
+        }
+    }
+
+    static func event(from row: Row) -> Event {
+        let causedBy: String? = row[8]
+        let body: Data = row[9]
+        return Event(
+            position: row[0], id: row[2], project: row[11], run: row[10], seq: row[1], type: row[3],
+            level: Level(rawValue: row[4]) ?? .action, time: Timestamp(microseconds: row[7]), agent: row[5], turn: row[6],
+            causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body)
+        )
+    }
+}
+
+/// The SQL condition for an ``EventFilter`` over `events e`.
+struct FilterSQL {
+    var sql = ""
+    var arguments: StatementArguments = []
+
+    init(_ filter: EventFilter) {
+        if !filter.types.isEmpty {
+            var alternatives: [String] = []
+            for pattern in filter.types {
+                switch pattern {
+                case .exact(let type):
+                    alternatives.append("e.type = ?")
+                    arguments += [type]
+                case .prefix(let namespace) where namespace.isEmpty:
+                    alternatives.append("1")
+                case .prefix(let namespace):
+                    // A range, so the (run_key, type) index serves it: 'agent.' ≤ type < 'agent/'.
+                    alternatives.append("(e.type >= ? AND e.type < ?)")
+                    arguments += [namespace, String(namespace.dropLast()) + "/"]
+                }
+            }
+            sql += " AND (" + alternatives.joined(separator: " OR ") + ")"
+        }
+        if !filter.agents.isEmpty {
+            sql += " AND e.agent IN (" + Array(repeating: "?", count: filter.agents.count).joined(separator: ",") + ")"
+            arguments += StatementArguments(filter.agents)
+        }
+        if let level = filter.level {
+            sql += " AND (e.level <= ? OR e.level = ?)"
+            arguments += [level.rawValue, Level.system.rawValue]
+        }
+        if let turnFrom = filter.turnFrom {
+            sql += " AND e.turn >= ?"
+            arguments += [turnFrom]
+        }
+        if let turnTo = filter.turnTo {
+            sql += " AND e.turn <= ?"
+            arguments += [turnTo]
+        }
+        if let since = filter.since {
+            sql += " AND e.time >= ?"
+            arguments += [since.microseconds]
+        }
+        if let until = filter.until {
+            sql += " AND e.time < ?"
+            arguments += [until.microseconds]
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import GRDB
+import HeraldCore
+import Logging
+import Synchronization
+
+/// The embedded store: one SQLite database in WAL mode, through GRDB.
+///
+/// Writes go through a group committer (see ``GroupCommit``): concurrent `append` calls share
+/// one transaction, so throughput grows with concurrency while each request stays
+/// all-or-nothing (a savepoint each). Reads run concurrently on the pool's readers.
+public final class SQLiteStore: EventStore {
+    /// How hard a commit pushes data to disk.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// WAL with `synchronous=NORMAL`: survives a process crash (the default).
+        case normal
+        /// `synchronous=FULL`: survives power loss too.
+        case full
+    }
+
+    let pool: DatabasePool
+    let writer: Writer
+    let logger: Logger
+    private let commit: GroupCommit<AppendRequest, Result<AppendResult, HeraldError>>
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String, durability: Durability = .normal, logger: Logger = Logger(label: "herald.sqlite")) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // WAL resets `synchronous` to NORMAL after prepareDatabase: set it afterwards and check it.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            guard level == (durability == .full ? 2 : 1) else {
+                throw DatabaseError(message: "could not set synchronous=\(durability.rawValue) (SQLite reports \(level))")
+            }
+        }
+        try Schema.migrator.migrate(pool)
+        self.pool = pool
+        self.logger = logger
+        let writer = try pool.read { db in try Writer(db: db) }
+        self.writer = writer
+        self.commit = GroupCommit { requests in
+            Self.write(requests, with: writer, in: pool, logger: logger)
+        }
+    }
+
+    public func append(_ request: AppendRequest) async throws(HeraldError) -> AppendResult {
+        try await commit.submit(request).get()
+    }
+
+    /// Writes a group of requests in one transaction. A request that breaks a rule is rolled
+    /// back to its savepoint and answered with its error; the others commit.
+    private static func write(
+        _ requests: [AppendRequest], with writer: Writer, in pool: DatabasePool, logger: Logger
+    ) -> [Result<AppendResult, HeraldError>] {
+        var results: [Result<AppendResult, HeraldError>] = []
+        var committed: [Event] = []
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    results = []
+                    committed = []
+                    for request in requests {
+                        results.append(try writer.append(request, db: db, committed: &committed))
+                    }
+                    try writer.flushRuns(db: db)
+                    return .commit
+                }
+            }
+        } catch {
+            try? pool.read { db in try writer.reset(reloadingFrom: db) }
+            logger.error("store.write.failed", metadata: ["error": "\(error)"])
+            let failure = HeraldError(.unavailable, "the store could not commit: \(error)")
+            return requests.map { _ in .failure(failure) }
+        }
+        writer.didCommit(committed)
+        return results
+    }
+
+    public func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void) {
+        writer.observer.withLock { $0 = observer }
+    }
+
+    public func close() async {
+        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        try? pool.close()
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+/// The database schema, owned by the store and migrated when it opens.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs (
+                        run_key INTEGER PRIMARY KEY,
+                        run TEXT NOT NULL UNIQUE,
+                        project TEXT NOT NULL,
+                        name TEXT,
+                        status TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        event_count INTEGER NOT NULL,
+                        last_seq INTEGER NOT NULL,
+                        last_pos INTEGER NOT NULL,
+                        agents TEXT NOT NULL
+                    );
+                    CREATE INDEX runs_updated ON runs(updated_at, run_key);
+                    CREATE INDEX runs_project ON runs(project, updated_at);
+
+                    -- pos: store-wide position in commit order (the rowid). body: the event's
+                    -- canonical JSON, encoded once at ingest.
+                    CREATE TABLE events (
+                        pos INTEGER PRIMARY KEY,
+                        run_key INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        level INTEGER NOT NULL,
+                        agent TEXT,
+                        turn INTEGER,
+                        time INTEGER NOT NULL,
+                        caused_by TEXT,
+                        body BLOB NOT NULL
+                    );
+                    CREATE UNIQUE INDEX events_run_seq ON events(run_key, seq);
+                    CREATE UNIQUE INDEX events_id ON events(id);
+                    CREATE INDEX events_run_type ON events(run_key, type);
+
+                    -- Reverse causal links, for downstream walks.
+                    CREATE TABLE causes (
+                        cause_id TEXT NOT NULL,
+                        run_key INTEGER NOT NULL,
+                        pos INTEGER NOT NULL,
+                        PRIMARY KEY (cause_id, pos)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import HeraldCore
+import Synchronization
+
+/// The single writer's state: the next position and a cache of the runs it has touched, so
+/// that placing an event needs no read of the runs table.
+///
+/// Only ever used on the group-commit queue (hence `@unchecked Sendable`), except `observer`.
+final class Writer: @unchecked Sendable {
+    struct CachedRun {
+        var key: Int64
+        var run: Run
+    }
+
+    private var runs: [String: CachedRun] = [:]
+    private var dirtyRuns: Set<String> = []
+    private var lastPosition: Int64 = 0
+    private var lastRunKey: Int64 = 0
+    private let ids = ULIDGenerator()
+    let observer = Mutex<(@Sendable ([Event]) -> Void)?>(nil)
+
+    /// Bound on cached runs; past it the cache is dropped and refilled lazily.
+    private let maxCachedRuns = 100_000
+
+    init(db: Database) throws {
+        try load(db)
+    }
+
+    private func load(_ db: Database) throws {
+        lastPosition = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(pos), 0) FROM events") ?? 0
+        lastRunKey = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(run_key), 0) FROM runs") ?? 0
+    }
+
+    /// Forgets cached state after a failed transaction and reloads the counters.
+    func reset(reloadingFrom db: Database) throws {
+        runs.removeAll()
+        dirtyRuns.removeAll()
+        try load(db)
+    }
+
+    // MARK: Append
+
+    /// Places one request's events, or refuses the whole request. Nothing is written to the
+    /// database until every event has been checked.
+    func append(_ request: AppendRequest, db: Database, committed: inout [Event]) throws -> Result<AppendResult, HeraldError> {
+        var touched: [String: CachedRun] = [:]
+        var placements: [AppendResult.Placement] = []
+        var newEvents: [Event] = []
+        var pendingIds: [String: AppendResult.Placement] = [:]
+        var position = lastPosition
+        var runKey = lastRunKey
+
+        for (index, draft) in request.drafts.enumerated() {
+            // Idempotency: an id already stored (or earlier in this request) answers its original place.
+            if let id = draft.id {
+                if let earlier = pendingIds[id] {
+                    guard earlier.run == draft.run else { return .failure(idConflict(id, index: index, run: earlier.run)) }
+                    placements.append(AppendResult.Placement(id: id, run: earlier.run, seq: earlier.seq, duplicate: true))
+                    continue
+                }
+                if let stored = try storedPlacement(of: id, db: db) {
+                    guard stored.run == draft.run else { return .failure(idConflict(id, index: index, run: stored.run)) }
+                    placements.append(stored)
+                    continue
+                }
+            }
+            var cached: CachedRun
+            if let run = touched[draft.run] {
+                cached = run
+            } else if let run = try cachedRun(draft.run, db: db) {
+                cached = run
+            } else {
+                runKey += 1
+                cached = CachedRun(key: runKey, run: Run(first: draft, at: draft.time ?? request.receivedAt))
+            }
+            if let refusal = check(draft, against: cached.run, index: index) { return .failure(refusal) }
+
+            position += 1
+            let id = draft.id ?? ids.next(at: request.receivedAt)
+            let event = Event(draft: draft, id: id, seq: cached.run.lastSeq + 1, time: draft.time ?? request.receivedAt, position: position)
+            cached.run.apply(event, name: Vocabulary.runName(in: draft))
+            touched[draft.run] = cached
+            let placement = AppendResult.Placement(id: id, run: draft.run, seq: event.seq, duplicate: false)
+            pendingIds[id] = placement
+            placements.append(placement)
+            newEvents.append(event)
+        }
+
+        // Every event passed: write them.
+        let insertEvent = try db.cachedStatement(
+            sql: "INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+        )
+        let insertCause = try db.cachedStatement(sql: "INSERT OR IGNORE INTO causes (cause_id, run_key, pos) VALUES (?,?,?)")
+        for event in newEvents {
+            let key = touched[event.run]!.key
+            try insertEvent.execute(arguments: [
+                event.position, key, event.seq, event.id, event.type, event.level.rawValue, event.agent, event.turn,
+                event.time.microseconds, event.causedBy.isEmpty ? nil : event.causedBy.joined(separator: ","), Data(event.json),
+            ])
+            for cause in event.causedBy {
+                try insertCause.execute(arguments: [cause, key, event.position])
+            }
+        }
+        for (name, run) in touched {
+            runs[name] = run
+            dirtyRuns.insert(name)
+        }
+        lastPosition = position
+        lastRunKey = runKey
+        committed.append(contentsOf: newEvents)
+        return .success(AppendResult(placements: placements))
+    }
+
+    /// Why `draft` may not be appended to `run`, if it may not.
+    private func check(_ draft: EventDraft, against run: Run, index: Int) -> HeraldError? {
+        if run.project != draft.project {
+            return HeraldError(
+                .projectConflict, "run \(draft.run) belongs to project \(run.project), not \(draft.project)",
+                details: [FieldError(index: index, field: "project", code: "conflict", message: "the run belongs to project \(run.project)")]
+            )
+        }
+        if run.status.isFinished {
+            return HeraldError(
+                .runFinished, "run \(draft.run) is \(run.status.rawValue); it accepts no more events",
+                details: [FieldError(index: index, field: "run", code: "finished", message: "the run ended with \(run.status.rawValue)")]
+            )
+        }
+        if let expected = draft.expectedSeq, expected != run.lastSeq {
+            return HeraldError(
+                .seqConflict, "run \(draft.run) is at seq \(run.lastSeq), not the expected \(expected)",
+                details: [FieldError(index: index, field: "expectedSeq", code: "conflict", message: "the run's last seq is \(run.lastSeq)")]
+            )
+        }
+        return nil
+    }
+
+    private func idConflict(_ id: String, index: Int, run: String) -> HeraldError {
+        HeraldError(
+            .idConflict, "event id \(id) is already used in run \(run)",
+            details: [FieldError(index: index, field: "id", code: "conflict", message: "the id belongs to an event of run \(run)")]
+        )
+    }
+
+    private func storedPlacement(of id: String, db: Database) throws -> AppendResult.Placement? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT runs.run, events.seq FROM events JOIN runs USING (run_key) WHERE events.id = ?"
+        )
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        return AppendResult.Placement(id: id, run: row[0], seq: row[1], duplicate: true)
+    }
+
+    private func cachedRun(_ name: String, db: Database) throws -> CachedRun? {
+        if let cached = runs[name] { return cached }
+        if runs.count >= maxCachedRuns && dirtyRuns.isEmpty { runs.removeAll() }
+        let statement = try db.cachedStatement(sql: "SELECT \(RunRow.columns) FROM runs WHERE run = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [name]) else { return nil }
+        let cached = CachedRun(key: row["run_key"], run: RunRow.run(from: row))
+        runs[name] = cached
+        return cached
+    }
+
+    /// Writes the runs changed in this transaction.
+    func flushRuns(db: Database) throws {
+        let upsert = try db.cachedStatement(
+            sql: """
+                INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(run_key) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
+                    finished_at = excluded.finished_at, event_count = excluded.event_count, last_seq = excluded.last_seq,
+                    last_pos = excluded.last_pos, agents = excluded.agents
+                """
+        )
+        for name in dirtyRuns {
+            guard let cached = runs[name] else { continue }
+            let run = cached.run
+            try upsert.execute(arguments: [
+                cached.key, run.run, run.project, run.name, run.status.rawValue, run.startedAt.microseconds,
+                run.updatedAt.microseconds, run.finishedAt?.microseconds, run.eventCount, run.lastSeq, run.lastPosition,
+                RunRow.encodeAgents(run.agents),
+            ])
+        }
+    }
+
+    /// After a successful commit: hand the new events to the observer, in position order.
+    func didCommit(_ events: [Event]) {
+        dirtyRuns.removeAll(keepingCapacity: true)
+        if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer(events) }
+    }
+}
