@@ -50,7 +50,7 @@ extension SQLiteStore {
         let clause = FilterSQL(filter)
         return try await read { db in
             guard let runRow = try Row.fetchOne(db, sql: "SELECT run_key, event_count FROM runs WHERE run = ?", arguments: [run]) else {
-                return EventPage(events: [], total: 0, hasMore: false)
+                throw HeraldError(.runNotFound, "run \(run) not found")
             }
             let key: Int64 = runRow["run_key"]
             var arguments: StatementArguments = [key, afterSeq]

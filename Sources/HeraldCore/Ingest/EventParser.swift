@@ -19,9 +19,6 @@ public struct EventParser: Sendable {
 
     /// Parses and validates a whole request body.
     public func parse(_ body: [UInt8], format: BodyFormat) throws(HeraldError) -> [EventDraft] {
-        guard body.count <= limits.maxBodyBytes else {
-            throw HeraldError(.payloadTooLarge, "request body is larger than \(limits.maxBodyBytes) bytes")
-        }
         let result: Result<[EventDraft], HeraldError> = body.withUnsafeBufferPointer { buffer in
             do throws(HeraldError) {
                 return .success(try parse(buffer, format: format))
@@ -32,7 +29,11 @@ public struct EventParser: Sendable {
         return try result.get()
     }
 
-    func parse(_ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat) throws(HeraldError) -> [EventDraft] {
+    /// Parses and validates a whole request body held in `buffer`.
+    public func parse(_ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat) throws(HeraldError) -> [EventDraft] {
+        guard buffer.count <= limits.maxBodyBytes else {
+            throw HeraldError(.payloadTooLarge, "request body is larger than \(limits.maxBodyBytes) bytes")
+        }
         var drafts: [EventDraft] = []
         var problems: [FieldError] = []
         var reader = makeReader(buffer)

@@ -1,0 +1,48 @@
+import Foundation
+import HeraldCore
+import HeraldSQLite
+import Hummingbird
+import Logging
+
+/// Builds the Herald application: opens the store, wires the hub and the routes.
+///
+/// - Parameters:
+///   - configuration: what `herald serve` was told.
+///   - onServerRunning: called with the bound port once the server listens (useful with port 0).
+public func buildApplication(
+    _ configuration: HeraldConfiguration,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "herald")
+    logger.logLevel = configuration.logLevel
+
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    let store = try SQLiteStore(
+        path: configuration.dataDirectory + "/herald.sqlite", durability: configuration.durability, logger: logger
+    )
+    let hub = Hub(store: store, configuration: configuration.streams, logger: logger)
+    store.observeCommits { events in hub.publish(events) }
+
+    let router = buildRouter(configuration, store: store, hub: hub)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
+        services: [StoreService(store: store), hub],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}
+
+/// All of Herald's routes.
+func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub) -> Router<HeraldRequestContext> {
+    let router = Router(context: HeraldRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    HealthController(store: store).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
+    let v1 = router.group("v1")
+    IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)
+    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
+    StreamController(store: store, hub: hub).addRoutes(to: v1)
+    return router
+}

@@ -1,0 +1,109 @@
+import HeraldCore
+import Hummingbird
+
+/// Runs and their events: listing, one run, filtered event pages, one event, causality.
+struct RunsController<Context: RequestContext>: Sendable {
+    let store: any EventStore
+    let presence: any Presence
+    let maxPageSize: Int
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("runs", use: listRuns)
+        group.get("runs/{run}", use: getRun)
+        group.get("runs/{run}/events", use: listEvents)
+        group.get("runs/{run}/events/{id}", use: getEvent)
+        group.get("runs/{run}/events/{id}/causality", use: getCausality)
+    }
+
+    @Sendable func listRuns(request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        var runQuery = RunQuery(limit: try limit(query.get("limit")))
+        if let status = query.get("status"), !status.isEmpty {
+            if status == "active" {
+                runQuery.status = .active
+            } else if let value = RunStatus(rawValue: status) {
+                runQuery.status = .only(value)
+            } else {
+                throw HeraldError(.invalidParameter, "status must be active, queued, running, completed, failed or cancelled")
+            }
+        }
+        if let project = query.get("project"), !project.isEmpty { runQuery.project = project }
+        if let cursor = query.get("cursor"), !cursor.isEmpty { runQuery.cursor = cursor }
+        let page = try await store.runs(runQuery)
+        var writer = JSONWriter()
+        writer.raw("{\"runs\":[")
+        for (index, run) in page.runs.enumerated() {
+            if index > 0 { writer.raw(",") }
+            run.write(to: &writer, subscribers: presence.count(run.run))
+        }
+        writer.raw("],\"nextCursor\":")
+        if let next = page.nextCursor { writer.string(next) } else { writer.raw("null") }
+        writer.raw("}")
+        return .json(writer.bytes)
+    }
+
+    @Sendable func getRun(request: Request, context: Context) async throws -> Response {
+        let name = try runName(context)
+        guard let run = try await store.run(name) else { throw HeraldError(.runNotFound, "run \(name) not found") }
+        var writer = JSONWriter()
+        run.write(to: &writer, subscribers: presence.count(run.run))
+        return .json(writer.bytes)
+    }
+
+    @Sendable func listEvents(request: Request, context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let filter = try EventFilter { query.get($0) }
+        let after = try Self.nonNegative("after", query.get("after")) ?? 0
+        let page = try await store.events(run: try runName(context), filter: filter, afterSeq: after, limit: try limit(query.get("limit")))
+        return .json(page.json)
+    }
+
+    @Sendable func getEvent(request: Request, context: Context) async throws -> Response {
+        let (run, id) = try (runName(context), eventId(context))
+        guard let event = try await store.event(run: run, id: id) else { throw try await notFound(run: run, id: id) }
+        return .json(event.json)
+    }
+
+    @Sendable func getCausality(request: Request, context: Context) async throws -> Response {
+        let (run, id) = try (runName(context), eventId(context))
+        let depth = try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, 1000)) } ?? 64
+        guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth) else {
+            throw try await notFound(run: run, id: id)
+        }
+        return .json(causality.json)
+    }
+
+    // MARK: Parameters
+
+    private func runName(_ context: Context) throws(HeraldError) -> String {
+        guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
+            throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
+        }
+        return name
+    }
+
+    private func eventId(_ context: Context) throws(HeraldError) -> String {
+        guard let id = context.parameters.get("id"), ULID.isValid(id) else {
+            throw HeraldError(.eventNotFound, "event \(context.parameters.get("id") ?? "") not found: ids are ULIDs")
+        }
+        return id
+    }
+
+    /// 404 with the code that says which part is missing: the run, or the event in it.
+    private func notFound(run: String, id: String) async throws -> HeraldError {
+        try await store.run(run) == nil
+            ? HeraldError(.runNotFound, "run \(run) not found") : HeraldError(.eventNotFound, "event \(id) not found in run \(run)")
+    }
+
+    private func limit(_ text: String?) throws(HeraldError) -> Int {
+        guard let value = try Self.nonNegative("limit", text) else { return 100 }
+        guard value >= 1 else { throw HeraldError(.invalidParameter, "limit must be between 1 and \(maxPageSize)") }
+        return Int(min(value, Int64(maxPageSize)))
+    }
+
+    static func nonNegative(_ name: String, _ text: String?) throws(HeraldError) -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Int64(text), value >= 0 else { throw HeraldError(.invalidParameter, "\(name) must be an integer ≥ 0") }
+        return value
+    }
+}

@@ -1,0 +1,48 @@
+import HeraldCore
+import Hummingbird
+
+/// The one place where Herald's errors become HTTP responses:
+/// `{"error": {"code", "message", "details"}}` with the code's status.
+extension HeraldError: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
+    }
+}
+
+/// Gives errors raised outside Herald's handlers (unknown route, body too large, …) the same
+/// JSON shape, and never leaks an internal error as anything but a clean 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HeraldError {
+            throw error
+        } catch let error as HTTPError {
+            throw Self.translate(error, request: request)
+        } catch {
+            context.logger.error("request.failed", metadata: ["error": "\(error)"])
+            throw HeraldError(.internalError, "internal error")
+        }
+    }
+
+    static func translate(_ error: HTTPError, request: Request) -> HeraldError {
+        switch error.status {
+        case .notFound: HeraldError(.notFound, "no route for \(request.method) \(request.uri.path)")
+        case .methodNotAllowed: HeraldError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path)")
+        case .contentTooLarge: HeraldError(.payloadTooLarge, error.body ?? "request body too large")
+        case .badRequest: HeraldError(.invalidRequest, error.body ?? "bad request")
+        default: HeraldError(HeraldError.Code("http_\(error.status.code)", status: error.status.code), error.body ?? "\(error.status)")
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response from bytes already encoded.
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,148 @@
+import HeraldCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// How many live subscribers a run has (presence, shown in `GET /v1/runs/{run}`).
+protocol Presence: Sendable {
+    func count(_ run: String) -> Int
+}
+
+/// In-process fan-out of committed events to live subscribers.
+///
+/// The hub is fed by whoever knows what committed, in position order: the embedded store's
+/// commit observer here; a cross-replica notification source plugs in the same way. Each
+/// event's SSE frames are encoded once per publish and shared by all subscribers. The hub
+/// never blocks a publisher: a subscriber that cannot keep up overflows and catches up from
+/// the store on its own (see ``Subscription``).
+final class Hub: Service, Presence {
+    private struct State {
+        var nextID = 0
+        var byRun: [String: [Int: Subscription]] = [:]
+        var byProject: [String: [Int: Subscription]] = [:]
+        var connectionsByClient: [String: Int] = [:]
+        var total = 0
+    }
+
+    let store: any EventStore
+    let configuration: StreamConfiguration
+    let logger: Logger
+    private let state = Mutex(State())
+
+    init(store: any EventStore, configuration: StreamConfiguration, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Subscribing
+
+    /// Registers live interest in `scope` for `client`, or refuses past the per-client limit.
+    func subscribe(_ scope: Subscription.Scope, client: String) throws(HeraldError) -> Subscription {
+        let limit = configuration.maxConnectionsPerClient
+        let subscription = try state.withLock { state throws(HeraldError) -> Subscription in
+            let held = state.connectionsByClient[client, default: 0]
+            guard held < limit else {
+                throw HeraldError(.tooManyConnections, "this client already holds \(held) live streams (limit \(limit))")
+            }
+            state.nextID += 1
+            let subscription = Subscription(id: state.nextID, scope: scope, client: client, capacity: configuration.bufferCapacity)
+            switch scope {
+            case .run(let run): state.byRun[run, default: [:]][subscription.id] = subscription
+            case .project(let project): state.byProject[project, default: [:]][subscription.id] = subscription
+            }
+            state.connectionsByClient[client] = held + 1
+            state.total += 1
+            return subscription
+        }
+        return subscription
+    }
+
+    /// Removes a subscription; every resource it held is released.
+    func unsubscribe(_ subscription: Subscription) {
+        subscription.close()
+        state.withLock { state in
+            switch subscription.scope {
+            case .run(let run):
+                guard state.byRun[run]?.removeValue(forKey: subscription.id) != nil else { return }
+                if state.byRun[run]?.isEmpty == true { state.byRun[run] = nil }
+            case .project(let project):
+                guard state.byProject[project]?.removeValue(forKey: subscription.id) != nil else { return }
+                if state.byProject[project]?.isEmpty == true { state.byProject[project] = nil }
+            }
+            let held = state.connectionsByClient[subscription.client, default: 1] - 1
+            state.connectionsByClient[subscription.client] = held > 0 ? held : nil
+            state.total -= 1
+        }
+    }
+
+    func count(_ run: String) -> Int {
+        state.withLock { $0.byRun[run]?.count ?? 0 }
+    }
+
+    /// Live subscribers in all.
+    var subscriberCount: Int { state.withLock { $0.total } }
+
+    // MARK: Publishing
+
+    /// Hands committed events (in position order) to the subscribers that want them.
+    func publish(_ events: [Event]) {
+        var runTargets: [String: [Subscription]] = [:]
+        var projectTargets: [String: [Subscription]] = [:]
+        state.withLock { state in
+            for event in events {
+                if runTargets[event.run] == nil, let subscriptions = state.byRun[event.run] {
+                    runTargets[event.run] = Array(subscriptions.values)
+                }
+                if projectTargets[event.project] == nil, let subscriptions = state.byProject[event.project] {
+                    projectTargets[event.project] = Array(subscriptions.values)
+                }
+            }
+        }
+        if runTargets.isEmpty && projectTargets.isEmpty { return }
+
+        var byRun: [String: [Published]] = [:]
+        var byProject: [String: [Published]] = [:]
+        for event in events {
+            let wantsRun = runTargets[event.run] != nil
+            let wantsProject = projectTargets[event.project] != nil
+            guard wantsRun || wantsProject else { continue }
+            let published = Published(
+                event: event,
+                runFrame: ByteBuffer(bytes: SSEFrame.run(event)),
+                projectFrame: wantsProject ? ByteBuffer(bytes: SSEFrame.project(event)) : nil
+            )
+            if wantsRun { byRun[event.run, default: []].append(published) }
+            if wantsProject { byProject[event.project, default: []].append(published) }
+        }
+        for (run, items) in byRun {
+            for subscription in runTargets[run] ?? [] { subscription.deliver(items) }
+        }
+        for (project, items) in byProject {
+            for subscription in projectTargets[project] ?? [] { subscription.deliver(items) }
+        }
+    }
+
+    // MARK: Service
+
+    /// Wakes every subscriber a few times per heartbeat interval, so idle streams send
+    /// heartbeats and old ones close at their lifetime, with one timer for all of them.
+    func run() async throws {
+        let interval = configuration.heartbeat / 3
+        try? await cancelOnGracefulShutdown {
+            while true {
+                try await Task.sleep(for: interval)
+                for subscription in self.allSubscriptions() { subscription.tick() }
+            }
+        }
+        // Shutting down: end every stream at an event boundary; clients resume elsewhere.
+        for subscription in allSubscriptions() { subscription.close() }
+    }
+
+    private func allSubscriptions() -> [Subscription] {
+        state.withLock { state in
+            state.byRun.values.flatMap(\.values) + state.byProject.values.flatMap(\.values)
+        }
+    }
+}

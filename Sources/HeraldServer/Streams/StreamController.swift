@@ -1,0 +1,179 @@
+import HeraldCore
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// `GET /v1/runs/{run}/stream` and `GET /v1/projects/{project}/stream`: Server-Sent Events with
+/// durable replay and resume.
+struct StreamController: Sendable {
+    let store: any EventStore
+    let hub: Hub
+
+    /// Types a project stream carries when the reader names none: run lifecycle and status
+    /// changes, plus log lines of the runs selected with `logs=`.
+    static let projectDefaultTypes: [EventFilter.TypePattern] = [
+        .prefix("run."), .prefix("task."), .prefix("step."), .exact("agent.started"), .exact("agent.completed"),
+        .exact("agent.failed"), .exact("agent.log"),
+    ]
+
+    func addRoutes(to group: RouterGroup<HeraldRequestContext>) {
+        group.get("runs/{run}/stream", use: runStream)
+        group.get("projects/{project}/stream", use: projectStream)
+    }
+
+    @Sendable func runStream(request: Request, context: HeraldRequestContext) async throws -> Response {
+        guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
+            throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
+        }
+        let query = request.uri.queryParameters
+        let filter = try EventFilter { query.get($0) }
+        let resumeAfter = try Self.resumeToken(request)
+        let wait = ["1", "true", "yes"].contains(query.get("wait") ?? "")
+        let fromNow = try Self.startsNow(query.get("from"))
+
+        // Register live interest before reading anything, so nothing slips between the two.
+        let subscription = try hub.subscribe(.run(name), client: context.clientIdentity)
+        do {
+            let run = try await store.run(name)
+            if run == nil && !wait {
+                throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)")
+            }
+            let lastSeq = run?.lastSeq ?? 0
+            var cursor = resumeAfter ?? (fromNow ? lastSeq : 0)
+            if let run, run.status.isFinished, cursor >= run.lastSeq {
+                // Past the end of a finished run: 204 tells EventSource to stop reconnecting.
+                hub.unsubscribe(subscription)
+                return Response(status: .noContent)
+            }
+            var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
+            if cursor > lastSeq {
+                preamble.writeBytes(Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run"))
+                cursor = lastSeq
+            }
+            let session = StreamSession(
+                kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
+                preamble: preamble, cursor: cursor
+            )
+            return stream(session, request: request, context: context)
+        } catch {
+            hub.unsubscribe(subscription)
+            throw error
+        }
+    }
+
+    @Sendable func projectStream(request: Request, context: HeraldRequestContext) async throws -> Response {
+        guard let project = context.parameters.get("project"), Names.isValidRun(project) else {
+            throw HeraldError(.notFound, "project \(context.parameters.get("project") ?? "") not found")
+        }
+        let query = request.uri.queryParameters
+        var filter = try EventFilter { query.get($0) }
+        if filter.types.isEmpty { filter.types = Self.projectDefaultTypes }
+        let logs: StreamSession.LogSelection
+        switch query.get("logs") ?? "" {
+        case "": logs = .none
+        case "all", "*": logs = .all
+        case let names: logs = .runs(Set(names.split(separator: ",").map(String.init)))
+        }
+        let resumeAfter = try Self.resumeToken(request)
+        let fromNow = try Self.startsNow(query.get("from"))
+
+        let subscription = try hub.subscribe(.project(project), client: context.clientIdentity)
+        do {
+            let lastPosition = try await store.lastPosition()
+            var cursor = resumeAfter ?? (fromNow ? lastPosition : 0)
+            var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
+            let active = try await store.runs(RunQuery(status: .active, project: project, limit: 1000)).runs
+            var connected = JSONWriter()
+            connected.raw("{\"project\":")
+            connected.string(project)
+            connected.raw(",\"activeRuns\":")
+            connected.stringArray(active.map(\.run))
+            connected.raw(",\"position\":")
+            connected.integer(lastPosition)
+            connected.raw("}")
+            preamble.writeBytes(SSEFrame.event(id: nil, type: "herald.connected", data: connected.bytes))
+            if cursor > lastPosition {
+                preamble.writeBytes(Gap.ahead(requested: cursor, continuesAfter: lastPosition, scope: "project"))
+                cursor = lastPosition
+            }
+            let session = StreamSession(
+                kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
+                configuration: hub.configuration, preamble: preamble, cursor: cursor
+            )
+            return stream(session, request: request, context: context)
+        } catch {
+            hub.unsubscribe(subscription)
+            throw error
+        }
+    }
+
+    /// The SSE response: runs the session until it ends or the client leaves, then releases it.
+    private func stream(_ session: StreamSession, request: Request, context: HeraldRequestContext) -> Response {
+        let hub = self.hub
+        let logger = context.logger
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+            ],
+            body: ResponseBody { writer in
+                defer { hub.unsubscribe(session.subscription) }
+                do {
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        try await session.run(writer: &writer)
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.debug("stream.ended", metadata: ["error": "\(error)"])
+                    return
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.
+    static func resumeToken(_ request: Request) throws(HeraldError) -> Int64? {
+        let text = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after")
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Int64(text.trimmingSpaces), value >= 0 else {
+            throw HeraldError(.invalidParameter, "Last-Event-ID / after must be an event id this stream sent (an integer ≥ 0)")
+        }
+        return value
+    }
+
+    static func startsNow(_ text: String?) throws(HeraldError) -> Bool {
+        switch text ?? "start" {
+        case "start", "": return false
+        case "now": return true
+        default: throw HeraldError(.invalidParameter, "from must be start or now")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        let trimmed = drop { $0 == " " }
+        return trimmed.prefix(trimmed.count - trimmed.reversed().prefix { $0 == " " }.count)
+    }
+}
+
+/// The in-band `herald.gap` event: a resume point that cannot be served is never silent.
+enum Gap {
+    static func ahead(requested: Int64, continuesAfter: Int64, scope: String) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.raw("{\"reason\":\"ahead\",\"requested\":")
+        writer.integer(requested)
+        writer.raw(",\"continuesAfter\":")
+        writer.integer(continuesAfter)
+        writer.raw(",\"message\":")
+        writer.string("the \(scope) stream has nothing after \(requested); it continues after \(continuesAfter)")
+        writer.raw("}")
+        return SSEFrame.event(id: String(continuesAfter), type: "herald.gap", data: writer.bytes)
+    }
+}

@@ -1,0 +1,160 @@
+import HeraldCore
+import Hummingbird
+import NIOCore
+
+/// One live stream: replays from the store after its cursor, then follows the hub, and goes
+/// back to the store whenever it falls behind.
+///
+/// The subscription is registered *before* the first store read, so an event committed during
+/// catch-up is either in what the store returned or in the subscription's buffer (or both:
+/// the cursor drops the duplicate). That closes the classic gap at the catch-up/live seam.
+struct StreamSession: Sendable {
+    /// What the stream follows and how its resume token is read from an event.
+    enum Kind: Sendable {
+        /// A run stream: the cursor is the run seq.
+        case run(String)
+        /// A project stream: the cursor is the store-wide position.
+        case project(String, logs: LogSelection)
+    }
+
+    /// Which runs' `agent.log` lines a project stream carries (R-logs).
+    enum LogSelection: Sendable, Equatable {
+        case none
+        case all
+        case runs(Set<String>)
+
+        func allows(_ run: String) -> Bool {
+            switch self {
+            case .none: false
+            case .all: true
+            case .runs(let runs): runs.contains(run)
+            }
+        }
+    }
+
+    let kind: Kind
+    let filter: EventFilter
+    let store: any EventStore
+    let subscription: Subscription
+    let configuration: StreamConfiguration
+    /// Frames to send before anything else (retry hint, gap notices, the connected event).
+    let preamble: ByteBuffer
+    var cursor: Int64
+
+    static let pageSize = 1000
+
+    /// Streams until the run ends, the client leaves, the lifetime passes or the server stops.
+    func run(writer: inout any ResponseBodyWriter) async throws {
+        var cursor = self.cursor
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.maxLifetime
+        var lastWrite = clock.now
+        try await writer.write(preamble)
+
+        while true {
+            // Catch up from the store.
+            subscription.resetOverflow()
+            while true {
+                let events = try await readStore(after: cursor)
+                if events.isEmpty { break }
+                var batch = ByteBuffer()
+                var finished = false
+                for event in events {
+                    cursor = token(of: event)
+                    if wants(event) { batch.writeBytes(frame(of: event)) }
+                    if isEnd(event) {
+                        finished = true
+                        break
+                    }
+                }
+                if batch.readableBytes > 0 {
+                    try await writer.write(batch)
+                    lastWrite = clock.now
+                }
+                if finished { return }
+                if events.count < Self.pageSize { break }
+            }
+            // Follow live until the end, or until we fall behind.
+            live: while true {
+                switch await subscription.next() {
+                case .closed:
+                    return
+                case .overflowed:
+                    break live
+                case .tick:
+                    if clock.now >= deadline { return }
+                    if clock.now - lastWrite >= configuration.heartbeat {
+                        try await writer.write(ByteBuffer(bytes: SSEFrame.heartbeat))
+                        lastWrite = clock.now
+                    }
+                case .events(let items):
+                    var batch = ByteBuffer()
+                    var finished = false
+                    for item in items where token(of: item.event) > cursor {
+                        cursor = token(of: item.event)
+                        if wants(item.event) { batch.writeImmutableBuffer(liveFrame(of: item)) }
+                        if isEnd(item.event) {
+                            finished = true
+                            break
+                        }
+                    }
+                    if batch.readableBytes > 0 {
+                        try await writer.write(batch)
+                        lastWrite = clock.now
+                    }
+                    if finished { return }
+                    // Close at an event boundary once the lifetime is over; the client resumes.
+                    if clock.now >= deadline { return }
+                }
+            }
+        }
+    }
+
+    private func readStore(after cursor: Int64) async throws(HeraldError) -> [Event] {
+        switch kind {
+        case .run(let run):
+            try await store.events(run: run, filter: EventFilter(), afterSeq: cursor, limit: Self.pageSize).events
+        case .project(let project, _):
+            try await store.events(project: project, filter: EventFilter(), afterPosition: cursor, limit: Self.pageSize)
+        }
+    }
+
+    private func token(of event: Event) -> Int64 {
+        switch kind {
+        case .run: event.seq
+        case .project: event.position
+        }
+    }
+
+    /// Whether the reader asked for this event. A run stream always carries the terminal event,
+    /// so the client learns the run ended whatever its filter.
+    private func wants(_ event: Event) -> Bool {
+        switch kind {
+        case .run:
+            return event.isTerminal || filter.matches(event)
+        case .project(_, let logs):
+            if event.type == "agent.log" && !logs.allows(event.run) { return false }
+            return filter.matches(event)
+        }
+    }
+
+    /// A run stream ends after its run's terminal event; a project stream goes on.
+    private func isEnd(_ event: Event) -> Bool {
+        if case .run = kind { return event.isTerminal }
+        return false
+    }
+
+    private func frame(of event: Event) -> [UInt8] {
+        switch kind {
+        case .run: SSEFrame.run(event)
+        case .project: SSEFrame.project(event)
+        }
+    }
+
+    private func liveFrame(of item: Published) -> ByteBuffer {
+        switch kind {
+        case .run: item.runFrame
+        case .project: item.projectFrame ?? ByteBuffer(bytes: SSEFrame.project(item.event))
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import HeraldCore
+import NIOCore
+import Synchronization
+
+/// An event as the hub hands it out: the stored event and its SSE frames, encoded once and
+/// shared by every subscriber.
+struct Published: Sendable {
+    let event: Event
+    let runFrame: ByteBuffer
+    let projectFrame: ByteBuffer?
+}
+
+/// One live subscriber's mailbox in the hub: a bounded buffer and a wake-up.
+///
+/// When the subscriber falls more than `capacity` events behind, the buffer is dropped and
+/// the subscription is marked overflowed: the subscriber then reads what it missed from the
+/// store and rejoins. No event is lost and memory stays bounded.
+final class Subscription: Sendable {
+    enum Scope: Hashable, Sendable {
+        case run(String)
+        case project(String)
+    }
+
+    /// What a subscriber finds when it wakes.
+    enum Wake: Sendable {
+        case events([Published])
+        /// Events were dropped from the buffer: catch up from the store.
+        case overflowed
+        /// Time passed (for heartbeats and lifetime checks).
+        case tick
+        case closed
+    }
+
+    private struct State {
+        var pending: [Published] = []
+        var overflowed = false
+        var ticked = false
+        var closed = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    let id: Int
+    let scope: Scope
+    let client: String
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(id: Int, scope: Scope, client: String, capacity: Int) {
+        self.id = id
+        self.scope = scope
+        self.client = client
+        self.capacity = capacity
+    }
+
+    /// Called by the hub, in position order.
+    func deliver(_ items: [Published]) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.closed, !state.overflowed else { return nil }
+            if state.pending.count + items.count > capacity {
+                state.overflowed = true
+                state.pending = []
+            } else {
+                state.pending.append(contentsOf: items)
+            }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func tick() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ticked = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func close() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.closed = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Re-arms after an overflow: buffering starts again from now.
+    func resetOverflow() {
+        state.withLock { state in
+            state.overflowed = false
+            state.pending = []
+        }
+    }
+
+    /// Waits for the next thing to do. Task cancellation (the client left) closes the subscription.
+    func next() async -> Wake {
+        await withTaskCancellationHandler {
+            while true {
+                if let wake = take() { return wake }
+                await withCheckedContinuation { continuation in
+                    let ready = state.withLock { state -> Bool in
+                        if state.closed || state.overflowed || state.ticked || !state.pending.isEmpty { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            }
+        } onCancel: {
+            close()
+        }
+    }
+
+    private func take() -> Wake? {
+        state.withLock { state in
+            if state.closed { return .closed }
+            if state.overflowed { return .overflowed }
+            if !state.pending.isEmpty {
+                defer { state.pending = [] }
+                return .events(state.pending)
+            }
+            if state.ticked {
+                state.ticked = false
+                return .tick
+            }
+            return nil
+        }
+    }
+}

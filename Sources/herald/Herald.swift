@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `herald`: the real-time event hub for AI-agent runs, and its command-line tools.
+@main
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "A real-time event hub for AI-agent runs.",
+        subcommands: [Serve.self]
+    )
+}
