@@ -79,7 +79,6 @@ let package = Package(
             name: "HeraldServerTests",
             dependencies: [
                 "HeraldServer",
-                "HeraldClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -49,6 +49,25 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. (env: HERALD_LOG_LEVEL)")
     var logLevel = Env.string("HERALD_LOG_LEVEL") ?? "info"
 
+    @Flag(help: "Listen beyond loopback with no authentication. Anyone who can reach the port can read and write every run.")
+    var insecureNoAuth = false
+
+    func validate() throws {
+        if !Self.isLoopback(host) && !insecureNoAuth {
+            throw ValidationError(
+                """
+                refusing to listen on \(host) without authentication: Herald has no API keys configured, so anyone who can \
+                reach this address could read and write every run. Listen on 127.0.0.1 (the default), or pass \
+                --insecure-no-auth if the network in front of Herald does the access control.
+                """
+            )
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     func run() async throws {
         var configuration = HeraldConfiguration()
         configuration.host = host

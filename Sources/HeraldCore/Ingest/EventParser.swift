@@ -48,6 +48,7 @@ public struct EventParser: Sendable {
                         index += 1
                     }
                     try checkCount(index)
+                    if index == 0 { throw HeraldError(.invalidRequest, "the array holds no event") }
                 case UInt8(ascii: "{"):
                     try parseOne(&reader, index: 0, into: &drafts, problems: &problems)
                 case nil:

@@ -11,6 +11,11 @@ public enum Vocabulary {
         case number(ClosedRange<Double>)
         case bool
         case any
+
+        var acceptsNull: Bool {
+            if case .any = self { return true }
+            return false
+        }
     }
 
     public struct Field: Sendable {
@@ -134,11 +139,11 @@ public enum Vocabulary {
         }
         for key in data.duplicateKeys { problem("data.\(key)", "duplicate_field", "the field appears more than once") }
         for field in fields {
-            guard let member = data[field.name], member.kind != .null || !field.required else {
+            // A null is a value for fields that take any JSON (a state may change to null).
+            guard let member = data[field.name], member.kind != .null || field.kind.acceptsNull else {
                 if field.required { problem("data.\(field.name)", "required", "\(draft.type) events need data.\(field.name)") }
                 continue
             }
-            if member.kind == .null { continue }
             check(member, against: field, type: draft.type, problem: problem)
         }
     }

@@ -191,6 +191,7 @@ public struct JSONReader {
 
     /// Reads a string value and decodes its escapes.
     public mutating func readString() throws(JSONSyntaxError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
         let start = offset
         let hasEscapes = try scanString()
         let content = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(offset - 1)])
@@ -202,21 +203,19 @@ public struct JSONReader {
     public mutating func readInteger() throws(JSONSyntaxError) -> Int64? {
         guard try peekKind() == .number else { return nil }
         let range = try scanNumber()
+        // Accumulate towards the sign so that Int64.min is representable.
         var value: Int64 = 0
-        var negative = false
-        for index in range {
+        let negative = bytes[range.lowerBound] == UInt8(ascii: "-")
+        for index in range where index > range.lowerBound || !negative {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "-") {
-                negative = true
-                continue
-            }
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int64(byte - UInt8(ascii: "0"))
             let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            let (sum, overflow2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
             if overflow1 || overflow2 { return nil }
             value = sum
         }
-        return negative ? -value : value
+        return value
     }
 
     /// Reads a number value as a `Double`.
@@ -275,7 +274,7 @@ public struct JSONReader {
             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             offset += 2
         case UInt8(ascii: "u"):
-            guard offset + 6 <= bytes.count else { throw error("truncated \\u escape") }
+            guard offset + 6 <= bytes.count else { throw error("invalid \\u escape: it needs four hex digits") }
             for index in (offset + 2)..<(offset + 6) where Self.hexValue(bytes[index]) == nil {
                 throw error("invalid \\u escape")
             }

@@ -8,7 +8,8 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
 
-    /// Parses RFC 3339 (`2026-11-22T14:20:05.123456Z`, any offset, 0-9 fraction digits).
+    /// Parses RFC 3339 (`2026-11-22T14:20:05.123456Z`, any offset, any number of fraction digits,
+    /// kept to microseconds; a leap second `:60` counts as `:59`).
     public init?(rfc3339 text: String) {
         var text = text
         guard let value = text.withUTF8({ Timestamp.parse($0) }) else { return nil }
@@ -66,7 +67,9 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         guard index == s.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
-        return Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
+        let value = Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
+        // Only instants that format back as four-digit years in UTC.
+        return (Timestamp.earliest...Timestamp.latest).contains(value) ? value : nil
     }
 
     /// `2026-11-22T14:20:05.123456Z`: always UTC, always six fraction digits, so it sorts as text.
@@ -111,6 +114,10 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         out.append(UInt8(ascii: "Z"))
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the range RFC 3339 text can name in UTC.
+    static let earliest = Timestamp(microseconds: Int64(daysFromCivil(year: 1, month: 1, day: 1)) * 86_400_000_000)
+    static let latest = Timestamp(microseconds: Int64(daysFromCivil(year: 10000, month: 1, day: 1)) * 86_400_000_000 - 1)
 
     // Howard Hinnant's civil calendar algorithms (proleptic Gregorian).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {

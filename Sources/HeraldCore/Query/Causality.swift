@@ -15,6 +15,7 @@ public struct Causality: Sendable {
         in store: some EventStore, run: String, id: String, maxDepth: Int = 64, maxEvents: Int = 1000
     ) async throws(HeraldError) -> Causality? {
         guard let root = try await store.event(run: run, id: id) else { return nil }
+        // Each walk has its own visited set: in a cycle an event is both a cause and an effect.
         var visited: Set<String> = [root.id]
         var truncated = false
         var dangling: [String] = []
@@ -39,6 +40,8 @@ public struct Causality: Sendable {
         }
 
         // Downstream: follow the reverse links.
+        let upstreamIds = visited
+        visited = [root.id]
         var downstream: [Event] = []
         frontier = [root]
         depth = 0
@@ -59,9 +62,9 @@ public struct Causality: Sendable {
             depth += 1
         }
         // Dangling references anywhere in the chain, not only the root's.
+        var checked = visited.union(upstreamIds).union(dangling)
         for event in downstream {
-            for cause in event.causedBy where !visited.contains(cause) {
-                visited.insert(cause)
+            for cause in event.causedBy where checked.insert(cause).inserted {
                 if try await store.event(run: run, id: cause) == nil { dangling.append(cause) }
             }
         }

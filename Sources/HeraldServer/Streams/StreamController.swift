@@ -115,6 +115,8 @@ struct StreamController: Sendable {
             status: .ok,
             headers: [
                 .contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+                // The connection closes when the stream ends: tell clients not to reuse it.
+                .connection: "close",
             ],
             body: ResponseBody { writer in
                 defer { hub.unsubscribe(session.subscription) }

@@ -113,9 +113,13 @@ struct StreamSession: Sendable {
     private func readStore(after cursor: Int64) async throws(HeraldError) -> [Event] {
         switch kind {
         case .run(let run):
-            try await store.events(run: run, filter: EventFilter(), afterSeq: cursor, limit: Self.pageSize).events
+            do {
+                return try await store.events(run: run, filter: EventFilter(), afterSeq: cursor, limit: Self.pageSize).events
+            } catch where error.code == .runNotFound {
+                return []  // waiting (`?wait=1`) for the run's first event
+            }
         case .project(let project, _):
-            try await store.events(project: project, filter: EventFilter(), afterPosition: cursor, limit: Self.pageSize)
+            return try await store.events(project: project, filter: EventFilter(), afterPosition: cursor, limit: Self.pageSize)
         }
     }
 
