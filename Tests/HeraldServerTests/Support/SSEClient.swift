@@ -1,35 +1,26 @@
 import AsyncHTTPClient
 import Foundation
+import HeraldCore
 import NIOCore
 
-/// One SSE message as a client sees it.
-struct SSEMessage: Sendable, Equatable {
-    var id: String?
-    var event: String
-    var data: String
+typealias SSEMessage = SSEParser.Message
 
-    /// The `seq` (run streams) or `position` field of the event JSON.
+extension SSEParser.Message {
+    /// A number field of the event JSON (`seq`, `position`, …).
     func field(_ name: String) -> Int? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else { return nil }
         return object[name] as? Int
     }
 }
 
-/// A minimal SSE reader over a streaming response, for tests: it reports messages, heartbeat
-/// comments and the end of the stream.
+/// A streaming response read with Herald's own SSE parser, for tests.
 final class SSEConnection: @unchecked Sendable {
-    enum Item: Sendable, Equatable {
-        case message(SSEMessage)
-        case comment(String)
-        case retry(Int)
-    }
+    typealias Item = SSEParser.Item
 
     let status: Int
     let headers: [(String, String)]
     private var iterator: HTTPClientResponse.Body.AsyncIterator
-    private var buffer: [UInt8] = []
-    private var current = SSEMessage(id: nil, event: "message", data: "")
-    private var hasData = false
+    private var parser = SSEParser()
     private var ready: [Item] = []
 
     init(_ server: TestServer, _ path: String, headers: [(String, String)] = []) async throws {
@@ -47,8 +38,7 @@ final class SSEConnection: @unchecked Sendable {
     func next() async throws -> Item? {
         while ready.isEmpty {
             guard let chunk = try await iterator.next() else { return nil }
-            buffer += chunk.readableBytesView
-            parseLines()
+            ready += parser.feed(chunk.readableBytesView)
         }
         return ready.removeFirst()
     }
@@ -73,33 +63,5 @@ final class SSEConnection: @unchecked Sendable {
         var result: [SSEMessage] = []
         while let message = try await nextMessage() { result.append(message) }
         return result
-    }
-
-    private func parseLines() {
-        while let newline = buffer.firstIndex(of: 0x0A) {
-            let line = String(decoding: buffer[..<newline], as: UTF8.self)
-            buffer.removeSubrange(...newline)
-            if line.isEmpty {
-                if hasData { ready.append(.message(current)) }
-                current = SSEMessage(id: nil, event: "message", data: "")
-                hasData = false
-            } else if line.hasPrefix(":") {
-                ready.append(.comment(String(line.dropFirst())))
-            } else {
-                let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-                let field = String(parts[0])
-                var value = parts.count > 1 ? String(parts[1]) : ""
-                if value.hasPrefix(" ") { value.removeFirst() }
-                switch field {
-                case "id": current.id = value
-                case "event": current.event = value
-                case "data":
-                    current.data += hasData ? "\n" + value : value
-                    hasData = true
-                case "retry": ready.append(.retry(Int(value) ?? -1))
-                default: break
-                }
-            }
-        }
     }
 }
