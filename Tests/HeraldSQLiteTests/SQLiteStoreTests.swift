@@ -1,0 +1,122 @@
+import Foundation
+import HeraldCore
+import HeraldSQLite
+import Synchronization
+import Testing
+
+/// The store contract, on SQLite: what every `EventStore` must do.
+@Suite("SQLiteStore", .timeLimit(.minutes(1)))
+struct SQLiteStoreTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID().uuidString).sqlite").path
+    }
+
+    static func withStore<T>(path: String = temporaryPath(), _ body: (SQLiteStore) async throws -> T) async throws -> T {
+        let store = try SQLiteStore(path: path)
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    static func draft(_ run: String, _ type: String = "x.y", id: String? = nil) -> EventDraft {
+        EventDraft(id: id, run: run, type: type)
+    }
+
+    @Test func appendsAssignGaplessSeqsAndIncreasingPositions() async throws {
+        try await Self.withStore { store in
+            let first = try await store.append(AppendRequest(drafts: [Self.draft("a"), Self.draft("b"), Self.draft("a")]))
+            #expect(first.placements.map(\.seq) == [1, 1, 2])
+            let page = try await store.events(run: "a", filter: EventFilter(), afterSeq: 0, limit: 10)
+            #expect(page.events.map(\.seq) == [1, 2])
+            #expect(page.events.map(\.position) == [1, 3])
+            #expect(try await store.lastPosition() == 3)
+        }
+    }
+
+    @Test func concurrentAppendsShareTransactionsAndStayGapless() async throws {
+        try await Self.withStore { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { _ = try await store.append(AppendRequest(drafts: (0..<20).map { _ in Self.draft("hot") })) }
+                }
+                try await group.waitForAll()
+            }
+            let page = try await store.events(run: "hot", filter: EventFilter(), afterSeq: 0, limit: 2000)
+            #expect(page.events.map(\.seq) == Array(1...1000))
+            #expect(page.total == 1000)
+        }
+    }
+
+    @Test func theObserverHearsEveryCommitInPositionOrder() async throws {
+        let heard = Heard()
+        try await Self.withStore { store in
+            store.observeCommits { events in heard.add(events.map(\.position)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask { _ = try await store.append(AppendRequest(drafts: [Self.draft("r\(index % 3)"), Self.draft("z")])) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(heard.positions == Array(1...40))
+    }
+
+    @Test func aRefusedRequestLeavesNoTraceWhileOthersCommit() async throws {
+        try await Self.withStore { store in
+            _ = try await store.append(AppendRequest(drafts: [Self.draft("done", "run.completed")]))
+            async let refused = Self.outcome { () async throws(HeraldError) in try await store.append(AppendRequest(drafts: [Self.draft("fine"), Self.draft("done")])) }
+            async let accepted = store.append(AppendRequest(drafts: [Self.draft("fine")]))
+            #expect(await refused?.code == .runFinished)
+            #expect(try await accepted.placements.map(\.seq) == [1])
+            #expect(try await store.run("fine")?.eventCount == 1)
+            #expect(try await store.run("done")?.eventCount == 1)
+        }
+    }
+
+    /// The error an append threw, or nil.
+    static func outcome(_ body: () async throws(HeraldError) -> AppendResult) async -> HeraldError? {
+        do {
+            _ = try await body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func everythingSurvivesReopening() async throws {
+        let path = Self.temporaryPath()
+        try await Self.withStore(path: path) { store in
+            _ = try await store.append(
+                AppendRequest(drafts: [Self.draft("r", "run.started"), Self.draft("r", id: "01JAAAAAAAAAAAAAAAAAAAAAAA")])
+            )
+        }
+        try await Self.withStore(path: path) { store in
+            let run = try #require(try await store.run("r"))
+            #expect(run.lastSeq == 2)
+            #expect(run.status == .running)
+            // The writer resumes its counters and still knows the stored ids.
+            let again = try await store.append(AppendRequest(drafts: [Self.draft("r", id: "01JAAAAAAAAAAAAAAAAAAAAAAA"), Self.draft("r")]))
+            #expect(again.placements.map(\.seq) == [2, 3])
+            #expect(again.duplicates == 1)
+            #expect(try await store.lastPosition() == 3)
+        }
+    }
+
+    @Test func fullDurabilityOpensAndCommits() async throws {
+        let store = try SQLiteStore(path: Self.temporaryPath(), durability: .full)
+        _ = try await store.append(AppendRequest(drafts: [Self.draft("r")]))
+        #expect(try await store.run("r")?.eventCount == 1)
+        await store.close()
+    }
+}
+
+final class Heard: Sendable {
+    private let state = Mutex<[Int64]>([])
+    func add(_ positions: [Int64]) { state.withLock { $0 += positions } }
+    var positions: [Int64] { state.withLock { $0 } }
+}
