@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import HeraldCore
+import NIOCore
+import NIOHTTP1
+
+/// A Herald stream (`/v1/runs/{run}/stream` or `/v1/projects/{project}/stream`) as an
+/// `AsyncSequence` of SSE messages that survives disconnects.
+///
+/// Like a browser's EventSource it reconnects whenever the connection ends, sending the last
+/// event id it saw as `Last-Event-ID`, so nothing is missed or repeated; it finishes when the
+/// server answers 204 (a run stream past its run's end). Failed connections are retried with
+/// exponential backoff (1 s, 2 s, 4 s … capped at 30 s, with jitter).
+///
+/// ```swift
+/// let stream = EventSubscription(http: .shared, url: "http://127.0.0.1:7373/v1/runs/r1/stream")
+/// for try await message in stream where message.event != "herald.connected" {
+///     print(message.id ?? "-", message.event, message.data)
+/// }
+/// ```
+public struct EventSubscription: AsyncSequence, Sendable {
+    public typealias Element = SSEParser.Message
+
+    let http: HTTPClient
+    let url: String
+    let headers: [(String, String)]
+    let lastEventID: String?
+    let maxBackoff: Duration
+
+    /// - Parameters:
+    ///   - url: the stream's full URL, query included.
+    ///   - headers: extra request headers (e.g. `Authorization`).
+    ///   - lastEventID: resume after this id instead of where the URL says.
+    public init(
+        http: HTTPClient, url: String, headers: [(String, String)] = [], lastEventID: String? = nil, maxBackoff: Duration = .seconds(30)
+    ) {
+        self.http = http
+        self.url = url
+        self.headers = headers
+        self.lastEventID = lastEventID
+        self.maxBackoff = maxBackoff
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self, lastEventID: lastEventID) }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let subscription: EventSubscription
+        var lastEventID: String?
+        var body: HTTPClientResponse.Body.AsyncIterator?
+        var parser = SSEParser()
+        var pending: [SSEParser.Message] = []
+        var failures = 0
+        var finished = false
+
+        init(subscription: EventSubscription, lastEventID: String?) {
+            self.subscription = subscription
+            self.lastEventID = lastEventID
+        }
+
+        public mutating func next() async throws -> SSEParser.Message? {
+            while true {
+                if !pending.isEmpty {
+                    let message = pending.removeFirst()
+                    if let id = message.id { lastEventID = id }
+                    return message
+                }
+                if finished { return nil }
+                if body == nil {
+                    try await connect()
+                    continue
+                }
+                do {
+                    if let chunk = try await body?.next() {
+                        for item in parser.feed(chunk.readableBytesView) {
+                            if case .message(let message) = item { pending.append(message) }
+                        }
+                        failures = 0
+                    } else {
+                        body = nil  // the server ended the stream: reconnect and resume
+                    }
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    body = nil
+                    try await backOff()
+                }
+            }
+        }
+
+        private mutating func connect() async throws {
+            var request = HTTPClientRequest(url: subscription.url)
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            for (name, value) in subscription.headers { request.headers.add(name: name, value: value) }
+            if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+            let response: HTTPClientResponse
+            do {
+                response = try await subscription.http.execute(request, timeout: .hours(24 * 365))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                try await backOff()
+                return
+            }
+            switch response.status.code {
+            case 200:
+                parser = SSEParser()
+                body = response.body.makeAsyncIterator()
+            case 204:
+                finished = true
+            case 400..<500 where response.status != .tooManyRequests:
+                let bytes = try await response.body.collect(upTo: 1 << 20)
+                throw HeraldError(decoding: Array(bytes.readableBytesView), status: Int(response.status.code))
+            default:
+                try await backOff()
+            }
+        }
+
+        /// Sleeps 1 s, 2 s, 4 s … (capped), with up to 25 % jitter, before the next attempt.
+        private mutating func backOff() async throws {
+            failures += 1
+            let base = Swift.min(Double(1 << Swift.min(failures - 1, 16)), subscription.maxBackoff / .seconds(1))
+            try await Task.sleep(for: .seconds(base * Double.random(in: 0.75...1.0)))
+        }
+    }
+}
+
+extension HeraldError {
+    /// The error a Herald server answered, or a generic one for a body that is not Herald's.
+    init(decoding body: [UInt8], status: Int) {
+        var code = "http_\(status)"
+        var message = String(decoding: body, as: UTF8.self)
+        body.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer)
+            try? reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
+                guard key == "error", try value.peekKind() == .object else {
+                    try value.skipValue()
+                    return
+                }
+                try value.readObject { (field: inout JSONReader, name: String) throws(JSONSyntaxError) in
+                    switch name {
+                    case "code" where try field.peekKind() == .string: code = try field.readString()
+                    case "message" where try field.peekKind() == .string: message = try field.readString()
+                    default: _ = try field.skipValue()
+                    }
+                }
+            }
+        }
+        self.init(HeraldError.Code(code, status: status), message)
+    }
+}
