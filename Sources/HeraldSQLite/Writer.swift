@@ -41,12 +41,20 @@ final class Writer: @unchecked Sendable {
 
     // MARK: Append
 
+    static let insertEventSQL =
+        "INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+
     /// Places one request's events, or refuses the whole request. Nothing is written to the
     /// database until every event has been checked.
     func append(_ request: AppendRequest, db: Database, committed: inout [Event]) throws -> Result<AppendResult, HeraldError> {
         var touched: [String: CachedRun] = [:]
         var placements: [AppendResult.Placement] = []
+        placements.reserveCapacity(request.drafts.count)
         var newEvents: [Event] = []
+        newEvents.reserveCapacity(request.drafts.count)
+        var runKeys: [Int64] = []
+        runKeys.reserveCapacity(request.drafts.count)
+        // Producer-chosen ids seen earlier in this request (generated ids are fresh).
         var pendingIds: [String: AppendResult.Placement] = [:]
         var position = lastPosition
         var runKey = lastRunKey
@@ -82,24 +90,33 @@ final class Writer: @unchecked Sendable {
             cached.run.apply(event, name: Vocabulary.runName(in: draft))
             touched[draft.run] = cached
             let placement = AppendResult.Placement(id: id, run: draft.run, seq: event.seq, duplicate: false)
-            pendingIds[id] = placement
+            if draft.id != nil { pendingIds[id] = placement }
             placements.append(placement)
             newEvents.append(event)
+            runKeys.append(cached.key)
         }
 
         // Every event passed: write them.
-        let insertEvent = try db.cachedStatement(
-            sql: "INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-        )
-        let insertCause = try db.cachedStatement(sql: "INSERT OR IGNORE INTO causes (cause_id, run_key, pos) VALUES (?,?,?)")
-        for event in newEvents {
-            let key = touched[event.run]!.key
-            try insertEvent.execute(arguments: [
-                event.position, key, event.seq, event.id, event.type, event.level.rawValue, event.agent, event.turn,
-                event.time.microseconds, event.causedBy.isEmpty ? nil : event.causedBy.joined(separator: ","), Data(event.json),
-            ])
+        let insertEvent = RawStatement(try db.cachedStatement(sql: Self.insertEventSQL))
+        let insertCause = RawStatement(try db.cachedStatement(sql: "INSERT OR IGNORE INTO causes (cause_id, run_key, pos) VALUES (?,?,?)"))
+        for (event, key) in zip(newEvents, runKeys) {
+            insertEvent.bind(1, event.position)
+            insertEvent.bind(2, key)
+            insertEvent.bind(3, event.seq)
+            insertEvent.bind(4, event.id)
+            insertEvent.bind(5, event.type)
+            insertEvent.bind(6, Int64(event.level.rawValue))
+            insertEvent.bind(7, event.agent)
+            insertEvent.bind(8, event.turn)
+            insertEvent.bind(9, event.time.microseconds)
+            insertEvent.bind(10, event.causedBy.isEmpty ? nil : event.causedBy.joined(separator: ","))
+            insertEvent.bind(11, blob: event.json)
+            try insertEvent.execute()
             for cause in event.causedBy {
-                try insertCause.execute(arguments: [cause, key, event.position])
+                insertCause.bind(1, cause)
+                insertCause.bind(2, key)
+                insertCause.bind(3, event.position)
+                try insertCause.execute()
             }
         }
         for (name, run) in touched {

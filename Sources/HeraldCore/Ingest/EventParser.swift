@@ -124,9 +124,8 @@ public struct EventParser: Sendable {
         guard reader.peek() == UInt8(ascii: "{") else {
             throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object")
         }
-        var seen: Set<String> = []
         try reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
-            if !seen.insert(key).inserted {
+            if fields.markSeen(key) {
                 problem(key, "duplicate_field", "the field appears more than once")
             }
             try fields.read(key: key, from: &value, limits: limits, problem: problem)

@@ -14,7 +14,20 @@ struct RawEvent {
     var dataView = DataView()
     var expectedSeq: Int64?
 
+    /// One bit per known field already read (unknown fields are refused anyway).
+    private var seen: UInt16 = 0
+
     typealias Problem = (_ field: String, _ code: String, _ message: String) -> Void
+
+    static let fieldNames = ["id", "project", "run", "type", "agent", "level", "time", "turn", "expectedSeq", "causedBy", "data"]
+
+    /// Records that `key` was read; answers whether it had been read before.
+    mutating func markSeen(_ key: String) -> Bool {
+        guard let index = Self.fieldNames.firstIndex(of: key) else { return false }
+        let bit: UInt16 = 1 << index
+        defer { seen |= bit }
+        return seen & bit != 0
+    }
 
     /// Reads the value of `key`, reporting field problems through `problem`.
     mutating func read(key: String, from reader: inout JSONReader, limits: IngestLimits, problem: Problem) throws(JSONSyntaxError) {

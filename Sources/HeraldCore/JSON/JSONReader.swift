@@ -274,7 +274,7 @@ public struct JSONReader {
             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             offset += 2
         case UInt8(ascii: "u"):
-            guard offset + 6 <= bytes.count else { throw error("invalid \\u escape: it needs four hex digits") }
+            guard offset + 6 <= bytes.count else { throw error("truncated \\u escape") }
             for index in (offset + 2)..<(offset + 6) where Self.hexValue(bytes[index]) == nil {
                 throw error("invalid \\u escape")
             }

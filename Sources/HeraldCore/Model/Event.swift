@@ -51,8 +51,9 @@ public struct Event: Sendable, Equatable {
         writer.string(draft.type)
         writer.raw(",\"level\":")
         writer.string(draft.level.name)
-        writer.raw(",\"time\":")
-        writer.string(time.rfc3339)
+        writer.raw(",\"time\":\"")
+        time.write(to: &writer)
+        writer.raw("\"")
         if let agent = draft.agent {
             writer.raw(",\"agent\":")
             writer.string(agent)

@@ -74,6 +74,13 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
     /// `2026-11-22T14:20:05.123456Z`: always UTC, always six fraction digits, so it sorts as text.
     public var rfc3339: String {
+        var writer = JSONWriter(capacity: 27)
+        write(to: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Writes the RFC 3339 form (without quotes) straight into `writer`: the ingest hot path.
+    public func write(to writer: inout JSONWriter) {
         var micros = microseconds % 1_000_000
         var seconds = microseconds / 1_000_000
         if micros < 0 {
@@ -87,32 +94,30 @@ public struct Timestamp: Hashable, Comparable, Sendable {
             days -= 1
         }
         let (year, month, day) = Timestamp.civilFromDays(Int(days))
-        var out = [UInt8]()
-        out.reserveCapacity(27)
-        func pad(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
-            var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(48 + rest % 10)
-                rest /= 10
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { out in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[index] = UInt8(48 + rest % 10)
+                    rest /= 10
+                }
             }
-            out.append(contentsOf: digits)
+            put(year, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            put(Int(secondOfDay / 3600), 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            put(Int(secondOfDay / 60 % 60), 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            put(Int(secondOfDay % 60), 2, at: 17)
+            out[19] = UInt8(ascii: ".")
+            put(Int(micros), 6, at: 20)
+            out[26] = UInt8(ascii: "Z")
+            writer.raw(UnsafeBufferPointer(out))
         }
-        pad(year, 4)
-        out.append(UInt8(ascii: "-"))
-        pad(month, 2)
-        out.append(UInt8(ascii: "-"))
-        pad(day, 2)
-        out.append(UInt8(ascii: "T"))
-        pad(Int(secondOfDay / 3600), 2)
-        out.append(UInt8(ascii: ":"))
-        pad(Int(secondOfDay / 60 % 60), 2)
-        out.append(UInt8(ascii: ":"))
-        pad(Int(secondOfDay % 60), 2)
-        out.append(UInt8(ascii: "."))
-        pad(Int(micros), 6)
-        out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the range RFC 3339 text can name in UTC.
