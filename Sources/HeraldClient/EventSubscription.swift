@@ -108,7 +108,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 finished = true
             case 400..<500 where response.status != .tooManyRequests:
                 let bytes = try await response.body.collect(upTo: 1 << 20)
-                throw HeraldError(decoding: Array(bytes.readableBytesView), status: Int(response.status.code))
+                throw HeraldError(answer: Array(bytes.readableBytesView), status: Int(response.status.code))
             default:
                 try await backOff()
             }
@@ -120,30 +120,5 @@ public struct EventSubscription: AsyncSequence, Sendable {
             let base = Swift.min(Double(1 << Swift.min(failures - 1, 16)), subscription.maxBackoff / .seconds(1))
             try await Task.sleep(for: .seconds(base * Double.random(in: 0.75...1.0)))
         }
-    }
-}
-
-extension HeraldError {
-    /// The error a Herald server answered, or a generic one for a body that is not Herald's.
-    init(decoding body: [UInt8], status: Int) {
-        var code = "http_\(status)"
-        var message = String(decoding: body, as: UTF8.self)
-        body.withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(buffer)
-            try? reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
-                guard key == "error", try value.peekKind() == .object else {
-                    try value.skipValue()
-                    return
-                }
-                try value.readObject { (field: inout JSONReader, name: String) throws(JSONSyntaxError) in
-                    switch name {
-                    case "code" where try field.peekKind() == .string: code = try field.readString()
-                    case "message" where try field.peekKind() == .string: message = try field.readString()
-                    default: _ = try field.skipValue()
-                    }
-                }
-            }
-        }
-        self.init(HeraldError.Code(code, status: status), message)
     }
 }

@@ -1,4 +1,1434 @@
-/// The OpenAPI document served at `/openapi.json`. A test keeps it in sync with the routes.
+/// The OpenAPI 3.1 document served at `GET /openapi.json`: the whole v1 surface as the server
+/// implements it, written for people and for fuzzers (schemathesis) alike.
+///
+/// `OpenAPITests` keeps it honest: every route the router registers must be documented here and
+/// every documented operation must be routed; every `$ref` must resolve; the built-in event types'
+/// branches under `EventInput` must match ``Vocabulary/rules``; and a live server's answers must
+/// use the statuses, media types and shapes documented for them. When a route, parameter, status
+/// or answer field changes, change this document in the same commit.
+///
+/// Written for fuzzers: query parameters are `allowEmptyValue` because the server reads an empty
+/// value as absent; `EventInput` is a union of disjoint branches (one per built-in type) rather than
+/// a chain of `if`/`then`, which generators cannot expand; a `text/event-stream` schema describes
+/// one event (`event`, `data`, `id`, `retry`), as OpenAPI 3.2's `itemSchema` does.
 enum OpenAPIDocument {
-    static let json = #"{"openapi":"3.1.0","info":{"title":"Herald","version":"1"},"paths":{}}"#
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Herald",
+    "version": "1",
+    "summary": "A real-time event hub for AI-agent runs.",
+    "description": "Producers publish what happens in a run; Herald stores it durably, answers queries over it and streams it live over Server-Sent Events, with resume after any disconnect. Every error is answered as `{\"error\": {\"code\", \"message\", \"details\"}}`; a request to a path or method that has no route is answered 404 with code `not_found`. A query parameter sent with an empty value counts as absent."
+  },
+  "tags": [
+    {"name": "ingest", "description": "Publishing events."},
+    {"name": "runs", "description": "Runs and their status."},
+    {"name": "events", "description": "Querying a run's events."},
+    {"name": "streams", "description": "Live Server-Sent Events streams with replay and resume."},
+    {"name": "operations", "description": "Health, readiness and this document."}
+  ],
+  "paths": {
+    "/v1/events": {
+      "post": {
+        "operationId": "ingestEvents",
+        "tags": ["ingest"],
+        "summary": "Publish events",
+        "description": "Stores one event, a JSON array of events, or NDJSON (one event object per line). A request is all-or-nothing: if any event is refused, none is stored. The answer is sent only after the events are durable and gives each event's assigned `id`, `run` and `seq`, in request order. An event whose `id` is already stored is not stored again: its original place is answered with `duplicate: true`.\n\nLimits (server options, defaults shown): body at most 4 MiB (`--max-body-bytes`), at most 10,000 events per request (`--max-events-per-request`), `data` at most 256 KiB per event (`--max-data-bytes`), JSON nesting at most 32 deep (`--max-depth`), strings at most 64 KiB (`--max-string-bytes`), `causedBy` at most 256 ids.\n\nA request without `Content-Type` is read as JSON. `text/json` is read as JSON; `application/ndjson`, `application/jsonl`, `application/x-jsonlines` and `application/jsonlines` are read as NDJSON.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "oneOf": [
+                  {"$ref": "#/components/schemas/EventInput"},
+                  {"type": "array", "items": {"$ref": "#/components/schemas/EventInput"}}
+                ]
+              },
+              "examples": {
+                "one": {
+                  "summary": "One event",
+                  "value": {"run": "demo-1", "type": "run.started", "data": {"name": "Nightly QA", "goal": "triage"}}
+                },
+                "batch": {
+                  "summary": "A batch",
+                  "value": [
+                    {"run": "demo-1", "type": "agent.started", "agent": "planner", "data": {"role": "planner"}},
+                    {
+                      "run": "demo-1",
+                      "type": "step.progress",
+                      "agent": "planner",
+                      "turn": 1,
+                      "data": {"stepId": "plan", "percent": 40, "label": "drafting"}
+                    }
+                  ]
+                }
+              }
+            },
+            "application/x-ndjson": {
+              "schema": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"$ref": "#/components/schemas/EventInput"},
+                "description": "One `EventInput` JSON object per line. As for sequential media types in OpenAPI 3.2, the schema describes the lines as an array; the body itself is not a JSON array, e.g. `{\"run\":\"demo-1\",\"type\":\"agent.log\",\"agent\":\"w1\",\"data\":{\"line\":\"hello\"}}\\n{\"run\":\"demo-1\",\"type\":\"my.custom.thing\"}\\n`. A body with no line is refused with 400."
+              },
+              "example": [
+                {"run": "demo-1", "type": "agent.log", "agent": "w1", "data": {"line": "hello"}},
+                {"run": "demo-1", "type": "my.custom.thing"}
+              ]
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Every event is stored (or was already).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestAnswer"}}}
+          },
+          "400": {
+            "description": "The body is not JSON or NDJSON of event objects (`invalid_json`, with the position in `details`), or it is empty (`invalid_request`).",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {
+                  "error": {
+                    "code": "invalid_json",
+                    "message": "malformed JSON: line 1, column 2: expected a string key",
+                    "details": [{"field": "body", "code": "syntax", "message": "line 1, column 2: expected a string key"}]
+                  }
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The events conflict with what is stored; nothing was stored. `run_finished`: the run already ended (`run.completed`, `run.failed` or `run.cancelled`). `seq_conflict`: `expectedSeq` is not the run's last seq. `project_conflict`: the run belongs to another project. `id_conflict`: the id is already used by an event of another run.",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {
+                  "error": {
+                    "code": "run_finished",
+                    "message": "run demo-1 is completed; it accepts no more events",
+                    "details": [{"index": 0, "field": "run", "code": "finished", "message": "the run ended with completed"}]
+                  }
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "The body is too large (`payload_too_large`) or carries too many events (`too_many_events`).",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {"error": {"code": "payload_too_large", "message": "request body is larger than 4194304 bytes"}}
+              }
+            }
+          },
+          "415": {
+            "description": "The content type is neither JSON nor NDJSON (`unsupported_media_type`).",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {
+                  "error": {
+                    "code": "unsupported_media_type",
+                    "message": "content type text/plain is not accepted: send application/json or application/x-ndjson"
+                  }
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "At least one event fails validation (`validation_failed`); `details` names each problem by event index and field (at most 100). Nothing was stored.",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {
+                  "error": {
+                    "code": "validation_failed",
+                    "message": "1 of 1 event failed validation; nothing was stored",
+                    "details": [
+                      {
+                        "index": 0,
+                        "field": "data.decisionType",
+                        "code": "required",
+                        "message": "decision events need data.decisionType"
+                      }
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs": {
+      "get": {
+        "operationId": "listRuns",
+        "tags": ["runs"],
+        "summary": "List runs",
+        "description": "Runs, most recently updated first, one page at a time: pass `nextCursor` back as `cursor` for the next page.",
+        "parameters": [
+          {
+            "name": "status",
+            "in": "query",
+            "description": "Only runs with this status; `active` means `queued` or `running`.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string", "enum": ["active", "queued", "running", "completed", "failed", "cancelled"]}
+          },
+          {
+            "name": "project",
+            "in": "query",
+            "description": "Only runs of this project.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string"}
+          },
+          {"$ref": "#/components/parameters/Limit"},
+          {
+            "name": "cursor",
+            "in": "query",
+            "description": "Opaque: the `nextCursor` of the previous page. Any other value is refused with 400.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string", "pattern": "^[0-9]{1,18}_[0-9]{1,18}$"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of runs.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunList"}}}
+          },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs/{run}": {
+      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "get": {
+        "operationId": "getRun",
+        "tags": ["runs"],
+        "summary": "One run",
+        "responses": {
+          "200": {"description": "The run.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
+          "404": {"$ref": "#/components/responses/RunNotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs/{run}/events": {
+      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "get": {
+        "operationId": "listRunEvents",
+        "tags": ["events"],
+        "summary": "A run's events",
+        "description": "A run's events in `seq` order after `after`, filtered, at most `limit`. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
+        "parameters": [
+          {"$ref": "#/components/parameters/Types"},
+          {"$ref": "#/components/parameters/Agents"},
+          {"$ref": "#/components/parameters/Level"},
+          {"$ref": "#/components/parameters/TurnFrom"},
+          {"$ref": "#/components/parameters/TurnTo"},
+          {"$ref": "#/components/parameters/Since"},
+          {"$ref": "#/components/parameters/Until"},
+          {
+            "name": "after",
+            "in": "query",
+            "description": "Only events with a greater `seq`.",
+            "allowEmptyValue": true,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807, "default": 0}
+          },
+          {"$ref": "#/components/parameters/Limit"}
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of events.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}}}
+          },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "404": {"$ref": "#/components/responses/RunNotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs/{run}/events/{id}": {
+      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/EventId"}],
+      "get": {
+        "operationId": "getRunEvent",
+        "tags": ["events"],
+        "summary": "One event",
+        "responses": {
+          "200": {
+            "description": "The event.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
+          },
+          "404": {"$ref": "#/components/responses/EventNotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs/{run}/events/{id}/causality": {
+      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/EventId"}],
+      "get": {
+        "operationId": "getEventCausality",
+        "tags": ["events"],
+        "summary": "An event's causality chain",
+        "description": "What led to the event (`upstream`, following `causedBy`) and what it led to (`downstream`), transitively and breadth-first, each event once (cycles are safe). Ids named in a `causedBy` that are not stored in the run are listed in `dangling`. At most 1,000 events each way; `truncated` is true when `maxDepth` or that cap cut the walk short.",
+        "parameters": [
+          {
+            "name": "maxDepth",
+            "in": "query",
+            "description": "How many links to follow each way; values above 1000 count as 1000.",
+            "allowEmptyValue": true,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807, "default": 64}
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The causal neighbourhood.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Causality"}}}
+          },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "404": {"$ref": "#/components/responses/EventNotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/runs/{run}/stream": {
+      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "get": {
+        "operationId": "streamRun",
+        "tags": ["streams"],
+        "summary": "Live stream of a run",
+        "description": "The run's events as Server-Sent Events: stored events from the resume point, then live ones. Each event's SSE id is its `seq`. The filters select what is sent, but the run's terminal event (`run.completed`, `run.failed`, `run.cancelled`) is always sent, and the stream ends after it. Resuming at or past the end of a finished run is answered `204 No Content`, which tells a browser's EventSource to stop reconnecting.",
+        "parameters": [
+          {"$ref": "#/components/parameters/LastEventID"},
+          {"$ref": "#/components/parameters/StreamAfter"},
+          {"$ref": "#/components/parameters/From"},
+          {
+            "name": "wait",
+            "in": "query",
+            "description": "`1`, `true` or `yes`: if the run has no event yet, wait for its first one instead of answering 404. Any other value means no.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string"}
+          },
+          {"$ref": "#/components/parameters/Types"},
+          {"$ref": "#/components/parameters/Agents"},
+          {"$ref": "#/components/parameters/Level"},
+          {"$ref": "#/components/parameters/TurnFrom"},
+          {"$ref": "#/components/parameters/TurnTo"},
+          {"$ref": "#/components/parameters/Since"},
+          {"$ref": "#/components/parameters/Until"}
+        ],
+        "responses": {
+          "200": {"$ref": "#/components/responses/RunEventStream"},
+          "204": {
+            "description": "The run is finished and the resume point is at or past its last event: nothing more will come."
+          },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "404": {"$ref": "#/components/responses/RunNotFound"},
+          "429": {"$ref": "#/components/responses/TooManyConnections"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/v1/projects/{project}/stream": {
+      "parameters": [{"$ref": "#/components/parameters/Project"}],
+      "get": {
+        "operationId": "streamProject",
+        "tags": ["streams"],
+        "summary": "Live stream of a project",
+        "description": "Events of every run of the project as Server-Sent Events, in commit order. Each event's SSE id is its store-wide position, a resume token across runs. The stream opens with a `herald.connected` event (no id) whose data is `{\"project\", \"activeRuns\": [run ids], \"position\"}`. Without `types`, the stream carries `run.*`, `task.*`, `step.*`, `agent.started`, `agent.completed`, `agent.failed` and `agent.log`; `agent.log` lines only of the runs named in `logs`. A project stream does not end with a run. A project with no runs yet is streamed like any other.",
+        "parameters": [
+          {"$ref": "#/components/parameters/LastEventID"},
+          {"$ref": "#/components/parameters/StreamAfter"},
+          {"$ref": "#/components/parameters/From"},
+          {
+            "name": "logs",
+            "in": "query",
+            "description": "Whose `agent.log` lines to carry: `all` (or `*`) for every run, or comma-separated run ids. Default: none.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string"}
+          },
+          {"$ref": "#/components/parameters/Types"},
+          {"$ref": "#/components/parameters/Agents"},
+          {"$ref": "#/components/parameters/Level"},
+          {"$ref": "#/components/parameters/TurnFrom"},
+          {"$ref": "#/components/parameters/TurnTo"},
+          {"$ref": "#/components/parameters/Since"},
+          {"$ref": "#/components/parameters/Until"}
+        ],
+        "responses": {
+          "200": {"$ref": "#/components/responses/ProjectEventStream"},
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "404": {
+            "description": "The project name is not a valid name (`not_found`).",
+            "content": {
+              "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {"error": {"code": "not_found", "message": "project a/b not found"}}
+              }
+            }
+          },
+          "429": {"$ref": "#/components/responses/TooManyConnections"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/healthz": {
+      "get": {
+        "operationId": "healthz",
+        "tags": ["operations"],
+        "summary": "Liveness",
+        "description": "The process answers.",
+        "responses": {
+          "200": {"description": "Alive.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+        }
+      }
+    },
+    "/readyz": {
+      "get": {
+        "operationId": "readyz",
+        "tags": ["operations"],
+        "summary": "Readiness",
+        "description": "The process and its store answer.",
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}
+          },
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "getOpenAPIDocument",
+        "tags": ["operations"],
+        "summary": "This document",
+        "responses": {
+          "200": {
+            "description": "The OpenAPI 3.1 document of the v1 surface.",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}}
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "RunName": {
+        "type": "string",
+        "pattern": "^[A-Za-z0-9._:-]{1,128}$",
+        "description": "A run or project id.",
+        "examples": ["demo-1"]
+      },
+      "Ulid": {
+        "type": "string",
+        "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+        "description": "A ULID: 26 Crockford base32 characters, upper case.",
+        "examples": ["01JD6Q3VQ9V7S8Y1X2W3Z4A5B6"]
+      },
+      "EventType": {
+        "type": "string",
+        "maxLength": 128,
+        "pattern": "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*$",
+        "description": "A lowercase dotted name, e.g. `agent.log` or `my.custom.thing`.",
+        "examples": ["agent.log"]
+      },
+      "Level": {
+        "type": "string",
+        "enum": ["milestone", "decision", "action", "state", "detail", "system"],
+        "description": "Verbosity: `milestone` < `decision` < `action` < `state` < `detail`; `system` is always delivered."
+      },
+      "AgentName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": "^[^\\u0000-\\u001f\\u007f,]+$",
+        "description": "An agent id: 1 to 128 UTF-8 bytes, no control characters, no commas.",
+        "examples": ["worker-1"]
+      },
+      "Timestamp": {
+        "type": "string",
+        "format": "date-time",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$",
+        "description": "RFC 3339, UTC, always with six fraction digits (microseconds).",
+        "examples": ["2026-01-02T03:04:05.000006Z"]
+      },
+      "EventInput": {
+        "type": "object",
+        "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run`, `type` and `causedBy`). Unknown fields and repeated fields are refused. Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.` and `milestone.` must be a built-in one. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
+        "required": ["run", "type"],
+        "additionalProperties": false,
+        "properties": {
+          "id": {
+            "type": ["string", "null"],
+            "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$",
+            "description": "A ULID chosen by the producer, used as an idempotency key: a retried event with the same id is stored once. Assigned when absent."
+          },
+          "project": {
+            "type": ["string", "null"],
+            "pattern": "^[A-Za-z0-9._:-]{1,128}$",
+            "default": "default",
+            "description": "The tenancy and access scope; a run belongs to one project."
+          },
+          "run": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$", "description": "The run id."},
+          "type": {"$ref": "#/components/schemas/EventType"},
+          "level": {
+            "type": ["string", "null"],
+            "enum": ["milestone", "decision", "action", "state", "detail", "system", null],
+            "description": "Defaulted from the type."
+          },
+          "time": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "Producer time, RFC 3339 (kept to the microsecond, stored in UTC); defaults to receipt time."
+          },
+          "agent": {
+            "type": ["string", "null"],
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u001f\\u007f,]+$",
+            "description": "The agent id: 1 to 128 UTF-8 bytes, no control characters, no commas."
+          },
+          "turn": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807, "description": "The turn number."},
+          "causedBy": {
+            "type": "array",
+            "maxItems": 256,
+            "items": {"type": ["string", "null"], "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"},
+            "description": "Ids of earlier events of the same run that caused this one (null entries are ignored)."
+          },
+          "data": {"type": ["object", "null"], "description": "The payload, a JSON object (at most 256 KiB by default)."},
+          "expectedSeq": {
+            "type": ["integer", "null"],
+            "minimum": 0,
+            "maximum": 9223372036854775807,
+            "description": "Optimistic concurrency: refuse the request with 409 `seq_conflict` unless the run's last seq is exactly this (0 for a new run)."
+          }
+        },
+        "anyOf": [
+          {
+            "title": "run.queued",
+            "properties": {
+              "type": {"const": "run.queued"},
+              "data": {"type": "object", "properties": {"name": {"type": ["string", "null"]}}}
+            }
+          },
+          {
+            "title": "run.started",
+            "properties": {
+              "type": {"const": "run.started"},
+              "data": {
+                "type": "object",
+                "properties": {"name": {"type": ["string", "null"]}, "goal": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "run.completed",
+            "properties": {
+              "type": {"const": "run.completed"},
+              "data": {"type": "object", "properties": {"summary": {"type": ["string", "null"]}}}
+            }
+          },
+          {
+            "title": "run.failed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "run.failed"},
+              "data": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {"error": {"type": "string"}, "code": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "run.cancelled",
+            "properties": {
+              "type": {"const": "run.cancelled"},
+              "data": {"type": "object", "properties": {"reason": {"type": ["string", "null"]}}}
+            }
+          },
+          {
+            "title": "milestone.turn_start",
+            "required": ["turn"],
+            "properties": {"type": {"const": "milestone.turn_start"}, "turn": {"type": "integer"}}
+          },
+          {
+            "title": "milestone.turn_end",
+            "required": ["turn"],
+            "properties": {"type": {"const": "milestone.turn_end"}, "turn": {"type": "integer"}}
+          },
+          {
+            "title": "milestone.phase_transition",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "milestone.phase_transition"},
+              "data": {
+                "type": "object",
+                "required": ["to"],
+                "properties": {"from": {"type": ["string", "null"]}, "to": {"type": "string"}}
+              }
+            }
+          },
+          {
+            "title": "decision",
+            "required": ["agent", "data"],
+            "properties": {
+              "type": {"const": "decision"},
+              "agent": {"type": "string"},
+              "data": {
+                "type": "object",
+                "required": ["decisionType", "newValue"],
+                "properties": {
+                  "decisionType": {"type": "string"},
+                  "oldValue": {},
+                  "newValue": {"not": {"type": "null"}},
+                  "reason": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "action",
+            "required": ["agent", "data"],
+            "properties": {
+              "type": {"const": "action"},
+              "agent": {"type": "string"},
+              "data": {
+                "type": "object",
+                "required": ["actionType"],
+                "properties": {"actionType": {"type": "string"}, "payload": {}}
+              }
+            }
+          },
+          {
+            "title": "state",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "state"},
+              "data": {
+                "type": "object",
+                "required": ["variable", "new"],
+                "properties": {
+                  "variable": {"type": "string"},
+                  "old": {},
+                  "new": {"not": {"type": "null"}},
+                  "scope": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "detail",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "detail"},
+              "data": {
+                "type": "object",
+                "required": ["calculationType"],
+                "properties": {"calculationType": {"type": "string"}, "intermediateValues": {}}
+              }
+            }
+          },
+          {
+            "title": "task.started",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.started"},
+              "data": {
+                "type": "object",
+                "required": ["taskId"],
+                "properties": {"taskId": {"type": "string"}, "title": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "task.completed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.completed"},
+              "data": {"type": "object", "required": ["taskId"], "properties": {"taskId": {"type": "string"}, "result": {}}}
+            }
+          },
+          {
+            "title": "task.failed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.failed"},
+              "data": {
+                "type": "object",
+                "required": ["taskId", "error"],
+                "properties": {"taskId": {"type": "string"}, "error": {"type": "string"}}
+              }
+            }
+          },
+          {
+            "title": "task.status_changed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.status_changed"},
+              "data": {
+                "type": "object",
+                "required": ["taskId", "old", "new"],
+                "properties": {"taskId": {"type": "string"}, "old": {"type": "string"}, "new": {"type": "string"}}
+              }
+            }
+          },
+          {
+            "title": "task.subtask_status_changed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.subtask_status_changed"},
+              "data": {
+                "type": "object",
+                "required": ["taskId", "subtaskId", "old", "new"],
+                "properties": {
+                  "taskId": {"type": "string"},
+                  "subtaskId": {"type": "string"},
+                  "old": {"type": "string"},
+                  "new": {"type": "string"}
+                }
+              }
+            }
+          },
+          {
+            "title": "task.subtask_unblocked",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "task.subtask_unblocked"},
+              "data": {
+                "type": "object",
+                "required": ["taskId", "subtaskId", "unblockedBy"],
+                "properties": {"taskId": {"type": "string"}, "subtaskId": {"type": "string"}, "unblockedBy": {"type": "string"}}
+              }
+            }
+          },
+          {
+            "title": "step.queued",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "step.queued"},
+              "data": {
+                "type": "object",
+                "required": ["stepId"],
+                "properties": {"stepId": {"type": "string"}, "label": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "step.started",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "step.started"},
+              "data": {
+                "type": "object",
+                "required": ["stepId"],
+                "properties": {"stepId": {"type": "string"}, "label": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "step.progress",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "step.progress"},
+              "data": {
+                "type": "object",
+                "required": ["stepId", "percent"],
+                "properties": {
+                  "stepId": {"type": "string"},
+                  "percent": {"type": "number", "minimum": 0, "maximum": 100},
+                  "label": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "step.completed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "step.completed"},
+              "data": {
+                "type": "object",
+                "required": ["stepId"],
+                "properties": {
+                  "stepId": {"type": "string"},
+                  "tokensUsed": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807},
+                  "artifactId": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "step.failed",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "step.failed"},
+              "data": {
+                "type": "object",
+                "required": ["stepId", "code", "message"],
+                "properties": {"stepId": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}
+              }
+            }
+          },
+          {
+            "title": "agent.started",
+            "required": ["agent"],
+            "properties": {
+              "type": {"const": "agent.started"},
+              "agent": {"type": "string"},
+              "data": {"type": "object", "properties": {"role": {"type": ["string", "null"]}}}
+            }
+          },
+          {
+            "title": "agent.log",
+            "required": ["agent", "data"],
+            "properties": {
+              "type": {"const": "agent.log"},
+              "agent": {"type": "string"},
+              "data": {
+                "type": "object",
+                "required": ["line"],
+                "properties": {
+                  "line": {"type": "string"},
+                  "lineNumber": {"type": ["integer", "null"], "minimum": 1, "maximum": 9223372036854775807},
+                  "logTime": {"type": ["string", "null"]},
+                  "truncated": {"type": ["boolean", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "agent.completed",
+            "required": ["agent"],
+            "properties": {
+              "type": {"const": "agent.completed"},
+              "agent": {"type": "string"},
+              "data": {
+                "type": "object",
+                "properties": {"prUrl": {"type": ["string", "null"]}, "summary": {"type": ["string", "null"]}}
+              }
+            }
+          },
+          {
+            "title": "agent.failed",
+            "required": ["agent", "data"],
+            "properties": {
+              "type": {"const": "agent.failed"},
+              "agent": {"type": "string"},
+              "data": {
+                "type": "object",
+                "required": ["error", "willRetry"],
+                "properties": {"error": {"type": "string"}, "willRetry": {"type": "boolean"}}
+              }
+            }
+          },
+          {
+            "title": "reflection",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "reflection"},
+              "data": {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
+            }
+          },
+          {
+            "title": "thought",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "thought"},
+              "data": {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
+            }
+          },
+          {
+            "title": "system.error",
+            "required": ["data"],
+            "properties": {
+              "type": {"const": "system.error"},
+              "data": {
+                "type": "object",
+                "required": ["errorType"],
+                "properties": {
+                  "errorType": {"type": "string"},
+                  "status": {"type": ["string", "null"]},
+                  "retryCount": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807},
+                  "message": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "system.*",
+            "properties": {
+              "type": {"pattern": "^system\\.", "not": {"const": "system.error"}},
+              "data": {
+                "type": "object",
+                "properties": {
+                  "errorType": {"type": ["string", "null"]},
+                  "status": {"type": ["string", "null"]},
+                  "retryCount": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807},
+                  "message": {"type": ["string", "null"]}
+                }
+              }
+            }
+          },
+          {
+            "title": "custom",
+            "properties": {
+              "type": {
+                "not": {
+                  "anyOf": [
+                    {
+                      "enum": [
+                        "action",
+                        "agent.completed",
+                        "agent.failed",
+                        "agent.log",
+                        "agent.started",
+                        "decision",
+                        "detail",
+                        "milestone.phase_transition",
+                        "milestone.turn_end",
+                        "milestone.turn_start",
+                        "reflection",
+                        "run.cancelled",
+                        "run.completed",
+                        "run.failed",
+                        "run.queued",
+                        "run.started",
+                        "state",
+                        "step.completed",
+                        "step.failed",
+                        "step.progress",
+                        "step.queued",
+                        "step.started",
+                        "task.completed",
+                        "task.failed",
+                        "task.started",
+                        "task.status_changed",
+                        "task.subtask_status_changed",
+                        "task.subtask_unblocked",
+                        "thought"
+                      ]
+                    },
+                    {"pattern": "^(run|task|step|agent|milestone|system|herald)\\."}
+                  ]
+                }
+              }
+            }
+          }
+        ]
+      },
+      "Event": {
+        "type": "object",
+        "description": "A stored event.",
+        "required": ["id", "project", "run", "seq", "type", "level", "time", "data"],
+        "properties": {
+          "id": {"$ref": "#/components/schemas/Ulid"},
+          "project": {"$ref": "#/components/schemas/RunName"},
+          "run": {"$ref": "#/components/schemas/RunName"},
+          "seq": {"type": "integer", "minimum": 1, "description": "1, 2, 3 … gapless per run, in commit order."},
+          "type": {"$ref": "#/components/schemas/EventType"},
+          "level": {"$ref": "#/components/schemas/Level"},
+          "time": {"$ref": "#/components/schemas/Timestamp"},
+          "agent": {"$ref": "#/components/schemas/AgentName"},
+          "turn": {"type": "integer", "minimum": 0},
+          "causedBy": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"$ref": "#/components/schemas/Ulid"},
+            "description": "Absent when empty."
+          },
+          "data": {"type": "object"}
+        }
+      },
+      "IngestAnswer": {
+        "type": "object",
+        "required": ["accepted", "duplicates", "events"],
+        "properties": {
+          "accepted": {"type": "integer", "minimum": 0, "description": "Events newly stored."},
+          "duplicates": {"type": "integer", "minimum": 0, "description": "Events whose id was already stored."},
+          "events": {
+            "type": "array",
+            "description": "Where each event of the request is stored, in request order.",
+            "items": {
+              "type": "object",
+              "required": ["id", "run", "seq"],
+              "properties": {
+                "id": {"$ref": "#/components/schemas/Ulid"},
+                "run": {"$ref": "#/components/schemas/RunName"},
+                "seq": {"type": "integer", "minimum": 1},
+                "duplicate": {
+                  "type": "boolean",
+                  "const": true,
+                  "description": "Present when the id was already stored; `seq` is the original one."
+                }
+              }
+            }
+          }
+        },
+        "examples": [
+          {
+            "accepted": 2,
+            "duplicates": 0,
+            "events": [
+              {"id": "01JD6Q3VQ9V7S8Y1X2W3Z4A5B6", "run": "demo-1", "seq": 7},
+              {"id": "01JD6Q3VQ9V7S8Y1X2W3Z4A5B7", "run": "demo-1", "seq": 8}
+            ]
+          }
+        ]
+      },
+      "Run": {
+        "type": "object",
+        "required": [
+          "run",
+          "project",
+          "name",
+          "status",
+          "startedAt",
+          "updatedAt",
+          "finishedAt",
+          "eventCount",
+          "lastSeq",
+          "agents",
+          "subscribers"
+        ],
+        "properties": {
+          "run": {"$ref": "#/components/schemas/RunName"},
+          "project": {"$ref": "#/components/schemas/RunName"},
+          "name": {
+            "type": ["string", "null"],
+            "description": "From the first `run.queued` or `run.started` that gives `data.name`."
+          },
+          "status": {"type": "string", "enum": ["queued", "running", "completed", "failed", "cancelled"]},
+          "startedAt": {"$ref": "#/components/schemas/Timestamp"},
+          "updatedAt": {"$ref": "#/components/schemas/Timestamp"},
+          "finishedAt": {"anyOf": [{"$ref": "#/components/schemas/Timestamp"}, {"type": "null"}]},
+          "eventCount": {"type": "integer", "minimum": 0, "description": "Events stored."},
+          "lastSeq": {"type": "integer", "minimum": 0, "description": "The seq of the last event."},
+          "agents": {"type": "array", "items": {"type": "string"}, "description": "Agents seen, in order of first appearance."},
+          "subscribers": {"type": "integer", "minimum": 0, "description": "Live run streams open on this server."}
+        }
+      },
+      "RunList": {
+        "type": "object",
+        "required": ["runs", "nextCursor"],
+        "properties": {
+          "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+          "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."}
+        }
+      },
+      "EventList": {
+        "type": "object",
+        "required": ["events", "total", "hasMore"],
+        "properties": {
+          "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+          "total": {"type": "integer", "minimum": 0, "description": "Events of the run matching the filter, ignoring paging."},
+          "hasMore": {"type": "boolean"}
+        }
+      },
+      "Causality": {
+        "type": "object",
+        "required": ["event", "upstream", "downstream", "dangling", "truncated"],
+        "properties": {
+          "event": {"$ref": "#/components/schemas/Event"},
+          "upstream": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}, "description": "Causes, nearest first."},
+          "downstream": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Event"},
+            "description": "Effects, nearest first."
+          },
+          "dangling": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Ids named in a `causedBy` that are not stored in this run."
+          },
+          "truncated": {"type": "boolean", "description": "True when `maxDepth` or the 1,000-event cap cut the walk short."}
+        }
+      },
+      "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+              "code": {
+                "type": "string",
+                "description": "Machine-readable: `invalid_json`, `invalid_request`, `invalid_parameter`, `not_found`, `run_not_found`, `event_not_found`, `run_finished`, `seq_conflict`, `project_conflict`, `id_conflict`, `payload_too_large`, `too_many_events`, `unsupported_media_type`, `validation_failed`, `too_many_connections`, `unavailable`, `internal_error`."
+              },
+              "message": {"type": "string", "description": "For people."},
+              "details": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FieldError"},
+                "description": "Absent when empty."
+              }
+            }
+          }
+        }
+      },
+      "FieldError": {
+        "type": "object",
+        "description": "One problem with one field of one event.",
+        "required": ["field", "code", "message"],
+        "properties": {
+          "index": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The event's index in the request (0-based); absent for request-level problems."
+          },
+          "field": {
+            "type": "string",
+            "description": "Dotted path of the field, e.g. `data.decisionType`, `causedBy[2]` or `body`."
+          },
+          "code": {
+            "type": "string",
+            "description": "`required`, `invalid_type`, `invalid_value`, `unknown_field`, `duplicate_field`, `too_long`, `unknown_type`, `conflict`, `finished`, `syntax`."
+          },
+          "message": {"type": "string"}
+        }
+      },
+      "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}},
+      "Readiness": {
+        "type": "object",
+        "required": ["status", "lastPosition"],
+        "properties": {
+          "status": {"type": "string", "const": "ready"},
+          "lastPosition": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The store-wide position of the last committed event (0 when empty)."
+          }
+        }
+      },
+      "RunStreamItem": {
+        "type": "object",
+        "description": "One event of a run stream: a stored event (its SSE id is its `seq`) or a `herald.gap` notice.",
+        "required": ["event", "data"],
+        "properties": {
+          "event": {"type": "string"},
+          "data": {"type": "string"},
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9]+$",
+            "description": "The resume token to send back as `Last-Event-ID` or `after`."
+          },
+          "retry": {"type": "integer", "minimum": 0}
+        },
+        "anyOf": [
+          {
+            "title": "a stored event",
+            "properties": {
+              "event": {"$ref": "#/components/schemas/EventType"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/Event"}
+              }
+            },
+            "required": ["id"]
+          },
+          {
+            "title": "herald.gap",
+            "properties": {
+              "event": {"const": "herald.gap"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/StreamGap"}
+              }
+            },
+            "required": ["id"]
+          }
+        ]
+      },
+      "ProjectStreamItem": {
+        "type": "object",
+        "description": "One event of a project stream: a stored event (its SSE id is its store-wide position), the opening `herald.connected`, or a `herald.gap` notice.",
+        "required": ["event", "data"],
+        "properties": {
+          "event": {"type": "string"},
+          "data": {"type": "string"},
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9]+$",
+            "description": "The resume token to send back as `Last-Event-ID` or `after`."
+          },
+          "retry": {"type": "integer", "minimum": 0}
+        },
+        "anyOf": [
+          {
+            "title": "a stored event",
+            "properties": {
+              "event": {"$ref": "#/components/schemas/EventType"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/Event"}
+              }
+            },
+            "required": ["id"]
+          },
+          {
+            "title": "herald.gap",
+            "properties": {
+              "event": {"const": "herald.gap"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/StreamGap"}
+              }
+            },
+            "required": ["id"]
+          },
+          {
+            "title": "herald.connected",
+            "properties": {
+              "event": {"const": "herald.connected"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/StreamConnected"}
+              }
+            }
+          }
+        ]
+      },
+      "StreamGap": {
+        "type": "object",
+        "description": "The resume point is past the end of the stream; the stream continues after `continuesAfter` (also the event's SSE id).",
+        "required": ["reason", "requested", "continuesAfter", "message"],
+        "properties": {
+          "reason": {"type": "string", "const": "ahead"},
+          "requested": {"type": "integer", "minimum": 0, "description": "The resume point asked for."},
+          "continuesAfter": {"type": "integer", "minimum": 0, "description": "Where the stream continues."},
+          "message": {"type": "string"}
+        }
+      },
+      "StreamConnected": {
+        "type": "object",
+        "description": "The first event of a project stream.",
+        "required": ["project", "activeRuns", "position"],
+        "properties": {
+          "project": {"$ref": "#/components/schemas/RunName"},
+          "activeRuns": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/RunName"},
+            "description": "Runs of the project that are queued or running (at most 1,000)."
+          },
+          "position": {"type": "integer", "minimum": 0, "description": "The store-wide position when the stream opened."}
+        }
+      }
+    },
+    "parameters": {
+      "Run": {
+        "name": "run",
+        "in": "path",
+        "description": "The run id.",
+        "required": true,
+        "schema": {"$ref": "#/components/schemas/RunName"}
+      },
+      "EventId": {
+        "name": "id",
+        "in": "path",
+        "description": "The event id.",
+        "required": true,
+        "schema": {"$ref": "#/components/schemas/Ulid"}
+      },
+      "Project": {
+        "name": "project",
+        "in": "path",
+        "description": "The project.",
+        "required": true,
+        "schema": {"$ref": "#/components/schemas/RunName"}
+      },
+      "Types": {
+        "name": "types",
+        "in": "query",
+        "description": "Comma-separated types; `agent.*` matches a namespace and `*` every type.",
+        "allowEmptyValue": true,
+        "schema": {
+          "type": "array",
+          "items": {
+            "anyOf": [
+              {"$ref": "#/components/schemas/EventType"},
+              {"type": "string", "const": "*"},
+              {"type": "string", "maxLength": 130, "pattern": "^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*\\.\\*$"}
+            ]
+          }
+        },
+        "style": "form",
+        "explode": false,
+        "example": ["run.*", "agent.log"]
+      },
+      "Agents": {
+        "name": "agents",
+        "in": "query",
+        "description": "Comma-separated agent ids: only events of these agents.",
+        "allowEmptyValue": true,
+        "schema": {"type": "string"},
+        "example": "planner,worker-1"
+      },
+      "Level": {
+        "name": "level",
+        "in": "query",
+        "description": "Verbosity (`milestone` < `decision` < `action` < `state` < `detail`): events of this level and every coarser one; `system` events always pass.",
+        "allowEmptyValue": true,
+        "schema": {"$ref": "#/components/schemas/Level"}
+      },
+      "TurnFrom": {
+        "name": "turnFrom",
+        "in": "query",
+        "description": "Only events with a `turn` of at least this (events without a turn are left out).",
+        "allowEmptyValue": true,
+        "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
+      },
+      "TurnTo": {
+        "name": "turnTo",
+        "in": "query",
+        "description": "Only events with a `turn` of at most this (events without a turn are left out).",
+        "allowEmptyValue": true,
+        "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
+      },
+      "Since": {
+        "name": "since",
+        "in": "query",
+        "description": "Only events at or after this time (RFC 3339).",
+        "allowEmptyValue": true,
+        "schema": {"type": "string", "format": "date-time"}
+      },
+      "Until": {
+        "name": "until",
+        "in": "query",
+        "description": "Only events before this time (RFC 3339).",
+        "allowEmptyValue": true,
+        "schema": {"type": "string", "format": "date-time"}
+      },
+      "Limit": {
+        "name": "limit",
+        "in": "query",
+        "description": "Page size; values above the server's maximum (default 1000, `maxPageSize`) count as that maximum.",
+        "allowEmptyValue": true,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 9223372036854775807, "default": 100}
+      },
+      "LastEventID": {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "description": "Resume after this SSE id, an integer ≥ 0 (what EventSource sends on reconnect). Takes precedence over `after`, even when empty; an empty value means no resume point.",
+        "schema": {"type": "string", "pattern": "^(\\+?[0-9]{1,18})?$"}
+      },
+      "StreamAfter": {
+        "name": "after",
+        "in": "query",
+        "description": "Resume after this SSE id, for clients that cannot set `Last-Event-ID`.",
+        "allowEmptyValue": true,
+        "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
+      },
+      "From": {
+        "name": "from",
+        "in": "query",
+        "description": "Where to start without a resume point: `start` replays from the first event, `now` sends only what comes next.",
+        "allowEmptyValue": true,
+        "schema": {"type": "string", "enum": ["start", "now"], "default": "start"}
+      }
+    },
+    "responses": {
+      "InvalidParameter": {
+        "description": "A query parameter or header is malformed (`invalid_parameter`).",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "invalid_parameter", "message": "limit must be between 1 and 1000"}}
+          }
+        }
+      },
+      "RunNotFound": {
+        "description": "The run has no event, or its id is not a valid run id (`run_not_found`).",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "run_not_found", "message": "run demo-1 not found"}}
+          }
+        }
+      },
+      "EventNotFound": {
+        "description": "The run has no event (`run_not_found`), or the run has no event with this id or the id is not a ULID (`event_not_found`).",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {
+              "error": {"code": "event_not_found", "message": "event 01JD0000000000000000000000 not found in run demo-1"}
+            }
+          }
+        }
+      },
+      "TooManyConnections": {
+        "description": "This client already holds its maximum of live streams (default 100; `too_many_connections`).",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {
+              "error": {"code": "too_many_connections", "message": "this client already holds 100 live streams (limit 100)"}
+            }
+          }
+        }
+      },
+      "Unavailable": {
+        "description": "The store does not answer (`unavailable`); retry later.",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "unavailable", "message": "the store could not be read"}}
+          }
+        }
+      },
+      "RunEventStream": {
+        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
+        "headers": {
+          "Cache-Control": {
+            "description": "Always `no-cache`.",
+            "required": true,
+            "schema": {"type": "string", "const": "no-cache"}
+          },
+          "X-Accel-Buffering": {
+            "description": "Always `no`, so proxies such as nginx do not buffer the stream.",
+            "required": true,
+            "schema": {"type": "string", "const": "no"}
+          }
+        },
+        "content": {
+          "text/event-stream": {
+            "schema": {"$ref": "#/components/schemas/RunStreamItem"},
+            "example": "retry: 2000\n\nid: 1\nevent: run.started\ndata: {\"id\":\"01JD6Q3VQ9V7S8Y1X2W3Z4A5B6\",\"project\":\"default\",\"run\":\"demo-1\",\"seq\":1,\"type\":\"run.started\",\"level\":\"milestone\",\"time\":\"2026-01-02T03:04:05.000006Z\",\"data\":{\"name\":\"Nightly QA\"}}\n\n:heartbeat\n\n"
+          }
+        }
+      },
+      "ProjectEventStream": {
+        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
+        "headers": {
+          "Cache-Control": {
+            "description": "Always `no-cache`.",
+            "required": true,
+            "schema": {"type": "string", "const": "no-cache"}
+          },
+          "X-Accel-Buffering": {
+            "description": "Always `no`, so proxies such as nginx do not buffer the stream.",
+            "required": true,
+            "schema": {"type": "string", "const": "no"}
+          }
+        },
+        "content": {
+          "text/event-stream": {
+            "schema": {"$ref": "#/components/schemas/ProjectStreamItem"},
+            "example": "retry: 2000\n\nevent: herald.connected\ndata: {\"project\":\"default\",\"activeRuns\":[\"demo-1\"],\"position\":41}\n\n:heartbeat\n\n"
+          }
+        }
+      }
+    }
+  }
+}
+"""#
 }

@@ -71,7 +71,7 @@ struct JSONReaderTests {
             ("True", "unexpected character 'T'"),
             (#""\x""#, "invalid escape sequence"),
             (#""\'""#, "invalid escape sequence"),
-            (#""\u12""#, #"invalid \u escape"#),
+            (#"["\u12"]"#, #"invalid \u escape"#),
             (#""\u12G4""#, #"invalid \u escape"#),
             (#""\u12"#, #"truncated \u escape"#),
             (#""abc"#, "unterminated string"),

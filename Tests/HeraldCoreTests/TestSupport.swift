@@ -2,14 +2,20 @@
 
 /// Runs `body` with a reader over the UTF-8 bytes of `text`.
 func withReader<T>(
-    _ text: String, maxDepth: Int = 64, maxStringBytes: Int = 1 << 20, _ body: (inout JSONReader) throws -> T
+    _ text: String,
+    maxDepth: Int = 64,
+    maxStringBytes: Int = 1 << 20,
+    _ body: (inout JSONReader) throws -> T
 ) throws -> T {
     try withReader(bytes: Array(text.utf8), maxDepth: maxDepth, maxStringBytes: maxStringBytes, body)
 }
 
 /// Runs `body` with a reader over `bytes`.
 func withReader<T>(
-    bytes: [UInt8], maxDepth: Int = 64, maxStringBytes: Int = 1 << 20, _ body: (inout JSONReader) throws -> T
+    bytes: [UInt8],
+    maxDepth: Int = 64,
+    maxStringBytes: Int = 1 << 20,
+    _ body: (inout JSONReader) throws -> T
 ) throws -> T {
     try bytes.withUnsafeBufferPointer { buffer in
         var reader = JSONReader(buffer, maxDepth: maxDepth, maxStringBytes: maxStringBytes)
@@ -55,4 +61,11 @@ enum Ids {
     static let a = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
     static let b = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
     static let c = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"
+}
+
+extension HeraldError {
+    /// Each detail as `index:field:code` (`-` for a request-level problem), for compact comparisons.
+    var problems: [String] {
+        details.map { "\($0.index.map(String.init) ?? "-"):\($0.field):\($0.code)" }
+    }
 }

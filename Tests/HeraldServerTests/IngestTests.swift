@@ -150,6 +150,19 @@ struct IngestTests {
         }
     }
 
+    @Test func inputEdgesFoundByFuzzing() async throws {
+        try await TestServer.with { server in
+            // JSON Schema's integers include 2.0.
+            #expect(try await server.post(#"{"run":"r","type":"x.y","turn":2.0}"#).status == 200)
+            // A null is not an event id.
+            #expect(try await server.post(#"{"run":"r","type":"x.y","causedBy":[null]}"#).status == 422)
+            // herald.* names the streams' own control events.
+            let reserved = try await server.post(#"{"run":"r","type":"herald.gap"}"#)
+            #expect(reserved.status == 422)
+            #expect(reserved.text.contains("reserved"))
+        }
+    }
+
     @Test func limitsAnswer413And415() async throws {
         try await TestServer.with(configure: {
             $0.limits.maxBodyBytes = 10_000

@@ -103,6 +103,8 @@ struct RunStreamTests {
             try await server.ingest([#"{"run":"r","type":"x.after"}"#])
             #expect(try await stream.nextMessage()?.id == "3")
             #expect(try await server.get("/v1/runs/r/stream?after=abc").status == 400)
+            // An empty Last-Event-ID is "no id yet": ?after= still applies, and is still checked.
+            #expect(try await server.get("/v1/runs/r/stream?after=-5", headers: [("Last-Event-ID", "")]).status == 400)
         }
     }
 

@@ -63,6 +63,9 @@ struct RawEvent {
             }
             var position = 0
             try reader.readArray(depth: 0) { (element: inout JSONReader) throws(JSONSyntaxError) in
+                if element.peek() == UInt8(ascii: "n") {
+                    problem("causedBy[\(position)]", "invalid_type", "causedBy entries must be event ids, not null")
+                }
                 if let id = try readString("causedBy[\(position)]", &element, problem) {
                     if ULID.isValid(id) {
                         causedBy.append(id)

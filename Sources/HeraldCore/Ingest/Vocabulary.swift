@@ -98,7 +98,8 @@ public enum Vocabulary {
         optional("errorType"), optional("status"), optional("retryCount", count), optional("message"),
     ]
 
-    static let reservedPrefixes = ["run.", "task.", "step.", "agent.", "milestone."]
+    /// `herald.` names the streams' own control events (`herald.gap`, `herald.connected`).
+    static let reservedPrefixes = ["run.", "task.", "step.", "agent.", "milestone.", "herald."]
 
     /// The terminal types: they end a run and its live streams.
     public static let terminalTypes: Set<String> = ["run.completed", "run.failed", "run.cancelled"]
@@ -132,7 +133,10 @@ public enum Vocabulary {
         } else if isBuiltin(draft.type) {
             let family = reservedPrefixes.first { draft.type.hasPrefix($0) } ?? ""
             let known = rules.keys.filter { $0.hasPrefix(family) }.sorted().joined(separator: ", ")
-            problem("type", "unknown_type", "\(draft.type) is not a built-in type; the \(family)* types are: \(known)")
+            let message = known.isEmpty
+                ? "\(family)* is reserved for Herald's own stream events"
+                : "\(draft.type) is not a built-in type; the \(family)* types are: \(known)"
+            problem("type", "unknown_type", message)
             return
         } else {
             return

@@ -199,10 +199,16 @@ public struct JSONReader {
         return Self.unescape(content)
     }
 
-    /// Reads an integer value (no fraction or exponent) that fits in `Int64`.
+    /// Reads an integer value that fits in `Int64`. As in JSON Schema, a number with a zero
+    /// fraction (`2.0`, `2e3`) is an integer too.
     public mutating func readInteger() throws(JSONSyntaxError) -> Int64? {
         guard try peekKind() == .number else { return nil }
         let range = try scanNumber()
+        if bytes[range].contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            guard let value = Double(text), value.rounded() == value, abs(value) < 9.2e18 else { return nil }
+            return Int64(value)
+        }
         // Accumulate towards the sign so that Int64.min is representable.
         var value: Int64 = 0
         let negative = bytes[range.lowerBound] == UInt8(ascii: "-")
@@ -274,9 +280,9 @@ public struct JSONReader {
             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             offset += 2
         case UInt8(ascii: "u"):
-            guard offset + 6 <= bytes.count else { throw error("truncated \\u escape") }
-            for index in (offset + 2)..<(offset + 6) where Self.hexValue(bytes[index]) == nil {
-                throw error("invalid \\u escape")
+            for index in (offset + 2)..<(offset + 6) {
+                guard index < bytes.count else { throw error("truncated \\u escape") }
+                guard Self.hexValue(bytes[index]) != nil else { throw error("invalid \\u escape") }
             }
             offset += 6
         default:

@@ -137,7 +137,9 @@ struct StreamController: Sendable {
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.
     static func resumeToken(_ request: Request) throws(HeraldError) -> Int64? {
-        let text = request.headers[.lastEventID] ?? request.uri.queryParameters.get("after")
+        // An empty Last-Event-ID means "no id yet" (what EventSource sends before its first event).
+        let header = request.headers[.lastEventID].flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
+        let text = header ?? request.uri.queryParameters.get("after")
         guard let text, !text.isEmpty else { return nil }
         guard let value = Int64(text.trimmingSpaces), value >= 0 else {
             throw HeraldError(.invalidParameter, "Last-Event-ID / after must be an event id this stream sent (an integer ≥ 0)")

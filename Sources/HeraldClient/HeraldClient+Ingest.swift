@@ -1,0 +1,35 @@
+import Foundation
+import HeraldCore
+
+extension HeraldClient {
+    /// Posts events as one all-or-nothing request; answers once they are durable.
+    ///
+    /// ```swift
+    /// let answer = try await client.post([EventDraft(run: "r1", type: "agent.log", agent: "w1", data: Array(#"{"line":"hi"}"#.utf8))])
+    /// ```
+    /// - Parameter drafts: the events; ``EventDraft/json`` says how each is sent.
+    /// - Throws: `HeraldError`, e.g. `validation_failed` (422) with per-event details, `run_finished` (409).
+    public func post(_ drafts: [EventDraft]) async throws -> IngestAnswer {
+        var body: [UInt8] = []
+        body.reserveCapacity(drafts.reduce(0) { $0 + $1.data.count + 128 })
+        for draft in drafts {
+            body.append(contentsOf: draft.json)
+            body.append(0x0A)
+        }
+        return try await post(ndjson: body)
+    }
+
+    /// Posts a body of NDJSON (one event object per line) as one all-or-nothing request.
+    public func post(ndjson body: [UInt8]) async throws -> IngestAnswer {
+        try decode(IngestAnswer.self, from: try await send(.POST, "/v1/events", body: body, contentType: "application/x-ndjson"))
+    }
+
+    /// Decodes an answer with `Codable`, or throws `invalid_response`.
+    func decode<Answer: Decodable>(_ type: Answer.Type, from bytes: [UInt8]) throws -> Answer {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch {
+            throw HeraldError(.invalidResponse, "unexpected \(type) answer: \(error)")
+        }
+    }
+}

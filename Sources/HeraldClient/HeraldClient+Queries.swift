@@ -1,0 +1,80 @@
+import HeraldCore
+
+extension HeraldClient {
+    /// One page of runs, most recently updated first.
+    ///
+    /// - Parameters:
+    ///   - status: `.active` (queued or running), `.only(.failed)`, … or `.any`.
+    ///   - project: only this project's runs.
+    ///   - limit: page size (the server caps it); nil for the server's default.
+    ///   - cursor: the ``RunList/nextCursor`` of the previous page.
+    public func runs(
+        status: RunQuery.StatusFilter = .any,
+        project: String? = nil,
+        limit: Int? = nil,
+        cursor: String? = nil
+    ) async throws -> RunList {
+        var query: [(String, String)] = []
+        switch status {
+        case .any: break
+        case .active: query.append(("status", "active"))
+        case .only(let value): query.append(("status", value.rawValue))
+        }
+        if let project { query.append(("project", project)) }
+        if let limit { query.append(("limit", String(limit))) }
+        if let cursor { query.append(("cursor", cursor)) }
+        return try decode(RunList.self, from: try await send(.GET, "/v1/runs", query: query))
+    }
+
+    /// One run.
+    ///
+    /// - Throws: `HeraldError` `run_not_found` (404) when the run has no event.
+    public func run(_ run: String) async throws -> RunSummary {
+        try decode(RunSummary.self, from: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))"))
+    }
+
+    /// One page of a run's events in seq order.
+    ///
+    /// - Parameters:
+    ///   - run: the run.
+    ///   - filter: types (with `agent.*` wildcards), agents, level, turn range, time range.
+    ///   - after: only events with a larger seq (0: from the start).
+    ///   - limit: page size (the server caps it); nil for the server's default.
+    public func events(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, limit: Int? = nil) async throws -> EventList {
+        var query = filter.queryItems
+        if after > 0 { query.append(("after", String(after))) }
+        if let limit { query.append(("limit", String(limit))) }
+        return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query))
+    }
+
+    /// One event of a run by id.
+    ///
+    /// - Throws: `HeraldError` `run_not_found` or `event_not_found` (404).
+    public func event(run: String, id: String) async throws -> EventRecord {
+        try EventRecord(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events/\(Self.percentEncoded(id))"))
+    }
+
+    /// Every page of a run's events, fetched as the sequence is iterated (each page after the
+    /// previous one's last seq), until the server says there are no more.
+    ///
+    /// ```swift
+    /// for try await page in client.eventPages(run: "r1", pageSize: 1000) {
+    ///     for event in page.events { print(event.seq) }
+    /// }
+    /// ```
+    public func eventPages(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, pageSize: Int? = nil) -> EventPages {
+        EventPages(client: self, run: run, filter: filter, after: after, pageSize: pageSize)
+    }
+
+    /// Every run (following cursors), optionally narrowed by status and project.
+    public func allRuns(status: RunQuery.StatusFilter = .any, project: String? = nil, pageSize: Int = 1000) async throws -> [RunSummary] {
+        var runs: [RunSummary] = []
+        var cursor: String?
+        repeat {
+            let page = try await self.runs(status: status, project: project, limit: pageSize, cursor: cursor)
+            runs.append(contentsOf: page.runs)
+            cursor = page.runs.isEmpty ? nil : page.nextCursor
+        } while cursor != nil
+        return runs
+    }
+}
