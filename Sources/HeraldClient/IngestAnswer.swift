@@ -5,33 +5,8 @@ import HeraldCore
 ///
 /// `{"accepted": 3, "duplicates": 0, "events": [{"id": "01J…", "run": "r1", "seq": 7}, …]}`
 public struct IngestAnswer: Sendable, Equatable, Decodable {
-    /// Where one event of the request is stored.
-    public struct Placement: Sendable, Equatable, Decodable {
-        public var id: String
-        public var run: String
-        public var seq: Int64
-        /// True when the id was already stored: `seq` is then the original place.
-        public var duplicate: Bool
-
-        /// A placement of event `id` at `seq` of `run`.
-        public init(id: String, run: String, seq: Int64, duplicate: Bool = false) {
-            self.id = id
-            self.run = run
-            self.seq = seq
-            self.duplicate = duplicate
-        }
-
-        /// Decodes `{"id", "run", "seq", "duplicate"?}`; `duplicate` is absent when false.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try container.decode(String.self, forKey: .id)
-            run = try container.decode(String.self, forKey: .run)
-            seq = try container.decode(Int64.self, forKey: .seq)
-            duplicate = try container.decodeIfPresent(Bool.self, forKey: .duplicate) ?? false
-        }
-
-        private enum CodingKeys: String, CodingKey { case id, run, seq, duplicate }
-    }
+    /// Where one event of the request is stored (the server's own type).
+    public typealias Placement = AppendResult.Placement
 
     /// Events stored by this request.
     public var accepted: Int
@@ -55,25 +30,19 @@ public struct IngestAnswer: Sendable, Equatable, Decodable {
     }
 
     /// The answer in the server's own shape and field order.
-    public var json: [UInt8] {
-        var writer = JSONWriter(capacity: 48 + events.count * 64)
-        writer.raw("{\"accepted\":")
-        writer.integer(accepted)
-        writer.raw(",\"duplicates\":")
-        writer.integer(duplicates)
-        writer.raw(",\"events\":[")
-        for (index, placement) in events.enumerated() {
-            if index > 0 { writer.raw(",") }
-            writer.raw("{\"id\":")
-            writer.string(placement.id)
-            writer.raw(",\"run\":")
-            writer.string(placement.run)
-            writer.raw(",\"seq\":")
-            writer.integer(placement.seq)
-            if placement.duplicate { writer.raw(",\"duplicate\":true") }
-            writer.raw("}")
-        }
-        writer.raw("]}")
-        return writer.bytes
+    public var json: [UInt8] { AppendResult(placements: events).json }
+}
+
+extension AppendResult.Placement: Decodable {
+    /// Decodes `{"id", "run", "seq", "duplicate"?}`; `duplicate` is absent when false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), run: try container.decode(String.self, forKey: .run),
+            seq: try container.decode(Int64.self, forKey: .seq),
+            duplicate: try container.decodeIfPresent(Bool.self, forKey: .duplicate) ?? false
+        )
     }
+
+    private enum CodingKeys: String, CodingKey { case id, run, seq, duplicate }
 }
