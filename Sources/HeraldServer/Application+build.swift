@@ -38,7 +38,7 @@ public func buildApplication(
 func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    HealthController(store: store).addRoutes(to: router)
+    HealthController(store: store, hub: hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1")
     IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)

@@ -1094,13 +1094,19 @@ enum OpenAPIDocument {
       "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}},
       "Readiness": {
         "type": "object",
-        "required": ["status", "lastPosition"],
+        "required": ["status", "lastPosition", "subscribers", "overflows"],
         "properties": {
           "status": {"type": "string", "const": "ready"},
           "lastPosition": {
             "type": "integer",
             "minimum": 0,
             "description": "The store-wide position of the last committed event (0 when empty)."
+          },
+          "subscribers": {"type": "integer", "minimum": 0, "description": "Live streams open on this server."},
+          "overflows": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Times a slow subscriber fell behind its buffer and caught up from the store."
           }
         }
       },

@@ -77,6 +77,8 @@ struct StreamConsistencyTests {
                 if seqs.count % 500 == 0 { await Task.yield() }
             }
             #expect(seqs == Array(1...8002))
+            let health = try await server.get("/readyz").json
+            #expect(health["overflows"] as? Int ?? 0 >= 1, "the overflow path was taken: \(health)")
         }
     }
 
@@ -99,12 +101,15 @@ struct StreamConsistencyTests {
             }
             // Every subscription is released once its client is gone.
             var subscribers = -1
+            var total = -1
             for _ in 0..<100 {
                 subscribers = try await server.get("/v1/runs/r").json["subscribers"] as? Int ?? -1
-                if subscribers == 0 { break }
+                total = try await server.get("/readyz").json["subscribers"] as? Int ?? -1
+                if subscribers == 0 && total == 0 { break }
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(subscribers == 0)
+            #expect(total == 0)
         }
     }
 }

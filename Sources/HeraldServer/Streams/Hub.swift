@@ -29,6 +29,7 @@ final class Hub: Service, Presence {
     let configuration: StreamConfiguration
     let logger: Logger
     private let state = Mutex(State())
+    let counters = HubCounters()
 
     init(store: any EventStore, configuration: StreamConfiguration, logger: Logger) {
         self.store = store
@@ -47,7 +48,7 @@ final class Hub: Service, Presence {
                 throw HeraldError(.tooManyConnections, "this client already holds \(held) live streams (limit \(limit))")
             }
             state.nextID += 1
-            let subscription = Subscription(id: state.nextID, scope: scope, client: client, capacity: configuration.bufferCapacity)
+            let subscription = Subscription(id: state.nextID, scope: scope, client: client, capacity: configuration.bufferCapacity, counters: counters)
             switch scope {
             case .run(let run): state.byRun[run, default: [:]][subscription.id] = subscription
             case .project(let project): state.byProject[project, default: [:]][subscription.id] = subscription

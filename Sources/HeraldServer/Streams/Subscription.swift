@@ -44,12 +44,14 @@ final class Subscription: Sendable {
     let client: String
     private let capacity: Int
     private let state = Mutex(State())
+    private let counters: HubCounters
 
-    init(id: Int, scope: Scope, client: String, capacity: Int) {
+    init(id: Int, scope: Scope, client: String, capacity: Int, counters: HubCounters) {
         self.id = id
         self.scope = scope
         self.client = client
         self.capacity = capacity
+        self.counters = counters
     }
 
     /// Called by the hub, in position order.
@@ -59,6 +61,7 @@ final class Subscription: Sendable {
             if state.pending.count + items.count > capacity {
                 state.overflowed = true
                 state.pending = []
+                counters.overflows.add(1, ordering: .relaxed)
             } else {
                 state.pending.append(contentsOf: items)
             }
@@ -128,4 +131,10 @@ final class Subscription: Sendable {
             return nil
         }
     }
+}
+
+/// Hub-wide counters, shared by every subscription.
+final class HubCounters: Sendable {
+    /// Times a subscriber fell behind its buffer and went back to reading the store.
+    let overflows = Atomic<Int>(0)
 }
