@@ -64,11 +64,17 @@ extension SQLiteStore {
                 arguments: arguments
             )
             let total: Int64
+            var countArguments: StatementArguments = [key]
+            countArguments += clause.arguments
             if filter.isEmpty {
                 total = runRow["event_count"]
+            } else if filter.turnFrom == nil, filter.turnTo == nil, filter.since == nil, filter.until == nil {
+                // Types, agents and level only: a sum over the run's facet counts.
+                total = try Int64.fetchOne(
+                    db, sql: "SELECT COALESCE(SUM(e.count), 0) FROM run_facets e WHERE e.run_key = ? \(clause.sql)",
+                    arguments: countArguments
+                ) ?? 0
             } else {
-                var countArguments: StatementArguments = [key]
-                countArguments += clause.arguments
                 total = try Int64.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
                 ) ?? 0

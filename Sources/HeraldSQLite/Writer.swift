@@ -15,6 +15,15 @@ final class Writer: @unchecked Sendable {
 
     private var runs: [String: CachedRun] = [:]
     private var dirtyRuns: Set<String> = []
+    /// Facet counts added by the current transaction.
+    private var facets: [Facet: Int64] = [:]
+
+    struct Facet: Hashable {
+        var runKey: Int64
+        var type: String
+        var agent: String
+        var level: Level
+    }
     private var lastPosition: Int64 = 0
     private var lastRunKey: Int64 = 0
     private let ids = ULIDGenerator()
@@ -36,6 +45,7 @@ final class Writer: @unchecked Sendable {
     func reset(reloadingFrom db: Database) throws {
         runs.removeAll()
         dirtyRuns.removeAll()
+        facets.removeAll()
         try load(db)
     }
 
@@ -100,6 +110,7 @@ final class Writer: @unchecked Sendable {
         let insertEvent = RawStatement(try db.cachedStatement(sql: Self.insertEventSQL))
         let insertCause = RawStatement(try db.cachedStatement(sql: "INSERT OR IGNORE INTO causes (cause_id, run_key, pos) VALUES (?,?,?)"))
         for (event, key) in zip(newEvents, runKeys) {
+            facets[Facet(runKey: key, type: event.type, agent: event.agent ?? "", level: event.level), default: 0] += 1
             insertEvent.bind(1, event.position)
             insertEvent.bind(2, key)
             insertEvent.bind(3, event.seq)
@@ -177,7 +188,7 @@ final class Writer: @unchecked Sendable {
         return cached
     }
 
-    /// Writes the runs changed in this transaction.
+    /// Writes the runs and facet counts changed in this transaction.
     func flushRuns(db: Database) throws {
         let upsert = try db.cachedStatement(
             sql: """
@@ -188,6 +199,22 @@ final class Writer: @unchecked Sendable {
                     last_pos = excluded.last_pos, agents = excluded.agents
                 """
         )
+        let addFacet = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO run_facets (run_key, type, agent, level, count) VALUES (?,?,?,?,?)
+                    ON CONFLICT DO UPDATE SET count = count + excluded.count
+                    """
+            )
+        )
+        for (facet, count) in facets {
+            addFacet.bind(1, facet.runKey)
+            addFacet.bind(2, facet.type)
+            addFacet.bind(3, facet.agent)
+            addFacet.bind(4, Int64(facet.level.rawValue))
+            addFacet.bind(5, count)
+            try addFacet.execute()
+        }
         for name in dirtyRuns {
             guard let cached = runs[name] else { continue }
             let run = cached.run
@@ -202,6 +229,7 @@ final class Writer: @unchecked Sendable {
     /// After a successful commit: hand the new events to the observer, in position order.
     func didCommit(_ events: [Event]) {
         dirtyRuns.removeAll(keepingCapacity: true)
+        facets.removeAll(keepingCapacity: true)
         if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer(events) }
     }
 }

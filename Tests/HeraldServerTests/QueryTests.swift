@@ -65,6 +65,11 @@ struct QueryTests {
             let filtered = try await server.get("/v1/runs/q/events?types=agent.log&limit=2").json
             #expect(filtered["total"] as? Int == 6)
             #expect(filtered["hasMore"] as? Bool == true)
+            // Totals from facet counts (types, agents, level) and from a count (turns, times) agree with the events.
+            for query in ["agents=planner", "agents=worker&types=custom.*,state", "level=state", "turnFrom=1&turnTo=2", "since=2026-01-01T00:00:10Z"] {
+                let page = try await server.get("/v1/runs/q/events?\(query)&limit=1000").json
+                #expect(page["total"] as? Int == (page["events"] as? [Any])?.count, "\(query)")
+            }
         }
     }
 
