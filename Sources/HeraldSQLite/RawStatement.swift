@@ -5,11 +5,9 @@ import GRDBSQLite
 /// per-argument boxing, for the ingest hot path (one insert per event).
 struct RawStatement {
     private let handle: OpaquePointer
-    private let sql: String
 
     init(_ statement: Statement) {
         handle = statement.sqliteStatement
-        sql = statement.sql
     }
 
     // SQLITE_TRANSIENT: SQLite copies the value before the call returns.
@@ -44,7 +42,8 @@ struct RawStatement {
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: sql)
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: String(cString: sqlite3_sql(handle)))
         }
     }
 }

@@ -83,7 +83,7 @@ public final class SQLiteStore: EventStore {
     }
 
     public func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void) {
-        writer.observer.withLock { $0 = observer }
+        writer.observer.withLock { $0 = Writer.CommitObserver(observer) }
     }
 
     public func close() async {

@@ -27,7 +27,14 @@ final class Writer: @unchecked Sendable {
     private var lastPosition: Int64 = 0
     private var lastRunKey: Int64 = 0
     private let ids = ULIDGenerator()
-    let observer = Mutex<(@Sendable ([Event]) -> Void)?>(nil)
+    /// Who hears of commits. The closure sits in a box: a closure read through a generic
+    /// container's `inout` accessor is re-wrapped in reabstraction thunks on every access.
+    let observer = Mutex<CommitObserver?>(nil)
+
+    final class CommitObserver: Sendable {
+        let notify: @Sendable ([Event]) -> Void
+        init(_ notify: @escaping @Sendable ([Event]) -> Void) { self.notify = notify }
+    }
 
     /// Bound on cached runs; past it the cache is dropped and refilled lazily.
     private let maxCachedRuns = 100_000
@@ -230,6 +237,6 @@ final class Writer: @unchecked Sendable {
     func didCommit(_ events: [Event]) {
         dirtyRuns.removeAll(keepingCapacity: true)
         facets.removeAll(keepingCapacity: true)
-        if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer(events) }
+        if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer.notify(events) }
     }
 }

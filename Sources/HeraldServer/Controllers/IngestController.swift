@@ -1,4 +1,3 @@
-import Foundation
 import HeraldCore
 import Hummingbird
 
@@ -29,7 +28,7 @@ struct IngestController<Context: RequestContext>: Sendable {
     /// JSON unless the content type says NDJSON; no content type is read as JSON.
     static func format(of contentType: String?) throws(HeraldError) -> EventParser.BodyFormat {
         guard let contentType else { return .json }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = (contentType.split(separator: ";").first ?? "").trimmingSpaces.lowercased()
         switch mediaType {
         case "application/json", "text/json", "": return .json
         case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":

@@ -160,12 +160,6 @@ extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }
 
-extension String {
-    var trimmingSpaces: Substring {
-        let trimmed = drop { $0 == " " }
-        return trimmed.prefix(trimmed.count - trimmed.reversed().prefix { $0 == " " }.count)
-    }
-}
 
 /// The in-band `herald.gap` event: a resume point that cannot be served is never silent.
 enum Gap {
