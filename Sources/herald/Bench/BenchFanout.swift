@@ -55,7 +55,10 @@ struct BenchFanout: AsyncParsableCommand {
     func run() async throws {
         BenchHeader.print(server: options.server)
         let run = BenchSession.freshRunPrefix("fanout")
-        print("fanout: \(subscribers) subscribers on run \(run), \(BenchReport.count(rate)) events/s for \(formatted(duration)) s, data ≈\(payloadBytes) B")
+        print(
+            "fanout: \(subscribers) subscribers on run \(run), \(BenchReport.count(rate)) events/s "
+                + "for \(BenchReport.seconds(duration)) s, data ≈\(payloadBytes) B"
+        )
         fflush(nil)
         let outcome = try await BenchSession.with(options) { session in
             try await FanoutRound(bench: self, session: session, run: run).execute()

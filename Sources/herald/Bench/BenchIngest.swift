@@ -60,16 +60,21 @@ struct BenchIngest: AsyncParsableCommand {
                 sources.append(BodyRotation(requests: requests, units: batch))
             }
             let wireBytes = sources.flatMap(\.requests).map { $0.body?.readableBytes ?? 0 }.reduce(0, +) / (connections * bodies * batch)
-            print("ingest: \(connections) connections × \(batch) events/request, data ≈\(payloadBytes) B (\(wireBytes) B/event on the wire), \(runNames.count) runs")
-            print("        \(formatted(warmup)) s warm-up, \(formatted(duration)) s measured, \(options.threads) client thread(s)")
+            print(
+                "ingest: \(connections) connections × \(batch) events/request, data ≈\(payloadBytes) B "
+                    + "(\(wireBytes) B/event on the wire), \(runNames.count) runs"
+            )
+            let seconds = (BenchReport.seconds(warmup), BenchReport.seconds(duration))
+            print("        \(seconds.0) s warm-up, \(seconds.1) s measured, \(options.threads) client thread(s)")
             fflush(nil)
 
             let pool = try await session.connect(count: connections)
             let meter = CPUMeter()
             let start = NIODeadline.now()
             var plan = ClosedLoop<BodyRotation>.Plan()
-            plan.warmupUntil = start + .nanoseconds(Int64(warmup * 1e9))
-            plan.stopAt = plan.warmupUntil + .nanoseconds(Int64(duration * 1e9))
+            let warmupEnd = start + .nanoseconds(Int64(warmup * 1e9))
+            plan.warmup = .until(warmupEnd)
+            plan.stopAt = warmupEnd + .nanoseconds(Int64(duration * 1e9))
             let loops = zip(pool, sources).map { ClosedLoop.run(on: $0, endpoint: session.endpoint, plan: plan, source: $1) }
             var all: [LoadStats] = []
             for loop in loops { all.append(try await loop.get()) }
@@ -80,16 +85,12 @@ struct BenchIngest: AsyncParsableCommand {
         BenchReport.line("events/s", BenchReport.count(Double(stats.units) / max(stats.seconds, 1e-9)))
         BenchReport.line("requests/s", BenchReport.count(Double(stats.requests) / max(stats.seconds, 1e-9)))
         BenchReport.line("latency", BenchReport.latency(stats.latency))
-        BenchReport.line("events", "\(stats.units) in \(stats.requests) requests over \(formatted(stats.seconds)) s")
+        BenchReport.line("events", "\(stats.units) in \(stats.requests) requests over \(BenchReport.seconds(stats.seconds)) s")
         BenchReport.line("errors", BenchReport.errors(stats))
         BenchReport.line("client CPU", cpu)
         if let body = stats.firstErrorBody { BenchReport.line("first error", body) }
         if stats.requests == 0 { throw BenchFailure("no request succeeded") }
     }
-}
-
-func formatted(_ seconds: Double) -> String {
-    seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.2f", seconds)
 }
 
 /// Prebuilt requests sent in rotation.

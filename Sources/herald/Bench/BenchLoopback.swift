@@ -59,8 +59,9 @@ struct BenchLoopback: AsyncParsableCommand {
             let pool = try await session.connect(count: connections)
             let clientBefore = try await ProcessCPU.seconds(of: session.group)
             var plan = ClosedLoop<BodyRotation>.Plan()
-            plan.warmupUntil = .now() + .nanoseconds(Int64(warmup * 1e9))
-            plan.stopAt = plan.warmupUntil + .nanoseconds(Int64(duration * 1e9))
+            let warmupEnd = NIODeadline.now() + .nanoseconds(Int64(warmup * 1e9))
+            plan.warmup = .until(warmupEnd)
+            plan.stopAt = warmupEnd + .nanoseconds(Int64(duration * 1e9))
             let loops = pool.map { ClosedLoop.run(on: $0, endpoint: endpoint, plan: plan, source: BodyRotation(requests: requests, units: batch)) }
             var all: [LoadStats] = []
             for loop in loops { all.append(try await loop.get()) }
@@ -84,7 +85,9 @@ final class FixedAnswerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private static let body = ByteBuffer(string: #"{"accepted":1,"duplicates":0,"events":[{"id":"01J0000000000000000000000","run":"loopback","seq":1}]}"#)
+    private static let body = ByteBuffer(
+        string: #"{"accepted":1,"duplicates":0,"events":[{"id":"01J0000000000000000000000","run":"loopback","seq":1}]}"#
+    )
     private static let head: HTTPResponseHead = {
         var head = HTTPResponseHead(version: .http1_1, status: .ok)
         head.headers.add(name: "Content-Type", value: "application/json")

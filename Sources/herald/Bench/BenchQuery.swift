@@ -13,6 +13,9 @@ struct BenchQuery: AsyncParsableCommand {
             already holds that many, so repeated runs against one data folder skip the seeding. Then each \
             combination is queried --requests times (after --warmup-requests unrecorded ones); after=random \
             picks a random seq in the run for each request.
+
+            A combination stops after --max-seconds even when it has not made --requests requests, and says \
+            so: on a slow filter the percentiles then come from fewer samples.
             """
     )
 
@@ -24,7 +27,7 @@ struct BenchQuery: AsyncParsableCommand {
     @Option(help: "Measured requests per filter combination.")
     var requests = 2000
 
-    @Option(help: "Unrecorded requests per combination before measuring.")
+    @Option(help: "Unrecorded requests per combination before measuring (at most a tenth of --max-seconds).")
     var warmupRequests = 100
 
     @Option(help: "Most seconds spent on one combination; a slow one stops early and says how many requests it measured.")
@@ -71,7 +74,9 @@ struct BenchQuery: AsyncParsableCommand {
                 let stats = try await measure(combination, session: session)
                 let cores = meter.summary(requests: 0)
                 let rate = BenchReport.count(Double(stats.requests) / max(stats.seconds, 1e-9))
-                let cut = stats.requests + stats.errors < requests ? "  (stopped after \(formatted(maxSeconds)) s: \(stats.requests) requests)" : ""
+                let cut =
+                    stats.requests + stats.errors < requests
+                    ? "  (stopped after \(BenchReport.seconds(maxSeconds)) s: \(stats.requests) requests)" : ""
                 print(
                     combination.label.padding(toLength: width, withPad: " ", startingAt: 0) + rate.padding(toLength: 8, withPad: " ", startingAt: 0)
                         + cores.padding(toLength: 13, withPad: " ", startingAt: 0) + BenchReport.latency(stats.latency) + cut
@@ -91,9 +96,11 @@ struct BenchQuery: AsyncParsableCommand {
         let perConnection = (requests + connections - 1) / connections
         let warmupPerConnection = (warmupRequests + connections - 1) / connections
         var plan = ClosedLoop<QuerySource>.Plan()
-        plan.warmupRequests = warmupPerConnection
-        plan.totalRequests = perConnection + warmupPerConnection
-        plan.stopAt = .now() + .nanoseconds(Int64(maxSeconds * 1e9))
+        let start = NIODeadline.now()
+        // A slow combination must still leave most of its time to measuring.
+        plan.warmup = .requests(warmupPerConnection, atMostUntil: start + .nanoseconds(Int64(maxSeconds * 0.1 * 1e9)))
+        plan.requests = perConnection
+        plan.stopAt = start + .nanoseconds(Int64(maxSeconds * 1e9))
         let loops = pool.enumerated().map { index, connection in
             let source = QuerySource(
                 endpoint: session.endpoint, run: runName, combination: combination, limit: limit, events: Int64(events),
@@ -124,7 +131,7 @@ struct QueryCombination: Sendable {
         QueryCombination(label: "agents=worker-3", parameters: "agents=worker-3", randomAfter: false),
         QueryCombination(label: "level=decision", parameters: "level=decision", randomAfter: false),
         QueryCombination(label: "level=decision after=random", parameters: "level=decision", randomAfter: true),
-        QueryCombination(label: "types=thought agents=planner", parameters: "types=thought&agents=planner", randomAfter: true),
+        QueryCombination(label: "types=thought agents=planner after=random", parameters: "types=thought&agents=planner", randomAfter: true),
         QueryCombination(label: "rare: types=milestone.phase_transition", parameters: "types=milestone.phase_transition", randomAfter: false),
     ]
 }

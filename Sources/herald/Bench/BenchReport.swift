@@ -22,6 +22,11 @@ enum BenchReport {
         }
     }
 
+    /// `10` or `2.50`: whole seconds without decimals.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+
     /// `123,456`
     static func count(_ value: Double) -> String {
         let formatter = NumberFormatter()

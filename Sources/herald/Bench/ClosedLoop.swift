@@ -16,14 +16,28 @@ protocol RequestSource: Sendable {
 final class ClosedLoop<Source: RequestSource> {
     /// When the loop records and when it stops.
     struct Plan: Sendable {
-        /// Requests that start before this are warm-up and not recorded.
-        var warmupUntil = NIODeadline.uptimeNanoseconds(0)
-        /// Requests counted as warm-up before recording starts.
-        var warmupRequests = 0
+        /// Which first requests are warm-up, not recorded.
+        var warmup = Warmup.until(.uptimeNanoseconds(0))
         /// No request starts after this.
         var stopAt: NIODeadline?
-        /// Or: stop after this many requests (warm-up included).
-        var totalRequests: Int?
+        /// Or: stop after this many requests past the warm-up.
+        var requests: Int?
+    }
+
+    /// The warm-up: a stretch of time, or a number of requests that a slow server cannot make
+    /// last for ever.
+    enum Warmup: Sendable {
+        /// Requests that start before this.
+        case until(NIODeadline)
+        /// The first requests, but none that start after the deadline.
+        case requests(Int, atMostUntil: NIODeadline)
+
+        func isOver(at start: NIODeadline, issued: Int) -> Bool {
+            switch self {
+            case .until(let deadline): start >= deadline
+            case .requests(let count, let deadline): issued >= count || start >= deadline
+            }
+        }
     }
 
     private var connection: HTTPConnection
@@ -32,6 +46,7 @@ final class ClosedLoop<Source: RequestSource> {
     private var source: Source
     private var stats = LoadStats()
     private var issued = 0
+    private var issuedAfterWarmup = 0
     private let done: EventLoopPromise<LoadStats>
 
     private init(connection: HTTPConnection, endpoint: Endpoint, plan: Plan, source: Source) {
@@ -53,7 +68,7 @@ final class ClosedLoop<Source: RequestSource> {
 
     private var shouldStop: Bool {
         if let stopAt = plan.stopAt, NIODeadline.now() >= stopAt { return true }
-        if let total = plan.totalRequests, issued >= total { return true }
+        if let requests = plan.requests, issuedAfterWarmup >= requests { return true }
         return false
     }
 
@@ -61,8 +76,9 @@ final class ClosedLoop<Source: RequestSource> {
         if shouldStop { return finish() }
         let (request, units) = source.next()
         let start = NIODeadline.now()
-        let measured = start >= plan.warmupUntil && issued >= plan.warmupRequests
+        let measured = plan.warmup.isOver(at: start, issued: issued)
         issued += 1
+        if measured { issuedAfterWarmup += 1 }
         connection.send(request).assumeIsolated().whenComplete { result in
             let end = NIODeadline.now()
             switch result {
@@ -102,6 +118,8 @@ final class ClosedLoop<Source: RequestSource> {
                 self.connection = connection
                 self.issue()
             case .failure(let error):
+                // A failed connect counts as a request, so a dead server cannot keep the loop going.
+                if self.plan.warmup.isOver(at: .now(), issued: self.issued) { self.issuedAfterWarmup += 1 }
                 self.issued += 1
                 self.stats.transport["connect: \(error)", default: 0] += 1
                 eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) { self.reconnect() }

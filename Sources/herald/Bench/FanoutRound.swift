@@ -35,6 +35,7 @@ struct FanoutRound {
         // closed after the timeout and reported.
         for stream in streams {
             stream.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(bench.drainTimeout * 1e9))) {
+                stream.channel.pipeline.fireUserInboundEventTriggered(DrainTimeout())
                 stream.channel.close(promise: nil)
             }
         }
@@ -133,7 +134,8 @@ extension FanoutRound.Outcome {
         }
         let deliverySeconds = max(Double((lastDelivery - publishStart).nanoseconds) / 1e9, publishSeconds)
         print()
-        BenchReport.line("published", "\(published) events in \(publish.requests) requests, \(BenchReport.count(Double(published) / publishSeconds)) events/s")
+        let publishRate = BenchReport.count(Double(published) / publishSeconds)
+        BenchReport.line("published", "\(published) events in \(publish.requests) requests, \(publishRate) events/s")
         BenchReport.line("publish POST", BenchReport.latency(publish.latency))
         BenchReport.line("delivered/s", BenchReport.count(Double(delivered) / max(deliverySeconds, 1e-9)))
         BenchReport.line("delivered", "\(delivered) events to \(results.count) subscribers (run ends at seq \(lastSeq))")

@@ -51,7 +51,7 @@ final class HTTPConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: HTTPReply.self)
         // A write that fails before reaching the handler (a closed channel) must still fail the
         // exchange; a promise completed twice keeps its first result.
-        channel.writeAndFlush(Exchange(request: request, reply: promise)).whenFailure { promise.fail($0) }
+        channel.writeAndFlush(HTTPExchange(request: request, reply: promise)).whenFailure { promise.fail($0) }
         return promise.futureResult
     }
 
@@ -104,15 +104,15 @@ enum HTTPConnectionError: Error, CustomStringConvertible {
 }
 
 /// A request and the promise of its response, as it travels down the pipeline.
-struct Exchange: Sendable {
+struct HTTPExchange: Sendable {
     var request: PreparedRequest
     var reply: EventLoopPromise<HTTPReply>
 }
 
-/// Writes an ``Exchange``'s request and completes its promise when the response has ended.
+/// Writes an ``HTTPExchange``'s request and completes its promise when the response has ended.
 final class ExchangeHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = Exchange
+    typealias OutboundIn = HTTPExchange
     typealias OutboundOut = HTTPClientRequestPart
 
     private var pending: EventLoopPromise<HTTPReply>?
