@@ -21,7 +21,7 @@ public func buildApplication(
     let store = try SQLiteStore(
         path: configuration.dataDirectory + "/herald.sqlite", durability: configuration.durability, logger: logger
     )
-    let hub = Hub(store: store, configuration: configuration.streams, logger: logger)
+    let hub = Hub(configuration: configuration.streams)
     store.observeCommits { events in hub.publish(events) }
 
     let router = buildRouter(configuration, store: store, hub: hub)

@@ -96,7 +96,7 @@ struct OpenAPITests {
         let logger = Logger(label: "openapi-tests")
         let store = try SQLiteStore(path: directory + "/herald.sqlite", logger: logger)
         let configuration = HeraldConfiguration()
-        let router = buildRouter(configuration, store: store, hub: Hub(store: store, configuration: configuration.streams, logger: logger))
+        let router = buildRouter(configuration, store: store, hub: Hub(configuration: configuration.streams))
         let routed = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
         await store.close()
 

@@ -1,5 +1,4 @@
 import HeraldCore
-import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
@@ -25,16 +24,12 @@ final class Hub: Service, Presence {
         var total = 0
     }
 
-    let store: any EventStore
     let configuration: StreamConfiguration
-    let logger: Logger
     private let state = Mutex(State())
     let counters = HubCounters()
 
-    init(store: any EventStore, configuration: StreamConfiguration, logger: Logger) {
-        self.store = store
+    init(configuration: StreamConfiguration) {
         self.configuration = configuration
-        self.logger = logger
     }
 
     // MARK: Subscribing
