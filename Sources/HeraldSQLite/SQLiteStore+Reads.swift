@@ -55,7 +55,7 @@ extension SQLiteStore {
             let key: Int64 = runRow["run_key"]
             var arguments: StatementArguments = [key, afterSeq]
             arguments += clause.arguments
-            let rows = try Row.fetchAll(
+            let rows = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
@@ -79,7 +79,7 @@ extension SQLiteStore {
                     db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
                 ) ?? 0
             }
-            return EventPage(events: rows.prefix(limit).map(Self.event(from:)), total: total, hasMore: rows.count > limit)
+            return EventPage(events: Array(rows.prefix(limit)), total: total, hasMore: rows.count > limit)
         }
     }
 
@@ -93,24 +93,24 @@ extension SQLiteStore {
         }
         arguments += clause.arguments
         return try await read { [arguments, projectClause] db in
-            try Row.fetchAll(
+            try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
                     WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
                     """,
                 arguments: arguments
-            ).map(Self.event(from:))
+            )
         }
     }
 
     public func event(run: String, id: String) async throws(HeraldError) -> Event? {
         try await read { db in
-            try Row.fetchOne(
+            try Self.fetchEvents(
                 db,
                 sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
                 arguments: [id, run]
-            ).map(Self.event(from:))
+            ).first
         }
     }
 
@@ -120,27 +120,27 @@ extension SQLiteStore {
         var arguments: StatementArguments = [run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
-            try Row.fetchAll(
+            try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
                     WHERE r.run = ? AND e.id IN (\(marks)) ORDER BY e.seq
                     """,
                 arguments: arguments
-            ).map(Self.event(from:))
+            )
         }
     }
 
     public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
         try await read { db in
-            try Row.fetchAll(
+            try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
                     WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
                     """,
                 arguments: [id, run]
-            ).map(Self.event(from:))
+            )
         }
     }
 
@@ -162,14 +162,25 @@ extension SQLiteStore {
         }
     }
 
-    static func event(from row: Row) -> Event {
-        let causedBy: String? = row[8]
-        let body: Data = row[9]
-        return Event(
-            position: row[0], id: row[2], project: row[11], run: row[10], seq: row[1], type: row[3],
-            level: Level(rawValue: row[4]) ?? .action, time: Timestamp(microseconds: row[7]), agent: row[5], turn: row[6],
-            causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body)
-        )
+    /// Runs an event query (selecting ``eventColumns``) and decodes its rows straight from
+    /// SQLite's C API: replay and query pages read many rows, and GRDB's generic row decoding
+    /// costs more than the rest of the read.
+    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Event] {
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let row = RawStatement(statement)
+        var events: [Event] = []
+        while try row.step() {
+            events.append(
+                Event(
+                    position: row.int64(0), id: row.text(2) ?? "", project: row.text(11) ?? "", run: row.text(10) ?? "",
+                    seq: row.int64(1), type: row.text(3) ?? "", level: Level(rawValue: Int(row.int64(4))) ?? .action,
+                    time: Timestamp(microseconds: row.int64(7)), agent: row.text(5), turn: row.optionalInt64(6),
+                    causedBy: row.text(8).map { $0.split(separator: ",").map(String.init) } ?? [], json: row.blob(9)
+                )
+            )
+        }
+        return events
     }
 }
 
