@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Holds N idle SSE subscribers on a running Herald and reports the server's memory.
+"""Holds N idle SSE subscribers on a running Herald and reports the server's memory; with
+--cycles, also connects and disconnects that many streams one after another and checks that
+nothing is left behind (subscriber count, threads, memory).
 
-Usage: idle_subscribers.py --server-pid PID [--port 7373] [--subscribers 10000] [--run idle]
+Usage: idle_subscribers.py --server-pid PID [--port 7373] [--subscribers 10000] [--cycles 10000] [--run idle]
 Start the server with a per-client stream limit above N, e.g.
   herald serve --max-streams-per-client 20000
 The script posts one event to the run, opens N streams, waits until every one has received
@@ -39,11 +41,42 @@ async def subscriber(port, run, ready, stop):
     writer.close()
 
 
+def threads(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    return -1
+
+
+async def cycles(options):
+    """Sequential connect / read the first event / disconnect, like a flapping client."""
+    before_rss, before_threads = rss_mib(options.server_pid), threads(options.server_pid)
+    started = time.time()
+    for index in range(options.cycles):
+        reader, writer = await asyncio.open_connection("127.0.0.1", options.port)
+        writer.write(f"GET /v1/runs/{options.run}/stream HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        while not (await reader.readline()).startswith(b"id: 1"):
+            pass
+        writer.close()
+        if index == options.cycles // 10:
+            warm_rss = rss_mib(options.server_pid)
+    for _ in range(100):
+        if readyz(options.port)["subscribers"] == 0:
+            break
+        await asyncio.sleep(0.1)
+    print(f"{options.cycles} connect/disconnect cycles in {time.time() - started:.1f} s: "
+          f"readyz subscribers={readyz(options.port)['subscribers']}, "
+          f"server threads {before_threads} -> {threads(options.server_pid)}, "
+          f"RSS {before_rss:.0f} MiB before, {warm_rss:.0f} MiB after 10 %, {rss_mib(options.server_pid):.0f} MiB at the end")
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--port", type=int, default=7373)
     parser.add_argument("--subscribers", type=int, default=10000)
+    parser.add_argument("--cycles", type=int, default=0)
     parser.add_argument("--run", default=f"idle-{int(time.time())}")
     options = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -71,6 +104,8 @@ async def main():
             break
         await asyncio.sleep(0.1)
     print(f"after closing: readyz subscribers={state['subscribers']}, server RSS {rss_mib(options.server_pid):.0f} MiB")
+    if options.cycles:
+        await cycles(options)
 
 
 asyncio.run(main())
