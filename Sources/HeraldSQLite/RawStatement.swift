@@ -27,7 +27,13 @@ struct RawStatement {
             return
         }
         value.withUTF8 { utf8 in
-            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
+            utf8.withMemoryRebound(to: CChar.self) { text in
+                if let base = text.baseAddress {
+                    _ = sqlite3_bind_text(handle, index, base, Int32(text.count), Self.transient)
+                } else {
+                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)  // an empty string may have no storage
+                }
+            }
         }
     }
 
