@@ -37,12 +37,14 @@ public func buildApplication(
 /// All of Herald's routes.
 func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    let allowedMethods = AllowedMethods()
+    router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     HealthController(store: store, hub: hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let v1 = router.group("v1")
     IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)
     RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
     StreamController(store: store, hub: hub).addRoutes(to: v1)
+    allowedMethods.record(router.routes)
     return router
 }

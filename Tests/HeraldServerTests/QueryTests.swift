@@ -96,6 +96,12 @@ struct QueryTests {
             let unknown = try await server.get("/v1/nothing/here")
             #expect(unknown.status == 404)
             #expect(unknown.errorCode == "not_found")
+            // A known path with the wrong method says which methods it takes.
+            let wrongMethod = try await server.request(.DELETE, "/v1/runs/q/events")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.errorCode == "method_not_allowed")
+            #expect(wrongMethod.headers["Allow"].first == "GET")
+            #expect(try await server.request(.GET, "/v1/events").headers["Allow"].first == "POST")
         }
     }
 

@@ -16,12 +16,21 @@ extension HeraldError: HTTPResponseError {
 /// Gives errors raised outside Herald's handlers (unknown route, body too large, …) the same
 /// JSON shape, and never leaks an internal error as anything but a clean 500.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowedMethods: AllowedMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HeraldError {
             throw error
         } catch let error as HTTPError {
+            let allowed = error.status == .notFound ? allowedMethods.methods(for: request.uri.path) : []
+            guard allowed.isEmpty else {
+                var response = try HeraldError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", "))")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             throw Self.translate(error, request: request)
         } catch {
             context.logger.error("request.failed", metadata: ["error": "\(error)"])
