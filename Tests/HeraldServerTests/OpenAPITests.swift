@@ -90,7 +90,7 @@ struct OpenAPITests {
 
     /// The router's own list of routes (Hummingbird's `Router.routes`) against the document.
     @Test func documentsExactlyTheRoutesTheRouterRegisters() async throws {
-        let directory = LiveServer.temporaryDirectory()
+        let directory = TestServer.makeTemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let logger = Logger(label: "openapi-tests")
@@ -112,7 +112,7 @@ struct OpenAPITests {
     @Test(.timeLimit(.minutes(1))) func aLiveServerAnswersAsDocumented() async throws {
         let document = try OpenAPISpec.document()
         let operations = try OpenAPISpec.operations()
-        try await LiveServer.with(configure: OpenAPITests.probeConfiguration) { server in
+        try await TestServer.with(configure: OpenAPITests.probeConfiguration) { server in
             let seeded = try await OpenAPITests.seed(server)
             let probes = try OpenAPITests.probes(seeded, document: document)
             for operation in operations {
@@ -139,13 +139,13 @@ struct OpenAPITests {
 
     @Test(.timeLimit(.minutes(1))) func streamsPastTheConnectionCapAnswerTheDocumented429() async throws {
         let operations = try OpenAPISpec.operations()
-        try await LiveServer.with(configure: { $0.streams.maxConnectionsPerClient = 0 }) { server in
+        try await TestServer.with(configure: { $0.streams.maxConnectionsPerClient = 0 }) { server in
             for (operation, path) in [
                 ("GET /v1/runs/{run}/stream", "/v1/runs/r1/stream"), ("GET /v1/projects/{project}/stream", "/v1/projects/p1/stream"),
             ] {
                 let answer = try await server.get(path)
                 #expect(answer.status == 429)
-                #expect(answer.json?["error"]?["code"] == .string("too_many_connections"))
+                #expect(answer.document?["error"]?["code"] == .string("too_many_connections"))
                 let documented = try #require(operations.first { $0.description == operation })
                 #expect(documented.responses["429"] != nil, "\(operation) documents 429")
             }
@@ -253,18 +253,18 @@ extension OpenAPITests {
         configuration.limits.maxBodyBytes = 64 << 10
     }
 
-    fileprivate static func seed(_ server: LiveServer) async throws -> Seeded {
+    fileprivate static func seed(_ server: TestServer) async throws -> Seeded {
         var seeded = Seeded(ids: [])
         let run = seeded.finishedRun
         let dangling = ULIDGenerator().next()
         let first = try await server.ingest([#"{"run":"\#(run)","type":"run.started","data":{"name":"seeded"}}"#])
-        let start = try #require(first.first)
+        let start = try #require(first.first?["id"] as? String)
         let rest = try await server.ingest([
             #"{"run":"\#(run)","type":"agent.log","agent":"w1","turn":1,"causedBy":["\#(start)"],"data":{"line":"hi"}}"#,
             #"{"run":"\#(run)","type":"my.custom.thing","causedBy":["\#(dangling)"]}"#,
             #"{"run":"\#(run)","type":"run.completed","data":{"summary":"done"}}"#,
         ])
-        seeded.ids = [start] + rest
+        seeded.ids = [start] + rest.compactMap { $0["id"] as? String }
         return seeded
     }
 
@@ -352,12 +352,12 @@ extension OpenAPITests {
     }
 
     fileprivate static func expect(
-        _ answer: LiveServer.Answer,
+        _ answer: TestServer.Answer,
         of probe: Probe,
         conformsTo operation: OpenAPISpec.Operation,
         in document: OpenAPIJSON
     ) {
-        let message = answer.json?["error"]?["message"]?.string ?? ""
+        let message = answer.document?["error"]?["message"]?.string ?? ""
         #expect(!(answer.status == 404 && message.hasPrefix("no route for")), "\(probe): the router has no route: \(answer.text)")
         #expect(answer.status == probe.status, "\(probe): got \(answer.status) \(answer.text.prefix(300))")
         guard let response = operation.responses[String(answer.status)].map(document.resolved) else {
@@ -380,7 +380,7 @@ extension OpenAPITests {
             if let expected = header["schema"]?["const"]?.string { #expect(value == expected, "\(probe): \(name)") }
         }
         if contentType == "application/json", let schema = mediaType["schema"] {
-            if let body = answer.json {
+            if let body = answer.document {
                 #expect(OpenAPISchemaCheck(document).problems(body, schema) == [], "\(probe): \(answer.text.prefix(300))")
             } else {
                 Issue.record("\(probe): the answer is not JSON: \(answer.text.prefix(300))")
@@ -456,89 +456,11 @@ extension OpenAPITests {
     }
 }
 
-// MARK: - A live server
+// MARK: - Answers read as documents
 
-/// The real application on 127.0.0.1 and a free port, with a fresh data folder, for as long as
-/// `body` runs.
-private struct LiveServer: Sendable {
-    struct Answer {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-
-        var text: String { String(decoding: body, as: UTF8.self) }
-        var json: OpenAPIJSON? { try? JSONDecoder().decode(OpenAPIJSON.self, from: Data(body)) }
-    }
-
-    struct DidNotStart: Error {}
-
-    let port: Int
-    let client: HTTPClient
-
-    static func temporaryDirectory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("herald-openapi-\(UUID().uuidString)").path
-    }
-
-    static func with<T: Sendable>(
-        configure: @Sendable (inout HeraldConfiguration) -> Void = { _ in },
-        _ body: @Sendable (LiveServer) async throws -> T
-    ) async throws -> T {
-        let directory = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = HeraldConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.logLevel = .critical
-        configure(&configuration)
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try await buildApplication(configuration) { port in portContinuation.yield(port) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    defer { portContinuation.finish() }
-                    try await app.run()
-                }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw DidNotStart() }
-                let result = try await body(LiveServer(port: port, client: client))
-                group.cancelAll()
-                return result
-            }
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-    }
-
-    func request(
-        _ method: HTTPMethod,
-        _ path: String,
-        body: String? = nil,
-        contentType: String? = nil,
-        headers: [(String, String)] = []
-    ) async throws -> Answer {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)" + path)
-        request.method = method
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await client.execute(request, timeout: .seconds(20))
-        let buffer = try await response.body.collect(upTo: 16 << 20)
-        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
-    }
-
-    func get(_ path: String) async throws -> Answer { try await request(.GET, path) }
-
-    /// Posts a JSON array of events and answers their ids; fails unless they are all stored.
-    func ingest(_ events: [String]) async throws -> [String] {
-        let answer = try await request(.POST, "/v1/events", body: "[" + events.joined(separator: ",") + "]", contentType: "application/json")
-        #expect(answer.status == 200, "ingest: \(answer.text)")
-        return (answer.json?["events"]?.array ?? []).compactMap { $0["id"]?.string }
-    }
+extension TestServer.Answer {
+    /// The body decoded for checking against the document's schemas.
+    var document: OpenAPIJSON? { try? JSONDecoder().decode(OpenAPIJSON.self, from: Data(body)) }
 }
 
 // MARK: - Reading the document

@@ -59,13 +59,8 @@ struct StreamSession: Sendable {
                 if events.isEmpty { break }
                 var batch = ByteBuffer()
                 var finished = false
-                for event in events {
-                    cursor = token(of: event)
-                    if wants(event) { batch.writeBytes(frame(of: event)) }
-                    if isEnd(event) {
-                        finished = true
-                        break
-                    }
+                for event in events where !finished {
+                    finished = take(event, into: &batch, cursor: &cursor) { $0.writeBytes(frame(of: event)) }
                 }
                 if batch.readableBytes > 0 {
                     try await writer.write(batch)
@@ -90,13 +85,9 @@ struct StreamSession: Sendable {
                 case .events(let items):
                     var batch = ByteBuffer()
                     var finished = false
-                    for item in items where token(of: item.event) > cursor {
-                        cursor = token(of: item.event)
-                        if wants(item.event) { batch.writeImmutableBuffer(liveFrame(of: item)) }
-                        if isEnd(item.event) {
-                            finished = true
-                            break
-                        }
+                    // The buffer may repeat what catch-up already sent: the cursor drops it.
+                    for item in items where !finished && token(of: item.event) > cursor {
+                        finished = take(item.event, into: &batch, cursor: &cursor) { $0.writeImmutableBuffer(liveFrame(of: item)) }
                     }
                     if batch.readableBytes > 0 {
                         try await writer.write(batch)
@@ -108,6 +99,16 @@ struct StreamSession: Sendable {
                 }
             }
         }
+    }
+
+    /// Moves the cursor past `event` and adds its frame when the reader wants it.
+    /// Answers whether the stream ends with this event.
+    private func take(
+        _ event: Event, into batch: inout ByteBuffer, cursor: inout Int64, writeFrame: (inout ByteBuffer) -> Void
+    ) -> Bool {
+        cursor = token(of: event)
+        if wants(event) { writeFrame(&batch) }
+        return isEnd(event)
     }
 
     private func readStore(after cursor: Int64) async throws(HeraldError) -> [Event] {
