@@ -62,7 +62,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The simulated run behind `herald demo`. Its source is the example orchestrator's, in
+        // Examples/, so the example and the demo cannot drift apart.
+        .target(
+            name: "HeraldDemo",
+            dependencies: ["HeraldClient", "HeraldCore"],
+            path: "Examples/Orchestrator/Sources/DemoOrchestrator",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -71,6 +80,7 @@ let package = Package(
                 "HeraldCore",
                 "HeraldServer",
                 "HeraldClient",
+                "HeraldDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

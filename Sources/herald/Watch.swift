@@ -56,7 +56,7 @@ struct Watch: AsyncParsableCommand {
         do {
             for try await message in EventSubscription(http: .shared, url: url) {
                 // Unbuffered, so a pipe sees each event as it arrives.
-                FileHandle.standardOutput.write(Data((style.line(for: message) + "\n").utf8))
+                CLIOutput.writeAll(Array((style.line(for: message) + "\n").utf8), to: STDOUT_FILENO)
                 if run != nil, Vocabulary.isTerminal(message.event) { ending = message.event }
             }
         } catch let error as HeraldError {

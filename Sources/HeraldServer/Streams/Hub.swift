@@ -126,7 +126,7 @@ final class Hub: Service, Presence {
     /// heartbeats and old ones close at their lifetime, with one timer for all of them.
     func run() async throws {
         let interval = configuration.heartbeat / 3
-        try? await cancelOnGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             while true {
                 try await Task.sleep(for: interval)
                 for subscription in self.allSubscriptions() { subscription.tick() }

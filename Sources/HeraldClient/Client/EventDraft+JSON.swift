@@ -53,6 +53,19 @@ extension EventDraft {
     }
 }
 
+extension Collection<EventDraft> {
+    /// The drafts as NDJSON: each event object on its own line, newline-terminated.
+    public var ndjson: [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(reduce(0) { $0 + $1.data.count + 160 })
+        for draft in self {
+            body.append(contentsOf: draft.json)
+            body.append(0x0A)
+        }
+        return body
+    }
+}
+
 extension JSONWriter {
     /// Appends `data` on one line: NDJSON cannot carry a payload with raw newlines in it.
     mutating func compactedData(_ data: [UInt8]) {

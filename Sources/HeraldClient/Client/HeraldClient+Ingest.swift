@@ -10,13 +10,7 @@ extension HeraldClient {
     /// - Parameter drafts: the events; ``EventDraft/json`` says how each is sent.
     /// - Throws: `HeraldError`, e.g. `validation_failed` (422) with per-event details, `run_finished` (409).
     public func post(_ drafts: [EventDraft]) async throws -> IngestAnswer {
-        var body: [UInt8] = []
-        body.reserveCapacity(drafts.reduce(0) { $0 + $1.data.count + 128 })
-        for draft in drafts {
-            body.append(contentsOf: draft.json)
-            body.append(0x0A)
-        }
-        return try await post(ndjson: body)
+        try await post(ndjson: drafts.ndjson)
     }
 
     /// Posts a body of NDJSON (one event object per line) as one all-or-nothing request.

@@ -1,0 +1,244 @@
+import HeraldCore
+
+/// Typed helpers for every built-in event type, so producers never spell field names by hand.
+///
+/// Each takes the type's fields as parameters (optional ones default to absent) plus the
+/// envelope's `agent`, `turn` and `causedBy`, and answers the new event's id like ``emit(_:_:level:agent:turn:causedBy:run:)``.
+extension Emitter {
+    // MARK: Runs
+
+    @discardableResult
+    public func runQueued(name: String? = nil, run: String? = nil) -> String? {
+        emit("run.queued", fields(["name": name.map(JSONValue.string)]), run: run)
+    }
+
+    @discardableResult
+    public func runStarted(name: String? = nil, goal: String? = nil, run: String? = nil) -> String? {
+        emit("run.started", fields(["name": name.map(JSONValue.string), "goal": goal.map(JSONValue.string)]), run: run)
+    }
+
+    /// Ends the run with success; its live streams end after this event.
+    @discardableResult
+    public func runCompleted(summary: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+        emit("run.completed", fields(["summary": summary.map(JSONValue.string)]), causedBy: causedBy, run: run)
+    }
+
+    /// Ends the run with failure; its live streams end after this event.
+    @discardableResult
+    public func runFailed(error: String, code: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+        emit("run.failed", fields(["error": .string(error), "code": code.map(JSONValue.string)]), causedBy: causedBy, run: run)
+    }
+
+    @discardableResult
+    public func runCancelled(reason: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+        emit("run.cancelled", fields(["reason": reason.map(JSONValue.string)]), causedBy: causedBy, run: run)
+    }
+
+    // MARK: Milestones
+
+    @discardableResult
+    public func turnStarted(_ turn: Int64, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("milestone.turn_start", agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func turnEnded(_ turn: Int64, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("milestone.turn_end", agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func phaseTransition(from: String? = nil, to: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+        emit("milestone.phase_transition", fields(["from": from.map(JSONValue.string), "to": .string(to)]), agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    // MARK: Decisions, actions, state, details
+
+    /// A choice an agent made (`decisionType`), from `oldValue` (absent when there was none) to `newValue`.
+    @discardableResult
+    public func decision(
+        _ decisionType: String, from oldValue: JSONValue? = nil, to newValue: JSONValue, reason: String? = nil,
+        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "decision",
+            fields(["decisionType": .string(decisionType), "oldValue": oldValue, "newValue": newValue, "reason": reason.map(JSONValue.string)]),
+            agent: agent, turn: turn, causedBy: causedBy
+        )
+    }
+
+    /// Something an agent did (`actionType`), with what it acted on.
+    @discardableResult
+    public func action(_ actionType: String, payload: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+        emit("action", fields(["actionType": .string(actionType), "payload": payload]), agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    /// A variable changing; `from` absent when it was unset, `.null` when it was null.
+    @discardableResult
+    public func stateChange(
+        _ variable: String, from old: JSONValue? = nil, to new: JSONValue, scope: String? = nil,
+        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "state", fields(["variable": .string(variable), "old": old, "new": new, "scope": scope.map(JSONValue.string)]),
+            agent: agent, turn: turn, causedBy: causedBy
+        )
+    }
+
+    /// The inner workings of a calculation.
+    @discardableResult
+    public func detail(_ calculationType: String, values: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+        emit(
+            "detail", fields(["calculationType": .string(calculationType), "intermediateValues": values]),
+            agent: agent, turn: turn, causedBy: causedBy
+        )
+    }
+
+    /// A `system.<name>` event (always delivered, whatever the reader's verbosity);
+    /// `system.error` needs `errorType`.
+    @discardableResult
+    public func system(
+        _ name: String, errorType: String? = nil, status: String? = nil, retryCount: Int? = nil, message: String? = nil,
+        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "system." + name,
+            fields([
+                "errorType": errorType.map(JSONValue.string), "status": status.map(JSONValue.string), "retryCount": retryCount.map { .integer(Int64($0)) },
+                "message": message.map(JSONValue.string),
+            ]),
+            agent: agent, turn: turn, causedBy: causedBy
+        )
+    }
+
+    // MARK: Tasks
+
+    @discardableResult
+    public func taskStarted(_ taskId: String, title: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("task.started", fields(["taskId": .string(taskId), "title": title.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func taskCompleted(_ taskId: String, result: JSONValue? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("task.completed", fields(["taskId": .string(taskId), "result": result]), agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func taskFailed(_ taskId: String, error: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("task.failed", fields(["taskId": .string(taskId), "error": .string(error)]), agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func taskStatusChanged(_ taskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("task.status_changed", ["taskId": .string(taskId), "old": .string(old), "new": .string(new)], agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func subtaskStatusChanged(
+        task taskId: String, subtask subtaskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "task.subtask_status_changed",
+            ["taskId": .string(taskId), "subtaskId": .string(subtaskId), "old": .string(old), "new": .string(new)],
+            agent: agent, causedBy: causedBy
+        )
+    }
+
+    @discardableResult
+    public func subtaskUnblocked(
+        task taskId: String, subtask subtaskId: String, by unblockedBy: String, agent: String? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "task.subtask_unblocked",
+            ["taskId": .string(taskId), "subtaskId": .string(subtaskId), "unblockedBy": .string(unblockedBy)],
+            agent: agent, causedBy: causedBy
+        )
+    }
+
+    // MARK: Steps: the status cards (R-progress)
+
+    @discardableResult
+    public func stepQueued(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("step.queued", fields(["stepId": .string(stepId), "label": label.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func stepStarted(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("step.started", fields(["stepId": .string(stepId), "label": label.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
+    }
+
+    /// A running step's progress: `percent` from 0 to 100, and what it is doing.
+    @discardableResult
+    public func progress(step stepId: String, percent: Double, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit(
+            "step.progress", fields(["stepId": .string(stepId), "percent": .number(percent), "label": label.map(JSONValue.string)]),
+            agent: agent, causedBy: causedBy
+        )
+    }
+
+    @discardableResult
+    public func stepCompleted(
+        _ stepId: String, tokensUsed: Int? = nil, artifactId: String? = nil, agent: String? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "step.completed",
+            fields(["stepId": .string(stepId), "tokensUsed": tokensUsed.map { .integer(Int64($0)) }, "artifactId": artifactId.map(JSONValue.string)]),
+            agent: agent, causedBy: causedBy
+        )
+    }
+
+    @discardableResult
+    public func stepFailed(_ stepId: String, code: String, message: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit(
+            "step.failed", ["stepId": .string(stepId), "code": .string(code), "message": .string(message)], agent: agent, causedBy: causedBy
+        )
+    }
+
+    // MARK: Agents (these need an agent: the call's, or the configuration's)
+
+    @discardableResult
+    public func agentStarted(role: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("agent.started", fields(["role": role.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
+    }
+
+    /// One line of an agent's log; `logTime` is the `HH:MM:SS` the line itself shows, if any.
+    @discardableResult
+    public func log(
+        _ line: String, lineNumber: Int? = nil, logTime: String? = nil, truncated: Bool? = nil, agent: String? = nil,
+        turn: Int64? = nil, causedBy: [String] = []
+    ) -> String? {
+        emit(
+            "agent.log",
+            fields([
+                "line": .string(line), "lineNumber": lineNumber.map { .integer(Int64($0)) }, "logTime": logTime.map(JSONValue.string), "truncated": truncated.map(JSONValue.bool),
+            ]),
+            agent: agent, turn: turn, causedBy: causedBy
+        )
+    }
+
+    @discardableResult
+    public func agentCompleted(prUrl: String? = nil, summary: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("agent.completed", fields(["prUrl": prUrl.map(JSONValue.string), "summary": summary.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func agentFailed(error: String, willRetry: Bool, agent: String? = nil, causedBy: [String] = []) -> String? {
+        emit("agent.failed", ["error": .string(error), "willRetry": .bool(willRetry)], agent: agent, causedBy: causedBy)
+    }
+
+    // MARK: Orchestrator hooks
+
+    @discardableResult
+    public func reflection(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+        emit("reflection", ["content": .string(content)], agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    @discardableResult
+    public func thought(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+        emit("thought", ["content": .string(content)], agent: agent, turn: turn, causedBy: causedBy)
+    }
+
+    /// An object of the fields that are set (`nil` leaves a field out; `.null` is a value).
+    private func fields(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
+        .object(members.compactMap { key, value in value.map { (key: key, value: $0) } })
+    }
+}

@@ -1,0 +1,87 @@
+/// A JSON value written with Swift literals, for event payloads:
+/// `["taskId": "t1", "attempt": 2, "tags": ["a", "b"], "done": false]`.
+///
+/// Objects keep their members in the order written, so the bytes produced are deterministic.
+public enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(key: String, value: JSONValue)])
+
+    /// A number that JSON cannot carry (NaN or an infinity).
+    public struct NonFiniteNumber: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "\(path) is not a finite number, which JSON cannot carry" }
+    }
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: false
+        }
+    }
+
+    /// The member named `key` of an object.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// Compact JSON bytes.
+    public func encoded() throws(NonFiniteNumber) -> [UInt8] {
+        var writer = JSONWriter(capacity: 64)
+        try write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the value as compact JSON.
+    public func write(to writer: inout JSONWriter, path: String = "data") throws(NonFiniteNumber) {
+        switch self {
+        case .null: writer.raw("null")
+        case .bool(let value): writer.bool(value)
+        case .integer(let value): writer.integer(value)
+        case .number(let value):
+            guard value.isFinite else { throw NonFiniteNumber(path: path) }
+            // Integral doubles print as integers ("3", not "3.0"): the same number to any JSON reader.
+            if value == value.rounded(), abs(value) < 1e15 { writer.integer(Int64(value)) } else { writer.raw(value.description.utf8) }
+        case .string(let value): writer.string(value)
+        case .array(let values):
+            writer.raw("[")
+            for (index, value) in values.enumerated() {
+                if index > 0 { writer.raw(",") }
+                try value.write(to: &writer, path: "\(path)[\(index)]")
+            }
+            writer.raw("]")
+        case .object(let members):
+            writer.raw("{")
+            for (index, member) in members.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.string(member.key)
+                writer.raw(":")
+                try member.value.write(to: &writer, path: "\(path).\(member.key)")
+            }
+            writer.raw("}")
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements.map { (key: $0.0, value: $0.1) }) }
+}
