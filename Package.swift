@@ -93,7 +93,10 @@ let package = Package(
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldSQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HeraldClientTests",
-            dependencies: ["HeraldClient", "HeraldServer", "HeraldCore"],
+            dependencies: [
+                "HeraldClient", "HeraldServer", "HeraldCore", "HeraldSQLite", "HeraldDemo",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

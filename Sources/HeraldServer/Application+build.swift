@@ -21,6 +21,21 @@ public func buildApplication(
     let store = try SQLiteStore(
         path: configuration.dataDirectory + "/herald.sqlite", durability: configuration.durability, logger: logger
     )
+    return buildApplication(configuration, store: store, logger: logger, onServerRunning: onServerRunning)
+}
+
+/// Builds the Herald application on a store the caller opened: a Swift program that embeds
+/// Herald appends to the same store (e.g. through `HeraldClient`'s `StoreSink`) and its
+/// events reach the application's live streams like any ingested over HTTP. The application
+/// closes the store when it stops.
+public func buildApplication(
+    _ configuration: HeraldConfiguration,
+    store: any EventStore,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "herald")
+    logger.logLevel = configuration.logLevel
     let hub = Hub(configuration: configuration.streams)
     store.observeCommits { events in hub.publish(events) }
 

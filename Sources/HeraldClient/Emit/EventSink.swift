@@ -42,7 +42,7 @@ extension DeliveryError {
         case 408, 429, 500...:
             return nil
         case 400..<500:
-            let indexed = error.details.compactMap { detail in detail.index.map { ($0, "\(error.code.rawValue): \(detail.field) \(detail.message)") } }
+            let indexed = error.details.compactMap { detail in detail.index.map { ($0, "\(error.code.rawValue) (\(error.message)): \(detail.message)") } }
             if !indexed.isEmpty, indexed.allSatisfy({ $0.0 >= 0 && $0.0 < batchSize }) {
                 return .rejected(Dictionary(indexed) { first, second in first + "; " + second })
             }

@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+import HeraldClient
+import HeraldCore
+import HeraldServer
+
+/// A real Herald application on 127.0.0.1 that a test can stop and start again on the same
+/// port and data folder, to see clients ride out a restart.
+final class RunningServer: Sendable {
+    let port: Int
+    let dataDirectory: String
+    private let task: Task<Void, any Error>
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    private init(port: Int, dataDirectory: String, task: Task<Void, any Error>) {
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.task = task
+    }
+
+    /// Starts a server; port 0 picks a free one.
+    static func start(port: Int = 0, dataDirectory: String? = nil, store: (any EventStore)? = nil) async throws -> RunningServer {
+        let directory = try dataDirectory ?? temporaryDirectory()
+        var configuration = HeraldConfiguration()
+        configuration.port = port
+        configuration.dataDirectory = directory
+        configuration.logLevel = .critical
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let onRunning: @Sendable (Int) async -> Void = { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        let task: Task<Void, any Error>
+        if let store {
+            let app = buildApplication(configuration, store: store, onServerRunning: onRunning)
+            task = Task {
+                defer { portContinuation.finish() }
+                try await app.run()
+            }
+        } else {
+            let app = try await buildApplication(configuration, onServerRunning: onRunning)
+            task = Task {
+                defer { portContinuation.finish() }
+                try await app.run()
+            }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            _ = await task.result
+            throw TestServerError.didNotStart
+        }
+        return RunningServer(port: bound, dataDirectory: directory, task: task)
+    }
+
+    /// Runs `body` with a fresh server and stops it afterwards, whether `body` throws or not.
+    static func with<Result>(_ body: (RunningServer) async throws -> Result) async throws -> Result {
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    /// Stops the server and waits until it has closed its store.
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// The same server again: same port, same data.
+    func restarted() async throws -> RunningServer {
+        await stop()
+        return try await Self.start(port: port, dataDirectory: dataDirectory)
+    }
+}
+
+/// A sink that keeps what it is given, for tests of what an emitter sends.
+final class CollectingSink: EventSink {
+    private let state = Mutex<[EventDraft]>([])
+
+    var drafts: [EventDraft] { state.withLock { $0 } }
+
+    func deliver(_ batch: [EventDraft]) async throws {
+        state.withLock { $0.append(contentsOf: batch) }
+    }
+}
