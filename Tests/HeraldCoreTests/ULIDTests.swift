@@ -91,4 +91,16 @@ struct ULIDTests {
         let millis = try #require(ULID.milliseconds(of: id))
         #expect(millis >= before && millis <= after)
     }
+
+    @Test
+    func eventIDsRoundTripAndSortLikeTheirText() throws {
+        let generator = ULIDGenerator()
+        let ids = (0..<1_000).map { _ in generator.nextID() }
+        for id in ids { #expect(EventID(id.description) == id) }
+        #expect(ids.sorted() == ids && ids.map(\.description).sorted() == ids.map(\.description))
+        let text = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"
+        #expect(EventID(text)?.description == text, "the largest ULID")
+        #expect(EventID("01JAAAAAAAAAAAAAAAAAAAAAAA")?.description == "01JAAAAAAAAAAAAAAAAAAAAAAA")
+        #expect(EventID("8ZZZZZZZZZZZZZZZZZZZZZZZZZ") == nil && EventID("01jaaaaaaaaaaaaaaaaaaaaaaa") == nil && EventID("") == nil)
+    }
 }

@@ -22,7 +22,8 @@ extension Emitter {
         /// Events finer than this are not sent (R-verbosity): `.action` drops `state` and
         /// `detail` events at the call, before anything is built. `system` always passes.
         public var verbosity: Level = .detail
-        /// Events held while the sink is slow or unreachable.
+        /// Most events pending at once (buffered, or being delivered): what is held while the
+        /// sink is slow or unreachable.
         public var bufferCapacity = 10_000
         public var overflow: OverflowPolicy = .dropNewest
         /// Most events in one delivery.

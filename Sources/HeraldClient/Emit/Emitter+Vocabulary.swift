@@ -8,46 +8,46 @@ extension Emitter {
     // MARK: Runs
 
     @discardableResult
-    public func runQueued(name: String? = nil, run: String? = nil) -> String? {
+    public func runQueued(name: String? = nil, run: String? = nil) -> EventID? {
         emit("run.queued", fields(["name": name.map(JSONValue.string)]), run: run)
     }
 
     @discardableResult
-    public func runStarted(name: String? = nil, goal: String? = nil, run: String? = nil) -> String? {
+    public func runStarted(name: String? = nil, goal: String? = nil, run: String? = nil) -> EventID? {
         emit("run.started", fields(["name": name.map(JSONValue.string), "goal": goal.map(JSONValue.string)]), run: run)
     }
 
     /// Ends the run with success; its live streams end after this event.
     @discardableResult
-    public func runCompleted(summary: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+    public func runCompleted(summary: String? = nil, causedBy: [EventID] = [], run: String? = nil) -> EventID? {
         emit("run.completed", fields(["summary": summary.map(JSONValue.string)]), causedBy: causedBy, run: run)
     }
 
     /// Ends the run with failure; its live streams end after this event.
     @discardableResult
-    public func runFailed(error: String, code: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+    public func runFailed(error: String, code: String? = nil, causedBy: [EventID] = [], run: String? = nil) -> EventID? {
         emit("run.failed", fields(["error": .string(error), "code": code.map(JSONValue.string)]), causedBy: causedBy, run: run)
     }
 
     @discardableResult
-    public func runCancelled(reason: String? = nil, causedBy: [String] = [], run: String? = nil) -> String? {
+    public func runCancelled(reason: String? = nil, causedBy: [EventID] = [], run: String? = nil) -> EventID? {
         emit("run.cancelled", fields(["reason": reason.map(JSONValue.string)]), causedBy: causedBy, run: run)
     }
 
     // MARK: Milestones
 
     @discardableResult
-    public func turnStarted(_ turn: Int64, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func turnStarted(_ turn: Int64, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("milestone.turn_start", agent: agent, turn: turn, causedBy: causedBy)
     }
 
     @discardableResult
-    public func turnEnded(_ turn: Int64, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func turnEnded(_ turn: Int64, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("milestone.turn_end", agent: agent, turn: turn, causedBy: causedBy)
     }
 
     @discardableResult
-    public func phaseTransition(from: String? = nil, to: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+    public func phaseTransition(from: String? = nil, to: String, agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("milestone.phase_transition", fields(["from": from.map(JSONValue.string), "to": .string(to)]), agent: agent, turn: turn, causedBy: causedBy)
     }
 
@@ -57,8 +57,8 @@ extension Emitter {
     @discardableResult
     public func decision(
         _ decisionType: String, from oldValue: JSONValue? = nil, to newValue: JSONValue, reason: String? = nil,
-        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
-    ) -> String? {
+        agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "decision",
             fields(["decisionType": .string(decisionType), "oldValue": oldValue, "newValue": newValue, "reason": reason.map(JSONValue.string)]),
@@ -68,7 +68,7 @@ extension Emitter {
 
     /// Something an agent did (`actionType`), with what it acted on.
     @discardableResult
-    public func action(_ actionType: String, payload: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+    public func action(_ actionType: String, payload: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("action", fields(["actionType": .string(actionType), "payload": payload]), agent: agent, turn: turn, causedBy: causedBy)
     }
 
@@ -76,8 +76,8 @@ extension Emitter {
     @discardableResult
     public func stateChange(
         _ variable: String, from old: JSONValue? = nil, to new: JSONValue, scope: String? = nil,
-        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
-    ) -> String? {
+        agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "state", fields(["variable": .string(variable), "old": old, "new": new, "scope": scope.map(JSONValue.string)]),
             agent: agent, turn: turn, causedBy: causedBy
@@ -86,7 +86,7 @@ extension Emitter {
 
     /// The inner workings of a calculation.
     @discardableResult
-    public func detail(_ calculationType: String, values: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+    public func detail(_ calculationType: String, values: JSONValue? = nil, agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []) -> EventID? {
         emit(
             "detail", fields(["calculationType": .string(calculationType), "intermediateValues": values]),
             agent: agent, turn: turn, causedBy: causedBy
@@ -98,8 +98,8 @@ extension Emitter {
     @discardableResult
     public func system(
         _ name: String, errorType: String? = nil, status: String? = nil, retryCount: Int? = nil, message: String? = nil,
-        agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []
-    ) -> String? {
+        agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "system." + name,
             fields([
@@ -113,29 +113,29 @@ extension Emitter {
     // MARK: Tasks
 
     @discardableResult
-    public func taskStarted(_ taskId: String, title: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func taskStarted(_ taskId: String, title: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("task.started", fields(["taskId": .string(taskId), "title": title.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
-    public func taskCompleted(_ taskId: String, result: JSONValue? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func taskCompleted(_ taskId: String, result: JSONValue? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("task.completed", fields(["taskId": .string(taskId), "result": result]), agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
-    public func taskFailed(_ taskId: String, error: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func taskFailed(_ taskId: String, error: String, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("task.failed", fields(["taskId": .string(taskId), "error": .string(error)]), agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
-    public func taskStatusChanged(_ taskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func taskStatusChanged(_ taskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("task.status_changed", ["taskId": .string(taskId), "old": .string(old), "new": .string(new)], agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
     public func subtaskStatusChanged(
-        task taskId: String, subtask subtaskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [String] = []
-    ) -> String? {
+        task taskId: String, subtask subtaskId: String, from old: String, to new: String, agent: String? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "task.subtask_status_changed",
             ["taskId": .string(taskId), "subtaskId": .string(subtaskId), "old": .string(old), "new": .string(new)],
@@ -145,8 +145,8 @@ extension Emitter {
 
     @discardableResult
     public func subtaskUnblocked(
-        task taskId: String, subtask subtaskId: String, by unblockedBy: String, agent: String? = nil, causedBy: [String] = []
-    ) -> String? {
+        task taskId: String, subtask subtaskId: String, by unblockedBy: String, agent: String? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "task.subtask_unblocked",
             ["taskId": .string(taskId), "subtaskId": .string(subtaskId), "unblockedBy": .string(unblockedBy)],
@@ -157,18 +157,18 @@ extension Emitter {
     // MARK: Steps: the status cards (R-progress)
 
     @discardableResult
-    public func stepQueued(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func stepQueued(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("step.queued", fields(["stepId": .string(stepId), "label": label.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
-    public func stepStarted(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func stepStarted(_ stepId: String, label: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("step.started", fields(["stepId": .string(stepId), "label": label.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
     }
 
     /// A running step's progress: `percent` from 0 to 100, and what it is doing.
     @discardableResult
-    public func progress(step stepId: String, percent: Double, label: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func progress(step stepId: String, percent: Double, label: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit(
             "step.progress", fields(["stepId": .string(stepId), "percent": .number(percent), "label": label.map(JSONValue.string)]),
             agent: agent, causedBy: causedBy
@@ -177,8 +177,8 @@ extension Emitter {
 
     @discardableResult
     public func stepCompleted(
-        _ stepId: String, tokensUsed: Int? = nil, artifactId: String? = nil, agent: String? = nil, causedBy: [String] = []
-    ) -> String? {
+        _ stepId: String, tokensUsed: Int? = nil, artifactId: String? = nil, agent: String? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "step.completed",
             fields(["stepId": .string(stepId), "tokensUsed": tokensUsed.map { .integer(Int64($0)) }, "artifactId": artifactId.map(JSONValue.string)]),
@@ -187,7 +187,7 @@ extension Emitter {
     }
 
     @discardableResult
-    public func stepFailed(_ stepId: String, code: String, message: String, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func stepFailed(_ stepId: String, code: String, message: String, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit(
             "step.failed", ["stepId": .string(stepId), "code": .string(code), "message": .string(message)], agent: agent, causedBy: causedBy
         )
@@ -196,7 +196,7 @@ extension Emitter {
     // MARK: Agents (these need an agent: the call's, or the configuration's)
 
     @discardableResult
-    public func agentStarted(role: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func agentStarted(role: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("agent.started", fields(["role": role.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
     }
 
@@ -204,8 +204,8 @@ extension Emitter {
     @discardableResult
     public func log(
         _ line: String, lineNumber: Int? = nil, logTime: String? = nil, truncated: Bool? = nil, agent: String? = nil,
-        turn: Int64? = nil, causedBy: [String] = []
-    ) -> String? {
+        turn: Int64? = nil, causedBy: [EventID] = []
+    ) -> EventID? {
         emit(
             "agent.log",
             fields([
@@ -216,29 +216,34 @@ extension Emitter {
     }
 
     @discardableResult
-    public func agentCompleted(prUrl: String? = nil, summary: String? = nil, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func agentCompleted(prUrl: String? = nil, summary: String? = nil, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("agent.completed", fields(["prUrl": prUrl.map(JSONValue.string), "summary": summary.map(JSONValue.string)]), agent: agent, causedBy: causedBy)
     }
 
     @discardableResult
-    public func agentFailed(error: String, willRetry: Bool, agent: String? = nil, causedBy: [String] = []) -> String? {
+    public func agentFailed(error: String, willRetry: Bool, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("agent.failed", ["error": .string(error), "willRetry": .bool(willRetry)], agent: agent, causedBy: causedBy)
     }
 
     // MARK: Orchestrator hooks
 
     @discardableResult
-    public func reflection(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+    public func reflection(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("reflection", ["content": .string(content)], agent: agent, turn: turn, causedBy: causedBy)
     }
 
     @discardableResult
-    public func thought(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [String] = []) -> String? {
+    public func thought(_ content: String, agent: String? = nil, turn: Int64? = nil, causedBy: [EventID] = []) -> EventID? {
         emit("thought", ["content": .string(content)], agent: agent, turn: turn, causedBy: causedBy)
     }
 
     /// An object of the fields that are set (`nil` leaves a field out; `.null` is a value).
     private func fields(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
-        .object(members.compactMap { key, value in value.map { (key: key, value: $0) } })
+        var object: [(String, JSONValue)] = []
+        object.reserveCapacity(members.count)
+        for (key, value) in members {
+            if let value { object.append((key, value)) }
+        }
+        return .object(object)
     }
 }

@@ -32,14 +32,14 @@ public final class Emitter: Service, Sendable {
 
     /// An emitted event waiting in the buffer; its payload is encoded when it is delivered.
     struct Pending: Sendable {
-        var id: String
+        var id: EventID
         var time: Timestamp
         var run: String
         var type: String
         var level: Level
         var agent: String?
         var turn: Int64?
-        var causedBy: [String]
+        var causedBy: [EventID]
         var payload: Payload
     }
 
@@ -63,9 +63,18 @@ public final class Emitter: Service, Sendable {
         var flushRequested = false
         var cancelled = false
 
+        var watchdog: CheckedContinuation<Void, Never>?
+        var watchdogReleased = false
+
         mutating func takeDrainer() -> CheckedContinuation<Void, Never>? {
             defer { idleDrainer = nil }
             return idleDrainer
+        }
+
+        mutating func releaseWatchdog() -> CheckedContinuation<Void, Never>? {
+            watchdogReleased = true
+            defer { watchdog = nil }
+            return watchdog
         }
     }
 
@@ -102,9 +111,9 @@ public final class Emitter: Service, Sendable {
         level: Level? = nil,
         agent: String? = nil,
         turn: Int64? = nil,
-        causedBy: [String] = [],
+        causedBy: [EventID] = [],
         run: String? = nil
-    ) -> String? {
+    ) -> EventID? {
         let level = level ?? Vocabulary.defaultLevel(for: type)
         guard level.isVisible(at: configuration.verbosity) else {
             filteredCount.add(1, ordering: .relaxed)
@@ -124,9 +133,9 @@ public final class Emitter: Service, Sendable {
         level: Level? = nil,
         agent: String? = nil,
         turn: Int64? = nil,
-        causedBy: [String] = [],
+        causedBy: [EventID] = [],
         run: String? = nil
-    ) -> String? {
+    ) -> EventID? {
         let level = level ?? Vocabulary.defaultLevel(for: type)
         guard level.isVisible(at: configuration.verbosity) else {
             filteredCount.add(1, ordering: .relaxed)
@@ -139,10 +148,10 @@ public final class Emitter: Service, Sendable {
     public func wants(_ level: Level) -> Bool { level.isVisible(at: configuration.verbosity) }
 
     private func enqueue(
-        type: String, level: Level, agent: String?, turn: Int64?, causedBy: [String], run: String?, payload: Payload
-    ) -> String? {
+        type: String, level: Level, agent: String?, turn: Int64?, causedBy: [EventID], run: String?, payload: Payload
+    ) -> EventID? {
         let time = Timestamp.now()
-        let id = ids.next(at: time)
+        let id = ids.nextID(at: time)
         let pending = Pending(
             id: id, time: time, run: run ?? configuration.run, type: type, level: level, agent: agent ?? configuration.agent,
             turn: turn, causedBy: causedBy, payload: payload
@@ -150,7 +159,8 @@ public final class Emitter: Service, Sendable {
         var deadline: ContinuousClock.Instant?
         while true {
             let (accepted, drainer, full) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Bool) in
-                guard state.accepting, state.buffer.count < configuration.bufferCapacity else {
+                // Pending = in the buffer or taken by the delivery task, not yet settled: that is what is bounded.
+                guard state.accepting, state.counters.emitted - state.settled < configuration.bufferCapacity else {
                     return (false, nil, state.accepting)
                 }
                 state.buffer.append(pending)
@@ -188,13 +198,21 @@ public final class Emitter: Service, Sendable {
         }
         guard first else { throw HeraldError(.invalidRequest, "an emitter runs once") }
         await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await Self.$isDelivering.withValue(true) { await drain() }
-            } onCancel: {
-                state.withLock { state in
-                    state.cancelled = true
-                    return state.takeDrainer()
-                }?.resume()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withTaskCancellationHandler {
+                        await Self.$isDelivering.withValue(true) { await self.drain() }
+                    } onCancel: {
+                        self.state.withLock { state in
+                            state.cancelled = true
+                            return state.takeDrainer()
+                        }?.resume()
+                    }
+                }
+                // A sink that hangs must not hold a shutdown past its deadline.
+                group.addTask { await self.waitForShutdownDeadline() }
+                await group.next()
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.shutdown()
@@ -215,13 +233,14 @@ public final class Emitter: Service, Sendable {
     /// Stops accepting events (later emits are dropped) and lets ``run()`` deliver what is
     /// buffered, for up to ``Configuration/shutdownTimeout``, and return.
     public func shutdown() {
-        let drainer = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.accepting else { return nil }
+        let (drainer, watchdog) = state.withLock { state -> (CheckedContinuation<Void, Never>?, CheckedContinuation<Void, Never>?) in
+            guard state.accepting else { return (nil, nil) }
             state.accepting = false
             state.deadline = ContinuousClock.now.advanced(by: configuration.shutdownTimeout)
-            return state.takeDrainer()
+            return (state.takeDrainer(), state.releaseWatchdog())
         }
         drainer?.resume()
+        watchdog?.resume()
     }
 
     /// Returns once every event emitted before the call is delivered or has failed (or the
@@ -240,55 +259,82 @@ public final class Emitter: Service, Sendable {
         }
     }
 
+    /// Returns once a shutdown's deadline has passed (the delivery is then cancelled), or when cancelled.
+    private func waitForShutdownDeadline() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let released = state.withLock { state -> Bool in
+                    if state.watchdogReleased { return true }
+                    state.watchdog = continuation
+                    return false
+                }
+                if released { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.releaseWatchdog() }?.resume()
+        }
+        guard !Task.isCancelled, let deadline = state.withLock({ $0.deadline }) else { return }
+        try? await Task.sleep(until: deadline)
+        if !Task.isCancelled { logger.error("Herald shutdown timeout passed; abandoning the delivery in progress") }
+    }
+
     /// Set while the emitter delivers, so the log bridge does not turn the delivery's own log
     /// records (the emitter's, the HTTP client's) into more events.
     @TaskLocal static var isDelivering = false
 
     private func drain() async {
-        while let batch = await nextBatch() {
-            let outcome = await deliver(batch)
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.counters.delivered += outcome.delivered
-                state.counters.failed += outcome.failed
-                state.settled += batch.count
-                let settled = state.settled
-                let ready = state.flushWaiters.filter { $0.upTo <= settled }.map(\.continuation)
-                state.flushWaiters.removeAll { $0.upTo <= settled }
-                if state.flushWaiters.isEmpty { state.flushRequested = false }
-                return ready
+        // Two arrays trade places: the buffer emits append to, and the one being delivered.
+        // Taking the buffer is a swap (no copy, no shift under the lock), and each keeps its
+        // capacity, so emits do not reallocate.
+        let reserve = min(configuration.bufferCapacity, 1 << 16)
+        var taken: [Pending] = []
+        taken.reserveCapacity(reserve)
+        state.withLock { $0.buffer.reserveCapacity(reserve) }
+        while await waitForBatch() {
+            state.withLock { swap(&$0.buffer, &taken) }
+            var start = 0
+            while start < taken.count {
+                let end = min(start + configuration.maxBatchSize, taken.count)
+                let outcome = await deliver(taken[start..<end])
+                settle(end - start, outcome)
+                start = end
             }
-            for waiter in waiters { waiter.resume() }
+            taken.removeAll(keepingCapacity: true)
         }
     }
 
-    /// Waits for events, lingers briefly for a fuller batch, and takes up to `maxBatchSize`;
-    /// nil once stopped with nothing left.
-    private func nextBatch() async -> [Pending]? {
+    private func settle(_ count: Int, _ outcome: Outcome) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.counters.delivered += outcome.delivered
+            state.counters.failed += outcome.failed
+            state.settled += count
+            let settled = state.settled
+            let ready = state.flushWaiters.filter { $0.upTo <= settled }.map(\.continuation)
+            state.flushWaiters.removeAll { $0.upTo <= settled }
+            if state.flushWaiters.isEmpty { state.flushRequested = false }
+            return ready
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits for events and lingers briefly for a fuller batch; false once stopped with nothing left.
+    private func waitForBatch() async -> Bool {
         while true {
             let (hasWork, stopping) = state.withLock { (!$0.buffer.isEmpty, !$0.accepting || $0.cancelled) }
-            if !hasWork {
-                if stopping { return nil }
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let wake = state.withLock { state -> Bool in
-                        if !state.buffer.isEmpty || !state.accepting || state.cancelled { return true }
-                        state.idleDrainer = continuation
-                        return false
-                    }
-                    if wake { continuation.resume() }
+            if hasWork { break }
+            if stopping { return false }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let wake = state.withLock { state -> Bool in
+                    if !state.buffer.isEmpty || !state.accepting || state.cancelled { return true }
+                    state.idleDrainer = continuation
+                    return false
                 }
-                continue
-            }
-            let waitForMore = state.withLock { $0.accepting && !$0.flushRequested && $0.buffer.count < configuration.maxBatchSize }
-            if waitForMore { try? await Task.sleep(for: configuration.linger) }
-            return state.withLock { state in
-                if state.buffer.count <= configuration.maxBatchSize {
-                    defer { state.buffer = [] }
-                    return state.buffer
-                }
-                defer { state.buffer.removeFirst(configuration.maxBatchSize) }
-                return Array(state.buffer.prefix(configuration.maxBatchSize))
+                if wake { continuation.resume() }
             }
         }
+        let waitForMore = state.withLock { $0.accepting && !$0.flushRequested && $0.buffer.count < configuration.maxBatchSize }
+        if waitForMore { try? await Task.sleep(for: configuration.linger) }
+        return true
     }
 
     private struct Outcome {
@@ -298,7 +344,7 @@ public final class Emitter: Service, Sendable {
 
     /// Encodes and delivers one batch, retrying temporary failures; refused events are dropped
     /// from the batch and the rest sent again.
-    private func deliver(_ batch: [Pending]) async -> Outcome {
+    private func deliver(_ batch: ArraySlice<Pending>) async -> Outcome {
         var outcome = Outcome()
         var drafts: [EventDraft] = []
         drafts.reserveCapacity(batch.count)
@@ -373,8 +419,8 @@ public final class Emitter: Service, Sendable {
             guard data.first == UInt8(ascii: "{") else { throw PayloadError.notAnObject }
         }
         return EventDraft(
-            id: pending.id, project: configuration.project, run: pending.run, type: pending.type, level: pending.level,
-            time: pending.time, agent: pending.agent, turn: pending.turn, causedBy: pending.causedBy, data: data
+            id: pending.id.description, project: configuration.project, run: pending.run, type: pending.type, level: pending.level,
+            time: pending.time, agent: pending.agent, turn: pending.turn, causedBy: pending.causedBy.map(\.description), data: data
         )
     }
 

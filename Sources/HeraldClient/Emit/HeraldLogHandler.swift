@@ -56,7 +56,7 @@ public struct HeraldLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let recorded = event.metadata { merged.merge(recorded) { _, new in new } }
-        var data: [(key: String, value: JSONValue)] = [
+        var data: [(String, JSONValue)] = [
             ("line", .string(event.message.description)), ("severity", .string(event.level.rawValue)), ("source", .string(event.source)),
         ]
         if !merged.isEmpty { data.append(("metadata", Self.json(merged))) }
@@ -64,7 +64,7 @@ public struct HeraldLogHandler: LogHandler {
     }
 
     static func json(_ metadata: Logger.Metadata) -> JSONValue {
-        .object(metadata.sorted { $0.key < $1.key }.map { (key: $0.key, value: json($0.value)) })
+        .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
     }
 
     static func json(_ value: Logger.Metadata.Value) -> JSONValue {

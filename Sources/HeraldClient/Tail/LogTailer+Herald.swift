@@ -13,7 +13,7 @@ extension Emitter {
     public func publish(_ tailer: LogTailer, file: String, agent: String? = nil, window: Int = 1_000) async throws -> Int {
         var count = 0
         for try await line in tailer {
-            var data: [(key: String, value: JSONValue)] = [("line", .string(line.text)), ("lineNumber", .integer(Int64(line.number)))]
+            var data: [(String, JSONValue)] = [("line", .string(line.text)), ("lineNumber", .integer(Int64(line.number)))]
             if let logTime = line.logTime { data.append(("logTime", .string(logTime))) }
             if line.truncated { data.append(("truncated", true)) }
             data.append(("file", .string(file)))

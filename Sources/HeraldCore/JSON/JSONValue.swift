@@ -9,7 +9,8 @@ public enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    /// Members in order, as `(key, value)` pairs (duplicates are the writer's business).
+    case object([(String, JSONValue)])
 
     /// A number that JSON cannot carry (NaN or an infinity).
     public struct NonFiniteNumber: Error, CustomStringConvertible {
@@ -25,7 +26,7 @@ public enum JSONValue: Sendable, Equatable {
         case (.number(let a), .number(let b)): a == b
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
-        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
     }
@@ -33,7 +34,7 @@ public enum JSONValue: Sendable, Equatable {
     /// The member named `key` of an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        return members.first { $0.0 == key }?.1
     }
 
     /// Compact JSON bytes.
@@ -63,11 +64,11 @@ public enum JSONValue: Sendable, Equatable {
             writer.raw("]")
         case .object(let members):
             writer.raw("{")
-            for (index, member) in members.enumerated() {
+            for (index, (key, value)) in members.enumerated() {
                 if index > 0 { writer.raw(",") }
-                writer.string(member.key)
+                writer.string(key)
                 writer.raw(":")
-                try member.value.write(to: &writer, path: "\(path).\(member.key)")
+                try value.write(to: &writer, path: "\(path).\(key)")
             }
             writer.raw("}")
         }
@@ -83,5 +84,5 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements.map { (key: $0.0, value: $0.1) }) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
 }

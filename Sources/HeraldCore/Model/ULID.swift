@@ -22,22 +22,62 @@ public enum ULID {
     }
 
     static func encode(milliseconds: UInt64, randomHigh: UInt16, randomLow: UInt64) -> String {
-        var out = [UInt8](repeating: 0, count: 26)
-        var time = milliseconds
-        for index in stride(from: 9, through: 0, by: -1) {
-            out[index] = alphabet[Int(time & 31)]
-            time >>= 5
+        // Written straight into the string's storage: one allocation per id (ids are made on hot paths).
+        String(unsafeUninitializedCapacity: 26) { out in
+            alphabet.withUnsafeBufferPointer { alphabet in
+                var time = milliseconds
+                for index in stride(from: 9, through: 0, by: -1) {
+                    out[index] = alphabet[Int(time & 31)]
+                    time >>= 5
+                }
+                // 80 random bits = 16 characters: 16 high bits then 64 low bits.
+                var low = randomLow
+                var high = UInt64(randomHigh)
+                for index in stride(from: 25, through: 10, by: -1) {
+                    out[index] = alphabet[Int(low & 31)]
+                    low = (low >> 5) | ((high & 31) << 59)
+                    high >>= 5
+                }
+            }
+            return 26
         }
-        // 80 random bits = 16 characters: 16 high bits then 64 low bits.
-        var low = randomLow
-        var high = UInt64(randomHigh)
-        for index in stride(from: 25, through: 10, by: -1) {
-            out[index] = alphabet[Int(low & 31)]
-            low = (low >> 5) | ((high & 31) << 59)
-            high >>= 5
-        }
-        return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// An event id held as the 128 bits of its ULID; the 26 characters are written only when asked
+/// for (``description``), so making one on a hot path allocates nothing.
+public struct EventID: Hashable, Comparable, Sendable, LosslessStringConvertible {
+    /// 48 bits of milliseconds, then the top 16 random bits.
+    let high: UInt64
+    /// The low 64 random bits.
+    let low: UInt64
+
+    init(milliseconds: UInt64, randomHigh: UInt16, randomLow: UInt64) {
+        self.high = milliseconds << 16 | UInt64(randomHigh)
+        self.low = randomLow
+    }
+
+    /// The id of a well-formed ULID (see ``ULID/isValid(_:)``).
+    public init?(_ text: String) {
+        guard ULID.isValid(text) else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for byte in text.utf8 {
+            let digit = UInt64(ULID.alphabet.firstIndex(of: byte)!)
+            // Shift the 128-bit value left by 5 (26 × 5 = 130 bits: the top 2 fall off, as ULID says).
+            high = high << 5 | low >> 59
+            low = low << 5 | digit
+        }
+        self.high = high
+        self.low = low
+    }
+
+    /// The ULID text.
+    public var description: String {
+        ULID.encode(milliseconds: high >> 16, randomHigh: UInt16(truncatingIfNeeded: high), randomLow: low)
+    }
+
+    public static func < (lhs: EventID, rhs: EventID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
 }
 
 /// Makes ULIDs that increase strictly, even within one millisecond (the random part is
@@ -53,9 +93,11 @@ public final class ULIDGenerator: Sendable {
 
     public init() {}
 
-    public func next(at time: Timestamp = .now()) -> String {
+    public func next(at time: Timestamp = .now()) -> String { nextID(at: time).description }
+
+    public func nextID(at time: Timestamp = .now()) -> EventID {
         let millis = UInt64(max(0, time.microseconds / 1000))
-        let (ms, high, low) = state.withLock { state -> (UInt64, UInt16, UInt64) in
+        return state.withLock { state in
             if millis > state.milliseconds {
                 var random = SystemRandomNumberGenerator()
                 state.milliseconds = millis
@@ -67,8 +109,7 @@ public final class ULIDGenerator: Sendable {
                 state.low = sum
                 if overflow { state.high &+= 1 }
             }
-            return (state.milliseconds, state.high, state.low)
+            return EventID(milliseconds: state.milliseconds, randomHigh: state.high, randomLow: state.low)
         }
-        return ULID.encode(milliseconds: ms, randomHigh: high, randomLow: low)
     }
 }

@@ -15,7 +15,7 @@ struct Bench: AsyncParsableCommand {
             then run one mode against it with --server. Results depend on the client sharing the \
             machine's cores with the server; `herald bench loopback` shows the client's own ceiling.
             """,
-        subcommands: [BenchIngest.self, BenchFanout.self, BenchQuery.self, BenchLoopback.self]
+        subcommands: [BenchIngest.self, BenchFanout.self, BenchQuery.self, BenchLoopback.self, BenchEmit.self]
     )
 }
 

@@ -52,7 +52,7 @@ struct SinkTests {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
         let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        #expect(first["id"] as? String == ids[0] && first["type"] as? String == "task.started" && first["run"] as? String == "r1")
+        #expect(first["id"] as? String == ids[0]?.description && first["type"] as? String == "task.started" && first["run"] as? String == "r1")
         #expect((first["data"] as? [String: String]) == ["taskId": "t1"])
         #expect((first["time"] as? String).flatMap(Timestamp.init(rfc3339:)) != nil)
         let records = try lines.map { try EventParser().parse(Array($0.utf8), format: .json) }

@@ -49,7 +49,7 @@ public struct DemoOrchestrator: Sendable {
             ("t-patch", "Patch the race in CheckoutService", "worker-2"),
             ("t-verify", "Verify with 50 consecutive green runs", "worker-3"),
         ]
-        var opened: [String: String] = [:]
+        var opened: [String: EventID] = [:]
         for task in tasks {
             opened[task.id] = herald.taskStarted(task.id, title: task.title, agent: "planner", causedBy: causes)
             herald.stepQueued(task.id + "/main", label: "waiting for " + task.worker, agent: task.worker)
@@ -100,7 +100,7 @@ public struct DemoOrchestrator: Sendable {
     /// One worker's task: a step that progresses beat by beat with log lines and tool actions.
     /// `attempts` says how each attempt ends (true: success); a failed attempt is retried while
     /// attempts remain. Answers whether the task succeeded.
-    private func work(task: (id: String, title: String, worker: String), causedBy cause: String?, beats: Int, tool: String, attempts: [Bool])
+    private func work(task: (id: String, title: String, worker: String), causedBy cause: EventID?, beats: Int, tool: String, attempts: [Bool])
         async throws -> Bool
     {
         let worker = task.worker

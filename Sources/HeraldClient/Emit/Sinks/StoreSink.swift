@@ -16,10 +16,10 @@ public struct StoreSink: EventSink {
     }
 
     public func deliver(_ batch: [EventDraft]) async throws {
-        do {
+        do throws(HeraldError) {
             let drafts = try parser.parse(batch.ndjson, format: .ndjson)
             _ = try await store.append(AppendRequest(drafts: drafts))
-        } catch let error as HeraldError {
+        } catch {
             if let refusal = DeliveryError.classify(error, batchSize: batch.count) { throw refusal }
             throw error
         }
