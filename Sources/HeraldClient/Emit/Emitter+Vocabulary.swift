@@ -238,6 +238,7 @@ extension Emitter {
     }
 
     /// An object of the fields that are set (`nil` leaves a field out; `.null` is a value).
+    @inline(__always)
     private func fields(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
         var object: [(String, JSONValue)] = []
         object.reserveCapacity(members.count)

@@ -286,7 +286,7 @@ public final class Emitter: Service, Sendable {
         // Two arrays trade places: the buffer emits append to, and the one being delivered.
         // Taking the buffer is a swap (no copy, no shift under the lock), and each keeps its
         // capacity, so emits do not reallocate.
-        let reserve = min(configuration.bufferCapacity, 1 << 16)
+        let reserve = min(configuration.bufferCapacity, 1 << 18)
         var taken: [Pending] = []
         taken.reserveCapacity(reserve)
         state.withLock { $0.buffer.reserveCapacity(reserve) }

@@ -28,6 +28,9 @@ struct BenchEmit: AsyncParsableCommand {
     @Option(help: "Rounds of each case; the medians over rounds are reported.")
     var rounds = 5
 
+    @Option(help: "Calls per second, paced (the wait between calls is not timed); 0: back to back.")
+    var rate = 0
+
     @Option(help: "Seconds of sustained emitting into the server.")
     var duration = 5.0
 
@@ -35,12 +38,15 @@ struct BenchEmit: AsyncParsableCommand {
     var noServer = false
 
     func validate() throws {
-        guard calls >= 1_000, rounds >= 1, duration > 0 else { throw ValidationError("--calls ≥ 1000, --rounds ≥ 1, --duration > 0") }
+        guard calls >= 1_000, rounds >= 1, duration > 0, rate >= 0 else {
+            throw ValidationError("--calls ≥ 1000, --rounds ≥ 1, --duration > 0, --rate ≥ 0")
+        }
     }
 
     func run() async throws {
         BenchHeader.print(server: noServer ? "none" : options.server)
-        print("emit: \(rounds) rounds × \(calls) timed calls per case, median over rounds")
+        let pace = rate == 0 ? "back to back" : "at \(BenchReport.count(Double(rate))) calls/s"
+        print("emit: \(rounds) rounds × \(calls) timed calls per case, \(pace), median over rounds")
         let clockCost = Self.clockCost()
         print("        clock read ≈ \(clockCost) ns (included in every figure below)")
         print()
@@ -49,7 +55,8 @@ struct BenchEmit: AsyncParsableCommand {
             var p99s: [UInt64] = []
             var maxima: [UInt64] = []
             for _ in 0..<rounds {
-                let histogram = try await benchCase.measure(calls: calls)
+                let (histogram, counters) = try await benchCase.measure(calls: calls, rate: rate)
+                if counters.dropped > 0 || counters.failed > 0 { throw BenchFailure("\(benchCase.rawValue): the emitter dropped or failed events: \(counters)") }
                 p50s.append(histogram.valueAtPercentile(50))
                 p99s.append(histogram.valueAtPercentile(99))
                 maxima.append(histogram.valueAtPercentile(99.9))
@@ -108,25 +115,31 @@ enum EmitCase: String, CaseIterable {
     case helper = "typed helper"
     case filtered = "filtered out"
 
-    func measure(calls: Int) async throws -> Histogram<UInt64> {
+    /// Times each of `calls` calls, made at `rate` per second (0: back to back; the wait
+    /// between calls is not timed), after an untimed warm-up of the same calls. The buffer holds
+    /// all of them, so none is dropped when the calls outpace the delivery task.
+    func measure(calls: Int, rate: Int) async throws -> (Histogram<UInt64>, Emitter.Counters) {
         var configuration = Emitter.Configuration(run: "bench", agent: "w1", verbosity: self == .filtered ? .action : .detail)
         configuration.bufferCapacity = calls
-        configuration.maxBatchSize = 1_000
-        configuration.shutdownTimeout = .milliseconds(100)
         var histogram = Histogram<UInt64>(highestTrackableValue: 1_000_000_000, numberOfSignificantValueDigits: .three)
-        try await Emitter.withEmitter(sink: DiscardingSink(), configuration: configuration) { herald in
-            // Warm up: the same calls untimed, so buffers, pages and caches are as in a long-running producer.
-            for _ in 0..<2 {
-                for number in 0..<calls { call(herald, number) }
+        let interval = rate == 0 ? 0 : UInt64(1_000_000_000 / rate)
+        let counters = try await Emitter.withEmitter(sink: DiscardingSink(), configuration: configuration) { herald in
+            for timed in [false, true] {
+                var next = monotonicNanoseconds()
+                for number in 0..<calls {
+                    if interval > 0 {
+                        while monotonicNanoseconds() < next {}
+                        next += interval
+                    }
+                    let start = monotonicNanoseconds()
+                    call(herald, number)
+                    if timed { histogram.record(monotonicNanoseconds() - start) }
+                }
                 await herald.flush()
             }
-            for number in 0..<calls {
-                let start = monotonicNanoseconds()
-                call(herald, number)
-                histogram.record(monotonicNanoseconds() - start)
-            }
+            return herald.counters
         }
-        return histogram
+        return (histogram, counters)
     }
 
     @inline(__always)
