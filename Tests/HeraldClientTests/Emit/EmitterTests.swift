@@ -162,3 +162,21 @@ final class GatedSink: EventSink {
         while !state.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(1)) }
     }
 }
+
+@Suite("The README's emitter example")
+struct ReadmeExampleTests {
+    @Test func theExampleEmitsWhatItSays() async throws {
+        let sink = CollectingSink()
+        // As in README.md, with a collecting sink for the HTTP one.
+        try await Emitter.withEmitter(sink: sink, configuration: .init(run: "nightly-42", agent: "planner")) { herald in
+            let plan = herald.decision("plan", to: ["fetch", "summarise"], reason: "two sources")
+            herald.taskStarted("t1", title: "Fetch sources", causedBy: plan.map { [$0] } ?? [])
+            herald.progress(step: "fetch", percent: 40, label: "3 of 7 pages", agent: "worker-1")
+            herald.emit("my.custom.event", ["anything": [1, 2, 3]])
+            herald.runCompleted()
+        }
+        #expect(sink.drafts.map(\.type) == ["decision", "task.started", "step.progress", "my.custom.event", "run.completed"])
+        #expect(sink.drafts[1].causedBy == [sink.drafts[0].id!])
+        #expect(try EventParser().parse(sink.drafts.ndjson, format: .ndjson).count == 5)
+    }
+}
