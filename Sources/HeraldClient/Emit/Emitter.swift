@@ -114,11 +114,7 @@ public final class Emitter: Service, Sendable {
         causedBy: [EventID] = [],
         run: String? = nil
     ) -> EventID? {
-        let level = level ?? Vocabulary.defaultLevel(for: type)
-        guard level.isVisible(at: configuration.verbosity) else {
-            filteredCount.add(1, ordering: .relaxed)
-            return nil
-        }
+        guard let level = admitted(type, level) else { return nil }
         return enqueue(type: type, level: level, agent: agent, turn: turn, causedBy: causedBy, run: run, payload: .value(data()))
     }
 
@@ -136,12 +132,19 @@ public final class Emitter: Service, Sendable {
         causedBy: [EventID] = [],
         run: String? = nil
     ) -> EventID? {
+        guard let level = admitted(type, level) else { return nil }
+        return enqueue(type: type, level: level, agent: agent, turn: turn, causedBy: causedBy, run: run, payload: .encodable(payload))
+    }
+
+    /// The event's level if it passes the verbosity; nil (counted as filtered) if not.
+    @inline(__always)
+    private func admitted(_ type: String, _ level: Level?) -> Level? {
         let level = level ?? Vocabulary.defaultLevel(for: type)
         guard level.isVisible(at: configuration.verbosity) else {
             filteredCount.add(1, ordering: .relaxed)
             return nil
         }
-        return enqueue(type: type, level: level, agent: agent, turn: turn, causedBy: causedBy, run: run, payload: .encodable(payload))
+        return level
     }
 
     /// Whether an event of `level` would be sent: lets a producer skip preparing one that would not.

@@ -109,29 +109,21 @@ struct LogTailerTests {
         #expect(time("[12:00:00") == nil && time("") == nil)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func aResumePointSkipsThePublishedLinesOfTheSameFile() async throws {
+    static let all = ["l1", "l2", "l3", "=== Run Complete ==="]
+
+    /// Resume points: (line number, its text as published, the lines expected).
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        (2, "l2", ["l3", "=== Run Complete ==="]),  // the same file: the published lines are skipped
+        (4, "=== Run Complete ===", []),  // the sentinel was published: nothing is left to do
+        (2, "something else", all),  // line 2 reads differently: another file, read from the top
+        (7, "beyond the end", all),  // the file is shorter than what was published: another file
+    ])
+    func aResumePointSkipsOnlyWhatThisFileAlreadyPublished(line: Int, text: String, expected: [String]) async throws {
         let path = try temporaryDirectory() + "/agent.log"
-        try Self.append("l1\nl2\nl3\nl4\n=== Run Complete ===\n", to: path)
+        try Self.append(Self.all.joined(separator: "\n") + "\n", to: path)
         var configuration = Self.configuration(path)
-        configuration.resume = (2, "l2")
-        #expect(try await Self.lines(configuration).map(\.text) == ["l3", "l4", "=== Run Complete ==="])
-
-        // The last published line was the sentinel: nothing is left to do.
-        configuration.resume = (5, "=== Run Complete ===")
-        #expect(try await Self.lines(configuration).isEmpty)
-    }
-
-    @Test(.timeLimit(.minutes(1)))
-    func aResumePointThatDoesNotMatchMeansAnotherFile() async throws {
-        let path = try temporaryDirectory() + "/agent.log"
-        try Self.append("n1\nn2\n=== Run Complete ===\n", to: path)
-        var configuration = Self.configuration(path)
-        configuration.resume = (2, "something else")
-        #expect(try await Self.lines(configuration).map(\.text) == ["n1", "n2", "=== Run Complete ==="])
-
-        configuration.resume = (7, "beyond the end")
-        #expect(try await Self.lines(configuration).map(\.text) == ["n1", "n2", "=== Run Complete ==="])
+        configuration.resume = (line, text)
+        #expect(try await Self.lines(configuration).map(\.text) == expected)
     }
 
     @Test(.timeLimit(.minutes(1)))
