@@ -38,6 +38,24 @@ struct SinkTests {
         #expect(String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self) == expected)
     }
 
+    @Test func theFileSinkWritesTheSameBytesAndRotatesBetweenLines() async throws {
+        let directory = try temporaryDirectory()
+        let line = Array(Self.draft(1).json) + [0x0A]
+        // Room for exactly two lines per file.
+        let writer = try RotatingJSONLWriter(directory: directory, maxFileBytes: line.count * 2) { Self.time }
+        let sink = FileSink(writer: writer)
+
+        try await sink.deliver([Self.draft(1), Self.draft(2), Self.draft(3)])
+        try await sink.deliver([Self.draft(4)])
+        try await sink.close()
+
+        let files = try JSONLFiles.ordered(in: directory)
+        let contents = try files.map { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) }
+        let expected = (1...4).map { Array(Self.draft($0).json) + [0x0A] }
+        #expect(contents == [expected[0] + expected[1], expected[2] + expected[3]])
+        #expect(files.last?.hasSuffix("/events.jsonl") == true)
+    }
+
     @Test func anEmitterWritesOneLinePerEventToStandardOutputFormat() async throws {
         // The same sink an emitter without a server uses: one `{"id",…,"type",…,"time",…,"data"}` per line.
         let directory = try temporaryDirectory()
