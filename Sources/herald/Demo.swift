@@ -25,8 +25,8 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "End with a failed run: the retried worker fails again.")
     var fail = false
 
-    @Option(help: ArgumentHelp("Seconds per beat of the story; 0 plays it at once.", valueName: "seconds"))
-    var pace = 0.25
+    @Option(help: ArgumentHelp("Seconds per beat of the story (about 20 beats); 0 plays it at once.", valueName: "seconds"))
+    var pace = 1.0
 
     func validate() throws {
         if let run, !Names.isValidRun(run) { throw ValidationError("--run must match [A-Za-z0-9._:-]{1,128}") }

@@ -14,10 +14,10 @@ public struct DemoOrchestrator: Sendable {
         public var run: String
         /// The patch worker fails its retry too, and the run ends with `run.failed`.
         public var fail = false
-        /// Seconds per beat of the story: about 0.25 makes a run of roughly 20 seconds; 0 runs it at once.
-        public var pace = 0.25
+        /// Seconds per beat of the story; the default plays a run in about 20 seconds, 0 at once.
+        public var pace = 1.0
 
-        public init(run: String, fail: Bool = false, pace: Double = 0.25) {
+        public init(run: String, fail: Bool = false, pace: Double = 1.0) {
             self.run = run
             self.fail = fail
             self.pace = pace
