@@ -40,13 +40,14 @@ struct Demo: AsyncParsableCommand {
             _ = try await HeraldClient.withClient(baseURL: client.server) { try await $0.runs(limit: 1) }
         }
         CLIOutput.note("run \(name): watch it live with\n  herald watch \(name) --server \(client.server)")
-        let counters = try await Emitter.withEmitter(sink: HTTPSink(baseURL: client.server), configuration: .init(run: name)) { herald in
+        var emitter: Emitter?
+        try await Emitter.withEmitter(sink: HTTPSink(baseURL: client.server), configuration: .init(run: name)) { herald in
+            emitter = herald
             try await cancellingOnSignals {
                 try await DemoOrchestrator(herald: herald, options: .init(run: name, fail: fail, pace: pace)).run()
             }
-            await herald.flush()
-            return herald.counters
         }
+        let counters = emitter?.counters ?? Emitter.Counters()
         CLIOutput.note("run \(name) \(fail ? "failed, as asked" : "completed"): \(counters.delivered) events delivered")
         if counters.failed > 0 || counters.dropped > 0 {
             CLIOutput.note("error: \(counters.failed + counters.dropped) events were not delivered (see the messages above)")

@@ -80,13 +80,13 @@ struct TailFile: AsyncParsableCommand {
         emitting.shutdownTimeout = .seconds(30)
         let tailer = LogTailer(configuration: tail)
         let sink = HTTPSink(baseURL: client.server)
-        let (count, counters) = try await Emitter.withEmitter(sink: sink, configuration: emitting) { emitter in
-            let count = try await cancellingOnSignals {
-                try await emitter.publish(tailer, file: file)
-            }
-            await emitter.flush()
-            return (count, emitter.counters)
+        var emitter: Emitter?
+        let count = try await Emitter.withEmitter(sink: sink, configuration: emitting) { herald in
+            emitter = herald
+            return try await cancellingOnSignals { try await herald.publish(tailer, file: file) }
         }
+        // Read after the emitter stopped: delivered, or given up after the shutdown timeout.
+        let counters = emitter?.counters ?? Emitter.Counters()
         let resumed = tail.resume.map { " (resumed after line \($0.lineNumber))" } ?? ""
         CLIOutput.note("published \(counters.delivered) of \(count) lines of \(file) to run \(run) as \(agentName)\(resumed)")
         if counters.failed > 0 || counters.dropped > 0 {
@@ -132,7 +132,10 @@ func cancellingOnSignals<Result: Sendable>(_ body: @escaping @Sendable () async 
         return source
     }
     defer {
-        for source in sources { source.cancel() }
+        for (number, source) in zip([SIGINT, SIGTERM], sources) {
+            source.cancel()
+            signal(number, SIG_DFL)  // a later signal ends the process as usual
+        }
     }
     return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
 }

@@ -59,7 +59,7 @@ public final class Emitter: Service, Sendable {
         /// Events taken out of the buffer and delivered or failed, in emit order.
         var settled = 0
         var idleDrainer: CheckedContinuation<Void, Never>?
-        var flushWaiters: [(upTo: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var flushWaiters: [(upTo: Int, token: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
         var flushRequested = false
         var cancelled = false
 
@@ -153,24 +153,25 @@ public final class Emitter: Service, Sendable {
     private func enqueue(
         type: String, level: Level, agent: String?, turn: Int64?, causedBy: [EventID], run: String?, payload: Payload
     ) -> EventID? {
-        let time = Timestamp.now()
-        let id = ids.nextID(at: time)
-        let pending = Pending(
-            id: id, time: time, run: run ?? configuration.run, type: type, level: level, agent: agent ?? configuration.agent,
-            turn: turn, causedBy: causedBy, payload: payload
-        )
+        let run = run ?? configuration.run
+        let agent = agent ?? configuration.agent
         var deadline: ContinuousClock.Instant?
         while true {
-            let (accepted, drainer, full) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?, Bool) in
+            let (id, drainer, full) = state.withLock { state -> (EventID?, CheckedContinuation<Void, Never>?, Bool) in
                 // Pending = in the buffer or taken by the delivery task, not yet settled: that is what is bounded.
                 guard state.accepting, state.counters.emitted - state.settled < configuration.bufferCapacity else {
-                    return (false, nil, state.accepting)
+                    return (nil, nil, state.accepting)
                 }
-                state.buffer.append(pending)
+                // Time and id are taken under the lock, so ids increase in the order events are delivered.
+                let time = Timestamp.now()
+                let id = ids.nextID(at: time)
+                state.buffer.append(
+                    Pending(id: id, time: time, run: run, type: type, level: level, agent: agent, turn: turn, causedBy: causedBy, payload: payload)
+                )
                 state.counters.emitted += 1
-                return (true, state.takeDrainer(), false)
+                return (id, state.takeDrainer(), false)
             }
-            if accepted {
+            if let id {
                 drainer?.resume()
                 return id
             }
@@ -200,33 +201,38 @@ public final class Emitter: Service, Sendable {
             return !state.started
         }
         guard first else { throw HeraldError(.invalidRequest, "an emitter runs once") }
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    await withTaskCancellationHandler {
-                        await Self.$isDelivering.withValue(true) { await self.drain() }
-                    } onCancel: {
-                        self.state.withLock { state in
-                            state.cancelled = true
-                            return state.takeDrainer()
-                        }?.resume()
+        // Everything the delivery side logs is kept out of the log bridge (see `isDelivering`).
+        await Self.$isDelivering.withValue(true) {
+            await withGracefulShutdownHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        await withTaskCancellationHandler {
+                            await self.drain()
+                        } onCancel: {
+                            self.state.withLock { state in
+                                state.cancelled = true
+                                state.accepting = false
+                                return state.takeDrainer()
+                            }?.resume()
+                        }
                     }
+                    // A sink that hangs must not hold a shutdown past its deadline (if it honours cancellation).
+                    group.addTask { await self.waitForShutdownDeadline() }
+                    await group.next()
+                    group.cancelAll()
                 }
-                // A sink that hangs must not hold a shutdown past its deadline.
-                group.addTask { await self.waitForShutdownDeadline() }
-                await group.next()
-                group.cancelAll()
+            } onGracefulShutdown: {
+                self.shutdown()
             }
-        } onGracefulShutdown: {
-            self.shutdown()
-        }
-        do {
-            try await sink.close()
-        } catch {
-            logger.error("closing the Herald sink failed: \(error)")
+            do {
+                try await sink.close()
+            } catch {
+                logger.error("closing the Herald sink failed: \(error)")
+            }
         }
         let waiters = state.withLock { state in
             state.finished = true
+            state.accepting = false
             defer { state.flushWaiters = [] }
             return state.flushWaiters
         }
@@ -247,18 +253,27 @@ public final class Emitter: Service, Sendable {
     }
 
     /// Returns once every event emitted before the call is delivered or has failed (or the
-    /// emitter has stopped). Needs ``run()`` to be running.
+    /// emitter has stopped, or the calling task is cancelled). Needs ``run()`` to be running.
     public func flush() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let (ready, drainer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                let target = state.counters.emitted
-                if state.finished || state.settled >= target { return (true, nil) }
-                state.flushWaiters.append((target, continuation))
-                state.flushRequested = true
-                return (false, state.takeDrainer())
+        let token = UInt64.random(in: 0...UInt64.max)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let (ready, drainer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+                    let target = state.counters.emitted
+                    if state.finished || state.settled >= target || Task.isCancelled { return (true, nil) }
+                    state.flushWaiters.append((target, token, continuation))
+                    state.flushRequested = true
+                    return (false, state.takeDrainer())
+                }
+                drainer?.resume()
+                if ready { continuation.resume() }
             }
-            drainer?.resume()
-            if ready { continuation.resume() }
+        } onCancel: {
+            // A cancelled flush returns at once; the events stay buffered and are still delivered.
+            state.withLock { state in
+                defer { state.flushWaiters.removeAll { $0.token == token } }
+                return state.flushWaiters.first { $0.token == token }?.continuation
+            }?.resume()
         }
     }
 
@@ -298,6 +313,11 @@ public final class Emitter: Service, Sendable {
             var start = 0
             while start < taken.count {
                 let end = min(start + configuration.maxBatchSize, taken.count)
+                if state.withLock({ $0.cancelled }) {
+                    logger.error("Herald emitter cancelled: \(taken.count - start) events not delivered")
+                    settle(taken.count - start, Outcome(failed: taken.count - start))
+                    break
+                }
                 let outcome = await deliver(taken[start..<end])
                 settle(end - start, outcome)
                 start = end
@@ -373,7 +393,12 @@ public final class Emitter: Service, Sendable {
                 if attempt > 0 { logger.info("Herald delivery recovered after \(attempt) failed attempts") }
                 logger.debug("delivered \(drafts.count) events to Herald")
                 return
-            } catch DeliveryError.rejected(let reasons) {
+            } catch DeliveryError.rejected(let given) {
+                // A refusal that names no event of the batch refuses all of it (never a busy loop).
+                var reasons = given.filter { drafts.indices.contains($0.key) }
+                if reasons.isEmpty {
+                    reasons = Dictionary(uniqueKeysWithValues: drafts.indices.map { ($0, "refused: \(given.values.first ?? "no reason given")") })
+                }
                 for (index, reason) in reasons.sorted(by: { $0.key < $1.key }) {
                     logger.error("Herald refused event \(drafts[index].type) (\(drafts[index].id ?? "")): \(reason)")
                 }

@@ -109,11 +109,15 @@ final class LogFileFollower: @unchecked Sendable {
     private var lineNumber = 0
     private var partial: [UInt8] = []
     private var partialTruncated = false
+    /// Lines read and not yet handed out: at most one chunk's worth.
     private var ready: [LogTailer.Line] = []
+    private var readyHead = 0
     private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     private var resume: (lineNumber: Int, text: String)?
-    private var skipped: [LogTailer.Line] = []
+    /// Set once the sentinel is queued: nothing after it is read.
     private var finished = false
+    /// Set when a failed resume check sends reading back to the top: the rest of the chunk is stale.
+    private var rewound = false
 
     init(_ configuration: LogTailer.Configuration) {
         self.configuration = configuration
@@ -126,23 +130,21 @@ final class LogFileFollower: @unchecked Sendable {
 
     func next() async throws -> LogTailer.Line? {
         while true {
-            if let line = ready.first {
-                ready.removeFirst()
-                if line.isSentinel {
-                    finished = true
-                    ready = []
-                }
-                return line
+            if readyHead < ready.count {
+                defer { readyHead += 1 }
+                return ready[readyHead]
             }
+            ready.removeAll(keepingCapacity: true)
+            readyHead = 0
             if finished || Task.isCancelled { return nil }
             if descriptor < 0 {
                 try await waitForFile()
                 continue
             }
-            if try readAvailable() { continue }
+            if try readChunk() { continue }
             if resume != nil {
                 // At the end of the file without reaching the resume point: not the file published from.
-                releaseResume()
+                restartFromTop()
                 continue
             }
             if try followRotationOrTruncation() { continue }
@@ -188,27 +190,26 @@ final class LogFileFollower: @unchecked Sendable {
         partialTruncated = false
     }
 
-    /// Reads what the file has beyond `offset`; true when it delivered lines.
-    private func readAvailable() throws -> Bool {
-        var produced = false
-        while true {
-            let count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(offset)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw LogTailer.TailError.unreadable(configuration.path, String(cString: strerror(errno)))
-            }
-            if count == 0 { return produced }
-            offset += Int64(count)
-            var start = 0
-            for index in 0..<count where chunk[index] == 0x0A {
-                append(chunk[start..<index])
-                finishLine()
-                start = index + 1
-                produced = true
-            }
-            append(chunk[start..<count])
-            if finished || ready.contains(where: \.isSentinel) { return true }
+    /// Reads the next chunk beyond `offset` and queues its complete lines; false at the end of the file.
+    private func readChunk() throws -> Bool {
+        var count: Int
+        repeat {
+            count = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(offset)) }
+        } while count < 0 && errno == EINTR
+        if count < 0 { throw LogTailer.TailError.unreadable(configuration.path, String(cString: strerror(errno))) }
+        if count == 0 { return false }
+        offset += Int64(count)
+        rewound = false
+        var start = 0
+        for index in 0..<count where chunk[index] == 0x0A {
+            append(chunk[start..<index])
+            start = index + 1
+            finishLine()
+            // The sentinel ends reading; a failed resume check rewinds to the top of the file.
+            if finished || rewound { return true }
         }
+        append(chunk[start..<count])
+        return true
     }
 
     /// Takes bytes of the line in progress, keeping at most `maxLineBytes` of it.
@@ -243,27 +244,32 @@ final class LogFileFollower: @unchecked Sendable {
         deliver(line)
     }
 
-    /// Queues a line, or holds it while checking a resume point.
+    /// Queues a line, or, while checking a resume point, skips it (keeping nothing).
     private func deliver(_ line: LogTailer.Line) {
-        guard !finished else { return }  // past a sentinel that was already published
         guard let resume else {
             ready.append(line)
+            if line.isSentinel { finished = true }
             return
         }
-        skipped.append(line)
-        if line.isSentinel && line.number < resume.lineNumber {
-            releaseResume()  // this file ends before the resume point: another file
+        if line.number < resume.lineNumber {
+            // A sentinel before the resume point: this file ends earlier than the one published from.
+            if line.isSentinel { restartFromTop() }
             return
         }
-        guard line.number == resume.lineNumber else { return }
         if line.text == resume.text {
             // The same file: everything up to here was published, the sentinel included if this is it.
             self.resume = nil
-            skipped = []
             if line.isSentinel { finished = true }
         } else {
-            releaseResume()  // another file now: it is all new
+            restartFromTop()  // another file now: it is all new
         }
+    }
+
+    /// Gives up a resume point and reads the current file again from its first line.
+    private func restartFromTop() {
+        resume = nil
+        rewound = true
+        startFile()
     }
 
     /// Handles a rotated or truncated file; true when reading should go on at once.
@@ -272,25 +278,17 @@ final class LogFileFollower: @unchecked Sendable {
         guard stat(configuration.path, &status) == 0 else { return false }  // moved away, new one not there yet
         let current = (UInt64(status.st_dev), UInt64(status.st_ino))
         if let identity, identity != current {
-            // Rotated: the old file is read to its end; a last line without a newline is still a line.
-            _ = try readAvailable()
+            // Rotated: the old file is read to its end (it may have grown since), and a last
+            // line without a newline is still a line; then the new file from its start.
+            if try readChunk() { return true }
             if !partial.isEmpty { finishLine() }
-            releaseResume()
             return try openFile()
         }
         if Int64(status.st_size) < offset {
             startFile()  // truncated in place (copytruncate): read from the top again
-            releaseResume()
+            resume = nil
             return true
         }
         return false
-    }
-
-    /// A resume point that was never reached belongs to another file: deliver what was held.
-    private func releaseResume() {
-        guard resume != nil else { return }
-        resume = nil
-        ready.append(contentsOf: skipped)
-        skipped = []
     }
 }

@@ -127,6 +127,19 @@ struct LogTailerTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aLargeFileIsReadAcrossChunksAndResumedDeepInside() async throws {
+        let path = try temporaryDirectory() + "/big.log"
+        // Lines of 1 to 300 bytes, so lines straddle the 64 KiB reads everywhere.
+        let lines = (1...100_000).map { number in "\(number) " + String(repeating: "x", count: number % 300) }
+        try Self.append(lines.joined(separator: "\n") + "\n=== Run Complete ===\n", to: path)
+        var configuration = Self.configuration(path)
+        #expect(try await Self.lines(configuration).map(\.text) == lines + ["=== Run Complete ==="])
+
+        configuration.resume = (99_990, lines[99_989])
+        #expect(try await Self.lines(configuration).map(\.text) == Array(lines[99_990...]) + ["=== Run Complete ==="])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func cancellingStopsFollowing() async throws {
         let path = try temporaryDirectory() + "/agent.log"
         try Self.append("only\n", to: path)

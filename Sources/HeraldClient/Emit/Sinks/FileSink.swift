@@ -6,7 +6,9 @@ import Synchronization
 /// Herald ingest events, so `herald import DIRECTORY` loads every file back in order.
 ///
 /// Each batch is written before the emitter counts it delivered; with `sync: true` it is also
-/// on disk (fsync), so a power loss cannot take a delivered event.
+/// on disk (fsync), so a power loss cannot take a delivered event. A write error (a full disk)
+/// is retried; lines of a batch written before the error are then written again, which
+/// `herald import` absorbs (every line carries its event id).
 public final class FileSink: EventSink {
     private let writer: Mutex<RotatingJSONLWriter>
     private let sync: Bool

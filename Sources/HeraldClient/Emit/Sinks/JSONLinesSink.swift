@@ -23,17 +23,17 @@ public struct JSONLinesSink: EventSink {
 
     public func deliver(_ batch: [EventDraft]) async throws {
         let bytes = batch.ndjson
-        // One write call per batch: lines of concurrent writers to a pipe stay whole up to PIPE_BUF.
-        try bytes.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw JSONLFileError.system("write", path: "file descriptor \(descriptor)")
-                }
-                written += count
+        // A failed write may have written part of the batch: writing it again would double lines,
+        // so the failure is final (counted as failed by the emitter), not retried.
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let reason = "writing to file descriptor \(descriptor) failed: \(String(cString: strerror(errno)))"
+                throw DeliveryError.rejected(Dictionary(uniqueKeysWithValues: batch.indices.map { ($0, reason) }))
             }
+            written += count
         }
     }
 }
