@@ -102,6 +102,38 @@ struct EmitterTests {
         #expect(emitter.counters.delivered == 4)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingTheEmitterStopsItAndCountsWhatIsLeft() async throws {
+        let gate = GatedSink()  // never opens: the first delivery hangs until cancelled
+        let emitter = Emitter(sink: gate, configuration: .init(run: "r1"))
+        let running = Task { try await emitter.run() }
+        for _ in 0..<10 { emitter.emit("my.tick") }
+        while gate.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        for _ in 0..<5 { emitter.emit("my.tick") }
+
+        running.cancel()
+        try await running.value
+        await emitter.flush()  // returns at once: the emitter has stopped
+
+        let counters = emitter.counters
+        #expect(emitter.emit("my.tick") == nil, "a stopped emitter accepts nothing")
+        #expect(counters.emitted == 15 && counters.delivered == 0 && counters.failed == 15 && counters.pending == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelledFlushReturnsAndTheEventsAreStillDelivered() async throws {
+        let gate = GatedSink()
+        try await Emitter.withEmitter(sink: gate, configuration: .init(run: "r1")) { herald in
+            herald.emit("my.tick")
+            let flushing = Task { await herald.flush() }
+            while gate.waiting == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            flushing.cancel()
+            await flushing.value
+            #expect(herald.counters.pending == 1)
+            gate.open()
+        }
+    }
+
     @Test func everyBuiltInTypeHasAHelperWhoseEventsTheServerAccepts() async throws {
         let drafts = try await Self.collect { herald in
             herald.runQueued(name: "n")
