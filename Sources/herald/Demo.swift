@@ -41,13 +41,24 @@ struct Demo: AsyncParsableCommand {
         }
         CLIOutput.note("run \(name): watch it live with\n  herald watch \(name) --server \(client.server)")
         var emitter: Emitter?
+        var interrupted = false
         try await Emitter.withEmitter(sink: HTTPSink(baseURL: client.server), configuration: .init(run: name)) { herald in
             emitter = herald
-            try await cancellingOnSignals {
-                try await DemoOrchestrator(herald: herald, options: .init(run: name, fail: fail, pace: pace)).run()
+            do {
+                try await cancellingOnSignals {
+                    try await DemoOrchestrator(herald: herald, options: .init(run: name, fail: fail, pace: pace)).run()
+                }
+            } catch is CancellationError {
+                // Close the run as cancelled; with what was emitted, it is delivered as the emitter shuts down.
+                herald.runCancelled(reason: "herald demo was interrupted")
+                interrupted = true
             }
         }
         let counters = emitter?.counters ?? Emitter.Counters()
+        if interrupted {
+            CLIOutput.note("interrupted: run \(name) cancelled; \(counters.delivered) events delivered")
+            throw ExitCode(130)
+        }
         CLIOutput.note("run \(name) \(fail ? "failed, as asked" : "completed"): \(counters.delivered) events delivered")
         if counters.failed > 0 || counters.dropped > 0 {
             CLIOutput.note("error: \(counters.failed + counters.dropped) events were not delivered (see the messages above)")
