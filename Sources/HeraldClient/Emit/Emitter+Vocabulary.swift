@@ -237,6 +237,92 @@ extension Emitter {
         emit("thought", ["content": .string(content)], agent: agent, turn: turn, causedBy: causedBy)
     }
 
+    // MARK: What agent UIs render (AG-UI): streamed text, tool calls, shared state, reasoning
+
+    /// Opens a streamed message; its text follows in ``messageDelta(_:_:agent:)`` pieces.
+    @discardableResult
+    public func messageStarted(_ messageId: String, role: String? = "assistant", name: String? = nil, agent: String? = nil) -> EventID? {
+        emit("message.started", fields(["messageId": .string(messageId), "role": role.map(JSONValue.string), "name": name.map(JSONValue.string)]), agent: agent)
+    }
+
+    /// The next piece (token) of a streamed message's text.
+    @discardableResult
+    public func messageDelta(_ messageId: String, _ delta: String, agent: String? = nil) -> EventID? {
+        emit("message.delta", ["messageId": .string(messageId), "delta": .string(delta)], agent: agent)
+    }
+
+    @discardableResult
+    public func messageCompleted(_ messageId: String, agent: String? = nil) -> EventID? {
+        emit("message.completed", ["messageId": .string(messageId)], agent: agent)
+    }
+
+    /// A tool call begins; its arguments follow as JSON text in ``toolCallArgs(_:_:agent:)`` pieces.
+    @discardableResult
+    public func toolCallStarted(_ toolCallId: String, name: String, parentMessageId: String? = nil, agent: String? = nil) -> EventID? {
+        emit(
+            "tool.call_started",
+            fields(["toolCallId": .string(toolCallId), "toolCallName": .string(name), "parentMessageId": parentMessageId.map(JSONValue.string)]),
+            agent: agent
+        )
+    }
+
+    @discardableResult
+    public func toolCallArgs(_ toolCallId: String, _ delta: String, agent: String? = nil) -> EventID? {
+        emit("tool.call_args", ["toolCallId": .string(toolCallId), "delta": .string(delta)], agent: agent)
+    }
+
+    @discardableResult
+    public func toolCallCompleted(_ toolCallId: String, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
+        emit("tool.call_completed", ["toolCallId": .string(toolCallId)], agent: agent, causedBy: causedBy)
+    }
+
+    /// What the tool answered, as the tool message `messageId`.
+    @discardableResult
+    public func toolCallResult(_ toolCallId: String, messageId: String, content: String, agent: String? = nil, causedBy: [EventID] = []) -> EventID? {
+        emit(
+            "tool.call_result", ["toolCallId": .string(toolCallId), "messageId": .string(messageId), "content": .string(content), "role": "tool"],
+            agent: agent, causedBy: causedBy
+        )
+    }
+
+    /// The whole shared state.
+    @discardableResult
+    public func stateSnapshot(_ snapshot: JSONValue, agent: String? = nil) -> EventID? {
+        emit("state.snapshot", ["snapshot": snapshot], agent: agent)
+    }
+
+    /// A change to the shared state as an RFC 6902 JSON Patch, e.g.
+    /// `[["op": "replace", "path": "/tasksOpen", "value": 2]]`.
+    @discardableResult
+    public func stateDelta(_ patch: JSONValue, agent: String? = nil) -> EventID? {
+        emit("state.delta", ["delta": patch], agent: agent)
+    }
+
+    @discardableResult
+    public func reasoningStarted(_ messageId: String, agent: String? = nil) -> EventID? {
+        emit("reasoning.started", ["messageId": .string(messageId)], agent: agent)
+    }
+
+    @discardableResult
+    public func reasoningMessageStarted(_ messageId: String, agent: String? = nil) -> EventID? {
+        emit("reasoning.message_started", ["messageId": .string(messageId)], agent: agent)
+    }
+
+    @discardableResult
+    public func reasoningDelta(_ messageId: String, _ delta: String, agent: String? = nil) -> EventID? {
+        emit("reasoning.delta", ["messageId": .string(messageId), "delta": .string(delta)], agent: agent)
+    }
+
+    @discardableResult
+    public func reasoningMessageCompleted(_ messageId: String, agent: String? = nil) -> EventID? {
+        emit("reasoning.message_completed", ["messageId": .string(messageId)], agent: agent)
+    }
+
+    @discardableResult
+    public func reasoningCompleted(_ messageId: String, agent: String? = nil) -> EventID? {
+        emit("reasoning.completed", ["messageId": .string(messageId)], agent: agent)
+    }
+
     /// An object of the fields that are set (`nil` leaves a field out; `.null` is a value).
     @inline(__always)
     private func fields(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {

@@ -7,6 +7,8 @@ public struct DataView: Sendable {
         public var number: Double?
         public var integer: Int64?
         public var bool: Bool?
+        /// The JSON text of an array member, for types that check what is inside (a JSON Patch).
+        public var array: [UInt8]?
     }
 
     public private(set) var members: [String: Member] = [:]
@@ -32,7 +34,11 @@ public struct DataView: Sendable {
                     member.number = member.integer.map(Double.init)
                 }
             case .bool: member.bool = try value.readBool()
-            case .null, .object, .array: try value.skipValue(depth: 1)
+            case .array:
+                let start = value.offset
+                try value.skipValue(depth: 1)
+                member.array = Array(value.bytes[start..<value.offset])
+            case .null, .object: try value.skipValue(depth: 1)
             }
             if members.updateValue(member, forKey: key) != nil { duplicates.append(key) }
         }

@@ -130,6 +130,17 @@ public struct EventParser: Sendable {
             }
             try fields.read(key: key, from: &value, limits: limits, problem: problem)
         }
+        if let type = fields.type, AGUI.isAGUIType(type) {
+            fields.translateFromAGUI(reader.bytes, limits: limits, problem: problem)
+            if let data = fields.data, let type = fields.type, Vocabulary.isBuiltin(type) {
+                fields.dataView = try data.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
+                    var dataReader = JSONReader(buffer, maxDepth: limits.maxDepth, maxStringBytes: limits.maxStringBytes)
+                    return try DataView(reading: &dataReader)
+                }
+            }
+        } else {
+            fields.reportExtras(problem: problem)
+        }
         if let dataRange = fields.dataRange {
             if let type = fields.type, Vocabulary.isBuiltin(type) {
                 var dataReader = JSONReader(

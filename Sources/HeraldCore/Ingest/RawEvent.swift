@@ -13,6 +13,8 @@ struct RawEvent {
     var data: [UInt8]?
     var dataView = DataView()
     var expectedSeq: Int64?
+    /// Members that are not Herald fields: an error, unless the event is AG-UI-shaped.
+    var extras: [(key: String, range: Range<Int>)] = []
 
     /// One bit per known field already read (unknown fields are refused anyway).
     private var seen: UInt16 = 0
@@ -94,9 +96,59 @@ struct RawEvent {
             }
             dataRange = start..<reader.offset
         default:
+            reader.skipWhitespace()
+            let start = reader.offset
             try reader.skipValue()
-            problem(key, "unknown_field", "unknown field '\(key)'; the payload goes in 'data'")
+            extras.append((key, start..<reader.offset))
         }
+    }
+
+    /// Refuses the members that are not Herald fields.
+    func reportExtras(problem: Problem) {
+        for extra in extras { problem(extra.key, "unknown_field", "unknown field '\(extra.key)'; the payload goes in 'data'") }
+    }
+
+    /// Turns an AG-UI-shaped event (`{"type":"TEXT_MESSAGE_CONTENT","messageId":…,"delta":…,"run":…}`)
+    /// into its Herald equivalent: the type mapped (see ``AGUI``), its fields moved into `data`
+    /// under Herald's names, `timestamp` (milliseconds) as `time`, and a RUN_* event's `runId`
+    /// as the run when none is given.
+    mutating func translateFromAGUI(_ bytes: UnsafeBufferPointer<UInt8>, limits: IngestLimits, problem: Problem) {
+        guard let aguiType = type else { return }
+        if dataRange != nil {
+            problem("data", "unknown_field", "an AG-UI event (\(aguiType)) carries its fields at the top level, not in data")
+            return
+        }
+        var writer = JSONWriter(capacity: 128)
+        writer.raw("{")
+        var count = 0
+        for (key, range) in extras {
+            let raw = UnsafeBufferPointer(rebasing: bytes[range])
+            if key == "timestamp" {
+                var reader = JSONReader(raw, maxDepth: 1, maxStringBytes: 64)
+                guard let milliseconds = try? reader.readInteger(), milliseconds >= 0, milliseconds < 1 << 53 else {
+                    problem(key, "invalid_value", "timestamp must be milliseconds since 1970 (an integer)")
+                    continue
+                }
+                if time == nil { time = Timestamp(microseconds: milliseconds * 1000) }
+                continue
+            }
+            if run == nil, key == "runId", aguiType.hasPrefix("RUN_") {
+                var reader = JSONReader(raw, maxDepth: 1, maxStringBytes: limits.maxStringBytes)
+                if (try? reader.peekKind()) == .string { run = try? reader.readString() }
+            }
+            if count > 0 { writer.raw(",") }
+            count += 1
+            writer.string(AGUI.heraldField(key, of: aguiType))
+            writer.raw(":")
+            writer.compacted(raw)
+        }
+        writer.raw("}")
+        if writer.bytes.count > limits.maxDataBytes {
+            problem("data", "too_long", "the event's fields are larger than \(limits.maxDataBytes) bytes")
+            return
+        }
+        type = AGUI.heraldType(for: aguiType)
+        data = writer.bytes
     }
 
     private func readString(_ field: String, _ reader: inout JSONReader, _ problem: Problem) throws(JSONSyntaxError) -> String? {

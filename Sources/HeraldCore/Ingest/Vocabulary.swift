@@ -11,6 +11,10 @@ public enum Vocabulary {
         case number(ClosedRange<Double>)
         case bool
         case any
+        /// A string from a fixed set.
+        case oneOf([String])
+        /// An RFC 6902 JSON Patch (checked by ``JSONPatch``).
+        case jsonPatch
 
         var acceptsNull: Bool {
             if case .any = self { return true }
@@ -91,7 +95,35 @@ public enum Vocabulary {
         // Orchestrator hooks (R-emit).
         "reflection": Rule(level: .decision, fields: [required("content")]),
         "thought": Rule(level: .detail, fields: [required("content")]),
+        // What agent UIs render (the AG-UI protocol's events; docs/ag-ui.md has the mapping).
+        // Streamed assistant text.
+        "message.started": Rule(
+            level: .action, fields: [required("messageId"), optional("role", .oneOf(messageRoles)), optional("name")]
+        ),
+        "message.delta": Rule(level: .detail, fields: [required("messageId"), required("delta")]),
+        "message.completed": Rule(level: .action, fields: [required("messageId")]),
+        // Tool calls: arguments stream as JSON text fragments.
+        "tool.call_started": Rule(
+            level: .action, fields: [required("toolCallId"), required("toolCallName"), optional("parentMessageId")]
+        ),
+        "tool.call_args": Rule(level: .detail, fields: [required("toolCallId"), required("delta")]),
+        "tool.call_completed": Rule(level: .action, fields: [required("toolCallId")]),
+        "tool.call_result": Rule(
+            level: .action, fields: [required("toolCallId"), required("messageId"), required("content", .any), optional("role", .oneOf(["tool"]))]
+        ),
+        // Shared state: a snapshot, then RFC 6902 patches to it.
+        "state.snapshot": Rule(level: .state, fields: [required("snapshot", .any)]),
+        "state.delta": Rule(level: .state, fields: [required("delta", .jsonPatch)]),
+        // Reasoning: a span holding reasoning messages that stream like text.
+        "reasoning.started": Rule(level: .detail, fields: [required("messageId")]),
+        "reasoning.message_started": Rule(level: .detail, fields: [required("messageId")]),
+        "reasoning.delta": Rule(level: .detail, fields: [required("messageId"), required("delta")]),
+        "reasoning.message_completed": Rule(level: .detail, fields: [required("messageId")]),
+        "reasoning.completed": Rule(level: .detail, fields: [required("messageId")]),
     ]
+
+    /// Who a streamed message is from.
+    public static let messageRoles = ["developer", "system", "assistant", "user"]
 
     /// Optional fields every `system.*` event may carry (R-kinds: error type, status, retry count).
     static let systemFields: [Field] = [
@@ -99,7 +131,9 @@ public enum Vocabulary {
     ]
 
     /// `herald.` names the streams' own control events (`herald.gap`, `herald.connected`).
-    static let reservedPrefixes = ["run.", "task.", "step.", "agent.", "milestone.", "herald."]
+    static let reservedPrefixes = [
+        "run.", "task.", "step.", "agent.", "milestone.", "herald.", "message.", "tool.", "state.", "reasoning.",
+    ]
 
     /// The terminal types: they end a run and its live streams.
     public static let terminalTypes: Set<String> = ["run.completed", "run.failed", "run.cancelled"]
@@ -161,6 +195,18 @@ public enum Vocabulary {
             if member.kind != .string { problem(path, "invalid_type", "\(path) must be a string") }
         case .bool:
             if member.kind != .bool { problem(path, "invalid_type", "\(path) must be true or false") }
+        case .oneOf(let values):
+            guard let text = member.string else {
+                problem(path, "invalid_type", "\(path) must be a string")
+                return
+            }
+            if !values.contains(text) { problem(path, "invalid_value", "\(path) must be one of \(values.joined(separator: ", "))") }
+        case .jsonPatch:
+            guard let array = member.array else {
+                problem(path, "invalid_type", "\(path) must be an array of JSON Patch operations (RFC 6902)")
+                return
+            }
+            if let reason = JSONPatch.problem(in: array) { problem(path, "invalid_patch", "\(path) \(reason)") }
         case .integer(let range):
             guard let value = member.integer else {
                 problem(path, "invalid_type", "\(path) must be an integer")

@@ -30,6 +30,7 @@ struct StreamController: Sendable {
         let resumeAfter = try Self.resumeToken(request)
         let wait = ["1", "true", "yes"].contains(query.get("wait") ?? "")
         let fromNow = try Self.startsNow(query.get("from"))
+        let format = try StreamSession.Format(query.get("format"))
 
         // Register live interest before reading anything, so nothing slips between the two.
         let subscription = try hub.subscribe(.run(name), client: context.clientIdentity)
@@ -47,12 +48,13 @@ struct StreamController: Sendable {
             }
             var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
             if cursor > lastSeq {
-                preamble.writeBytes(Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run"))
+                let gap = Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run")
+                preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: lastSeq) : Gap.frame(gap, continuesAfter: lastSeq))
                 cursor = lastSeq
             }
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor
+                preamble: preamble, cursor: cursor, format: format, resuming: resumeAfter != nil
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -76,6 +78,9 @@ struct StreamController: Sendable {
         }
         let resumeAfter = try Self.resumeToken(request)
         let fromNow = try Self.startsNow(query.get("from"))
+        if try StreamSession.Format(query.get("format")) != .herald {
+            throw HeraldError(.invalidParameter, "format=ag-ui applies to run streams (/v1/runs/{run}/stream): an AG-UI stream is one run")
+        }
 
         let subscription = try hub.subscribe(.project(project), client: context.clientIdentity)
         do {
@@ -93,12 +98,13 @@ struct StreamController: Sendable {
             connected.raw("}")
             preamble.writeBytes(SSEFrame.event(id: nil, type: "herald.connected", data: connected.bytes))
             if cursor > lastPosition {
-                preamble.writeBytes(Gap.ahead(requested: cursor, continuesAfter: lastPosition, scope: "project"))
+                let gap = Gap.ahead(requested: cursor, continuesAfter: lastPosition, scope: "project")
+                preamble.writeBytes(Gap.frame(gap, continuesAfter: lastPosition))
                 cursor = lastPosition
             }
             let session = StreamSession(
                 kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
-                configuration: hub.configuration, preamble: preamble, cursor: cursor
+                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, resuming: resumeAfter != nil
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -163,6 +169,12 @@ extension HTTPField.Name {
 
 /// The in-band `herald.gap` event: a resume point that cannot be served is never silent.
 enum Gap {
+    /// The `herald.gap` frame for `json`.
+    static func frame(_ json: [UInt8], continuesAfter: Int64) -> [UInt8] {
+        SSEFrame.event(id: String(continuesAfter), type: "herald.gap", data: json)
+    }
+
+    /// The notice for a resume point past the stream's end.
     static func ahead(requested: Int64, continuesAfter: Int64, scope: String) -> [UInt8] {
         var writer = JSONWriter()
         writer.raw("{\"reason\":\"ahead\",\"requested\":")
@@ -172,6 +184,6 @@ enum Gap {
         writer.raw(",\"message\":")
         writer.string("the \(scope) stream has nothing after \(requested); it continues after \(continuesAfter)")
         writer.raw("}")
-        return SSEFrame.event(id: String(continuesAfter), type: "herald.gap", data: writer.bytes)
+        return writer.bytes
     }
 }

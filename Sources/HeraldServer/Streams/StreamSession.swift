@@ -32,6 +32,20 @@ struct StreamSession: Sendable {
         }
     }
 
+    /// How events are written: Herald's own frames, or AG-UI events (`?format=ag-ui`).
+    enum Format: Sendable, Equatable {
+        case herald
+        case agUI
+
+        init(_ parameter: String?) throws(HeraldError) {
+            switch parameter ?? "" {
+            case "", "herald": self = .herald
+            case "ag-ui", "agui": self = .agUI
+            default: throw HeraldError(.invalidParameter, "format must be herald (the default) or ag-ui")
+            }
+        }
+    }
+
     let kind: Kind
     let filter: EventFilter
     let store: any EventStore
@@ -40,12 +54,16 @@ struct StreamSession: Sendable {
     /// Frames to send before anything else (retry hint, gap notices, the connected event).
     let preamble: ByteBuffer
     var cursor: Int64
+    let format: Format
+    /// Whether the client resumes (it then has the AG-UI stream's RUN_STARTED already).
+    let resuming: Bool
 
     static let pageSize = 1000
 
     /// Streams until the run ends, the client leaves, the lifetime passes or the server stops.
     func run(writer: inout any ResponseBodyWriter) async throws {
         var cursor = self.cursor
+        var agUI = AGUIStream(resuming: resuming)
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.maxLifetime
         var lastWrite = clock.now
@@ -60,7 +78,9 @@ struct StreamSession: Sendable {
                 var batch = ByteBuffer()
                 var finished = false
                 for event in events where !finished {
-                    finished = take(event, into: &batch, cursor: &cursor) { $0.writeBytes(frame(of: event)) }
+                    finished = take(event, into: &batch, cursor: &cursor) { batch in
+                        if format == .agUI { batch.writeBytes(agUI.frames(for: event)) } else { batch.writeBytes(frame(of: event)) }
+                    }
                 }
                 if batch.readableBytes > 0 {
                     try await writer.write(batch)
@@ -87,7 +107,9 @@ struct StreamSession: Sendable {
                     var finished = false
                     // The buffer may repeat what catch-up already sent: the cursor drops it.
                     for item in items where !finished && token(of: item.event) > cursor {
-                        finished = take(item.event, into: &batch, cursor: &cursor) { $0.writeImmutableBuffer(liveFrame(of: item)) }
+                        finished = take(item.event, into: &batch, cursor: &cursor) { batch in
+                            if format == .agUI { batch.writeBytes(agUI.frames(for: item.event)) } else { batch.writeImmutableBuffer(liveFrame(of: item)) }
+                        }
                     }
                     if batch.readableBytes > 0 {
                         try await writer.write(batch)

@@ -39,6 +39,9 @@ public struct DemoOrchestrator: Sendable {
         herald.turnStarted(1, agent: "planner")
         herald.phaseTransition(from: "idle", to: "planning", agent: "planner", turn: 1)
         herald.thought("The failure is intermittent: reproduce it under load before touching code.", agent: "planner", turn: 1)
+        // The shared state a UI renders, then its changes as JSON Patches.
+        herald.stateSnapshot(["phase": "planning", "tasksOpen": 0, "done": []], agent: "planner")
+        await stream(reasoning: "Flaky only under load, so likely a race. Reproduce first, then patch, then prove it with repeated runs.")
         let plan = herald.decision(
             "plan", to: ["reproduce", "patch", "verify"], reason: "a fix without a reproduction cannot be verified",
             agent: "planner", turn: 1
@@ -56,6 +59,7 @@ public struct DemoOrchestrator: Sendable {
         }
         let started = opened
         herald.stateChange("tasksOpen", from: 0, to: 3, scope: "run", agent: "planner", turn: 1)
+        herald.stateDelta([["op": "replace", "path": "/phase", "value": "executing"], ["op": "replace", "path": "/tasksOpen", "value": 3]], agent: "planner")
         herald.turnEnded(1, agent: "planner")
         await beat(2)
 
@@ -77,7 +81,7 @@ public struct DemoOrchestrator: Sendable {
         guard patched else {
             let failure = herald.taskFailed("t-patch", error: "the race persists after two attempts", agent: "planner")
             herald.subtaskStatusChanged(task: "t-verify", subtask: "run-suite", from: "blocked", to: "cancelled", agent: "planner")
-            herald.stepFailed("t-verify/main", code: "E_UPSTREAM", message: "t-patch failed; nothing to verify", agent: "worker-3")
+            herald.taskFailed("t-verify", error: "t-patch failed; nothing to verify", agent: "planner")
             herald.reflection(
                 "Two attempts at the lock ordering failed; the race is likely in the payment client, not the service.",
                 agent: "planner", turn: 2
@@ -90,9 +94,11 @@ public struct DemoOrchestrator: Sendable {
         herald.subtaskStatusChanged(task: "t-verify", subtask: "run-suite", from: "blocked", to: "running", agent: "planner")
         _ = try await work(task: tasks[2], causedBy: unblocked, beats: 5, tool: "run_tests", attempts: [true])
         herald.stateChange("tasksOpen", from: 3, to: 0, scope: "run", agent: "planner", turn: 2)
+        herald.stateDelta([["op": "replace", "path": "/phase", "value": "done"], ["op": "replace", "path": "/tasksOpen", "value": 0]], agent: "planner")
         herald.phaseTransition(from: "executing", to: "done", agent: "planner", turn: 2)
         herald.reflection("Reproducing under load first made the patch small and the verification convincing.", agent: "planner", turn: 2)
         herald.turnEnded(2, agent: "planner")
+        await stream(answer: "The flaky checkout test was a race in CheckoutService.reserve: two carts could take the last item. The reservation now holds a row lock, and 50 consecutive runs passed.")
         herald.agentCompleted(summary: "3 tasks done", agent: "planner")
         herald.runCompleted(summary: "CheckoutService race fixed; 50/50 green runs", causedBy: started["t-verify"].map { [$0] } ?? [])
     }
@@ -129,6 +135,7 @@ public struct DemoOrchestrator: Sendable {
                     break
                 }
                 herald.action(tool, payload: ["target": .string(task.id), "iteration": .integer(Int64(beat))], agent: worker)
+                if beat == 1 && attempt == 0 { await callTool(tool, worker: worker, task: task.id) }
                 log(worker, "\(tool) #\(beat): \(beat * 7) checks passed")
                 herald.detail("tokenEstimate", values: ["prompt": .integer(Int64(900 + beat * 40)), "completion": .integer(Int64(beat * 55))], agent: worker)
                 herald.progress(step: step, percent: percent, label: "\(beat) of \(beats)", agent: worker)
@@ -136,6 +143,7 @@ public struct DemoOrchestrator: Sendable {
                     herald.stateChange("\(task.id).status", from: "running", to: "done", scope: "task", agent: worker)
                     herald.stepCompleted(step, tokensUsed: 1_200 * beats, artifactId: "artifact-\(task.id)", agent: worker)
                     herald.taskCompleted(task.id, result: ["attempts": .integer(Int64(attempt + 1))], agent: worker)
+                    herald.stateDelta([["op": "add", "path": "/done/-", "value": .string(task.id)]], agent: worker)
                     let pr = task.id == "t-patch" ? "https://git.example.com/acme/api/pull/1287" : nil
                     herald.agentCompleted(prUrl: pr, summary: "\(task.id) done", agent: worker)
                     log(worker, "=== Run Complete ===")
@@ -144,6 +152,48 @@ public struct DemoOrchestrator: Sendable {
             }
         }
         return false
+    }
+
+    /// A tool call as an LLM makes it: the arguments arrive as JSON text in pieces, then the result.
+    private func callTool(_ tool: String, worker: String, task: String) async {
+        let call = "call-\(task)"
+        herald.toolCallStarted(call, name: tool, agent: worker)
+        for piece in [#"{"target":"#, #""\#(task)","#, #""repeat":50}"#] {
+            herald.toolCallArgs(call, piece, agent: worker)
+            await beat(0.1)
+        }
+        let done = herald.toolCallCompleted(call, agent: worker)
+        herald.toolCallResult(
+            call, messageId: "result-\(task)", content: "\(tool) ran 50 times: 3 failures, all in CheckoutService.reserve",
+            agent: worker, causedBy: done.map { [$0] } ?? []
+        )
+    }
+
+    /// The planner's reasoning, streamed in pieces.
+    private func stream(reasoning text: String) async {
+        herald.reasoningStarted("reasoning-plan", agent: "planner")
+        herald.reasoningMessageStarted("reasoning-plan-1", agent: "planner")
+        for word in Self.pieces(of: text) {
+            herald.reasoningDelta("reasoning-plan-1", word, agent: "planner")
+            await beat(0.05)
+        }
+        herald.reasoningMessageCompleted("reasoning-plan-1", agent: "planner")
+        herald.reasoningCompleted("reasoning-plan", agent: "planner")
+    }
+
+    /// The planner's answer, streamed token by token as an LLM writes it.
+    private func stream(answer text: String) async {
+        herald.messageStarted("answer", agent: "planner")
+        for word in Self.pieces(of: text) {
+            herald.messageDelta("answer", word, agent: "planner")
+            await beat(0.05)
+        }
+        herald.messageCompleted("answer", agent: "planner")
+    }
+
+    /// Words with the space before them, as tokens come.
+    static func pieces(of text: String) -> [String] {
+        text.split(separator: " ").enumerated().map { $0.offset == 0 ? String($0.element) : " " + $0.element }
     }
 
     private func log(_ worker: String, _ text: String) {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# AG-UI conformance: a `herald demo` run (completed, and failed) streamed with ?format=ag-ui,
+# checked by the official tools from PyPI, failing on any violation:
+#   - ag-ui-validate 0.4.0 (ordering, pairing, JSON Patch application, field shapes), on the capture;
+#   - ag-ui-protocol 1.0.0's models in strict mode (strict_check.py: no coercion, no unknown or
+#     null fields, camelCase only), on every event.
+# Where the validator's event table lags the 1.0 SDK (TOOL_CALL_RESULT with list content,
+# REASONING_MESSAGE_START without role) the 1.0 models are the authority; Herald writes string
+# content and always the "reasoning" role, so both tools agree on its streams.
+# A third capture is cut mid-run and resumed with Last-Event-ID: the two connections together
+# must validate as one stream (nothing missing, nothing repeated, RUN_STARTED once).
+#
+#   HERALD_BIN=/path/to/herald bash Tests/agui/run.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+herald="${HERALD_BIN:-$root/.build/debug/herald}"
+[ -x "$herald" ] || { echo "ag-ui test: no herald binary at $herald" >&2; exit 1; }
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+need=()
+for pkg in python3 python3-venv curl; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+if [ ${#need[@]} -gt 0 ]; then
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+venv="${HERALD_AGUI_VENV:-$HOME/.cache/herald-ci/agui-venv}"
+if ! "$venv/bin/python" -c 'import ag_ui, ag_ui_validate' >/dev/null 2>&1; then
+    echo "ag-ui test: creating $venv with ag-ui-protocol 1.0.0 and ag-ui-validate 0.4.0"
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check 'ag-ui-protocol==1.0.0' 'ag-ui-validate==0.4.0'
+fi
+
+work="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+"$herald" serve --port 0 --data "$work/data" --log-level info > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
+port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log" | head -1)"
+[ -n "$port" ] || { echo "ag-ui test: the server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
+url="http://127.0.0.1:$port"
+
+"$herald" demo --server "$url" --run agui-ok --pace 0 2>/dev/null
+"$herald" demo --server "$url" --run agui-failed --pace 0 --fail 2>/dev/null
+curl -sfN --max-time 20 "$url/v1/runs/agui-ok/stream?format=ag-ui" > "$work/ok.sse"
+curl -sfN --max-time 20 "$url/v1/runs/agui-failed/stream?format=ag-ui" > "$work/failed.sse"
+grep -q '"type":"RUN_ERROR"' "$work/failed.sse" || { echo "ag-ui test: the failed run did not end with RUN_ERROR" >&2; exit 1; }
+
+# Resume: the first 40 frames, then the rest after the last id seen.
+awk 'BEGIN{RS="";ORS="\n\n"} NR<=41' "$work/ok.sse" > "$work/resumed.sse"
+last_id="$(grep '^id: ' "$work/resumed.sse" | tail -1 | cut -d' ' -f2)"
+curl -sfN --max-time 20 -H "Last-Event-ID: $last_id" "$url/v1/runs/agui-ok/stream?format=ag-ui" | sed '/^retry: /,+1d' >> "$work/resumed.sse"
+
+status=0
+for capture in ok failed resumed; do
+    echo "== $capture: ag-ui-validate 0.4.0"
+    "$venv/bin/ag-ui-validate" --features shared-state --fail-on warning "$work/$capture.sse" || status=1
+    echo "== $capture: ag-ui-protocol 1.0.0, strict"
+    "$venv/bin/python" "$here/strict_check.py" "$work/$capture.sse" | tail -1
+    "$venv/bin/python" "$here/strict_check.py" "$work/$capture.sse" > /dev/null || { status=1; "$venv/bin/python" "$here/strict_check.py" "$work/$capture.sse" | grep FAIL | head -20; }
+done
+cmp -s <(grep '^id: ' "$work/ok.sse") <(grep '^id: ' "$work/resumed.sse") || { echo "ag-ui test: the resumed capture's ids differ from the whole one" >&2; status=1; }
+exit $status
