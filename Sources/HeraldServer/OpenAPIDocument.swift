@@ -41,8 +41,8 @@ enum OpenAPIDocument {
             "application/json": {
               "schema": {
                 "oneOf": [
-                  {"$ref": "#/components/schemas/EventInput"},
-                  {"type": "array", "items": {"$ref": "#/components/schemas/EventInput"}}
+                  {"$ref": "#/components/schemas/IngestEvent"},
+                  {"type": "array", "items": {"$ref": "#/components/schemas/IngestEvent"}}
                 ]
               },
               "examples": {
@@ -69,8 +69,8 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "array",
                 "minItems": 1,
-                "items": {"$ref": "#/components/schemas/EventInput"},
-                "description": "One `EventInput` JSON object per line. As for sequential media types in OpenAPI 3.2, the schema describes the lines as an array; the body itself is not a JSON array, e.g. `{\"run\":\"demo-1\",\"type\":\"agent.log\",\"agent\":\"w1\",\"data\":{\"line\":\"hello\"}}\\n{\"run\":\"demo-1\",\"type\":\"my.custom.thing\"}\\n`. A body with no line is refused with 400."
+                "items": {"$ref": "#/components/schemas/IngestEvent"},
+                "description": "One `EventInput` (or `AGUIEventInput`) JSON object per line. As for sequential media types in OpenAPI 3.2, the schema describes the lines as an array; the body itself is not a JSON array, e.g. `{\"run\":\"demo-1\",\"type\":\"agent.log\",\"agent\":\"w1\",\"data\":{\"line\":\"hello\"}}\\n{\"run\":\"demo-1\",\"type\":\"my.custom.thing\"}\\n`. A body with no line is refused with 400."
               },
               "example": [
                 {"run": "demo-1", "type": "agent.log", "agent": "w1", "data": {"line": "hello"}},
@@ -318,7 +318,14 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/TurnFrom"},
           {"$ref": "#/components/parameters/TurnTo"},
           {"$ref": "#/components/parameters/Since"},
-          {"$ref": "#/components/parameters/Until"}
+          {"$ref": "#/components/parameters/Until"},
+          {
+            "name": "format",
+            "in": "query",
+            "description": "`ag-ui`: the run as AG-UI protocol 1.0 events, for front-ends that speak AG-UI: `data:` frames of compact JSON without `event:` lines; RUN_STARTED first (unless resuming), RUN_FINISHED or RUN_ERROR last; text messages, tool calls, state, reasoning and steps as their AG-UI events; everything else as CUSTOM named `herald.<type>` with the Herald event as its value. The last frame written for an event carries its `seq` as `id:`, so `Last-Event-ID` resumes exactly. Filters apply as for `herald`. docs/ag-ui.md has the mapping.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string", "enum": ["herald", "ag-ui"], "default": "herald"}
+          }
         ],
         "responses": {
           "200": {"$ref": "#/components/responses/RunEventStream"},
@@ -456,9 +463,37 @@ enum OpenAPIDocument {
         "description": "RFC 3339, UTC, always with six fraction digits (microseconds).",
         "examples": ["2026-01-02T03:04:05.000006Z"]
       },
+      "IngestEvent": {
+        "description": "An event to store: Herald's own shape, or an AG-UI event.",
+        "anyOf": [{"$ref": "#/components/schemas/EventInput"}, {"$ref": "#/components/schemas/AGUIEventInput"}]
+      },
+      "AGUIEventInput": {
+        "type": "object",
+        "description": "An AG-UI (protocol 1.0) event as an AG-UI producer writes it, with its fields at the top level, plus Herald's envelope: `run` (a RUN_* event's `runId` serves when `run` is absent), and optionally `project`, `agent`, `turn`, `causedBy`, `id`, `level`, `expectedSeq`. It is stored as its Herald equivalent, its fields in `data` (docs/ag-ui.md has the table): e.g. TEXT_MESSAGE_CONTENT as `message.delta` with `data.messageId` and `data.delta`, STEP_STARTED's `stepName` as `step.started`'s `data.stepId`, RUN_ERROR's `message` as `run.failed`'s `data.error`. `timestamp` (milliseconds) becomes `time`. A type without a Herald equivalent (CUSTOM, RAW, MESSAGES_SNAPSHOT, …) is stored as `ag_ui.<type in lower case>` and streamed back as it came. The Herald type's checks apply (e.g. a STATE_DELTA must hold a valid JSON Patch).",
+        "required": ["type"],
+        "properties": {
+          "type": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$", "description": "An AG-UI event type, e.g. TEXT_MESSAGE_CONTENT."},
+          "timestamp": {"type": "integer", "minimum": 0, "description": "Milliseconds since 1970; stored as the event's time."},
+          "run": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+          "runId": {"type": "string"}
+        }
+      },
+      "JSONPatch": {
+        "type": "array",
+        "description": "An RFC 6902 JSON Patch: `add`, `replace` and `test` need a `value`; `move` and `copy` need a `from`. Other members are allowed.",
+        "items": {
+          "type": "object",
+          "required": ["op", "path"],
+          "properties": {
+            "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$"},
+            "from": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$"}
+          }
+        }
+      },
       "EventInput": {
         "type": "object",
-        "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run`, `type` and `causedBy`). Unknown fields and repeated fields are refused. Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.` and `milestone.` must be a built-in one. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
+        "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run`, `type` and `causedBy`). Unknown fields and repeated fields are refused. Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`, and for agent UIs `message.*`, `tool.*`, `state.*`, `reasoning.*`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.`, `milestone.`, `message.`, `tool.`, `state.` and `reasoning.` must be a built-in one. An AG-UI event is accepted too: see `AGUIEventInput`. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
         "required": ["run", "type"],
         "additionalProperties": false,
         "properties": {
@@ -860,6 +895,377 @@ enum OpenAPIDocument {
             }
           },
           {
+            "title": "message.started",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "message.started"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "enum": [
+                      "developer",
+                      "system",
+                      "assistant",
+                      "user",
+                      null
+                    ]
+                  },
+                  "name": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "message.delta",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "message.delta"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId",
+                  "delta"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "delta": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "message.completed",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "message.completed"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "tool.call_started",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "tool.call_started"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "toolCallId",
+                  "toolCallName"
+                ],
+                "properties": {
+                  "toolCallId": {
+                    "type": "string"
+                  },
+                  "toolCallName": {
+                    "type": "string"
+                  },
+                  "parentMessageId": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "tool.call_args",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "tool.call_args"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "toolCallId",
+                  "delta"
+                ],
+                "properties": {
+                  "toolCallId": {
+                    "type": "string"
+                  },
+                  "delta": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "tool.call_completed",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "tool.call_completed"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "toolCallId"
+                ],
+                "properties": {
+                  "toolCallId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "tool.call_result",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "tool.call_result"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "toolCallId",
+                  "messageId",
+                  "content"
+                ],
+                "properties": {
+                  "toolCallId": {
+                    "type": "string"
+                  },
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "content": {
+                    "not": {
+                      "type": "null"
+                    }
+                  },
+                  "role": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "enum": [
+                      "tool",
+                      null
+                    ]
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "state.snapshot",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "state.snapshot"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "snapshot"
+                ],
+                "properties": {
+                  "snapshot": {
+                    "not": {
+                      "type": "null"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "state.delta",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "state.delta"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "delta"
+                ],
+                "properties": {
+                  "delta": {
+                    "$ref": "#/components/schemas/JSONPatch"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "reasoning.started",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "reasoning.started"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "reasoning.message_started",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "reasoning.message_started"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "reasoning.delta",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "reasoning.delta"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId",
+                  "delta"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  },
+                  "delta": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "reasoning.message_completed",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "reasoning.message_completed"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "title": "reasoning.completed",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "reasoning.completed"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "messageId"
+                ],
+                "properties": {
+                  "messageId": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          {
             "title": "system.*",
             "properties": {
               "type": {"pattern": "^system\\.", "not": {"const": "system.error"}},
@@ -910,10 +1316,24 @@ enum OpenAPIDocument {
                         "task.status_changed",
                         "task.subtask_status_changed",
                         "task.subtask_unblocked",
-                        "thought"
+                        "thought",
+                        "message.completed",
+                        "message.delta",
+                        "message.started",
+                        "reasoning.completed",
+                        "reasoning.delta",
+                        "reasoning.message_completed",
+                        "reasoning.message_started",
+                        "reasoning.started",
+                        "state.delta",
+                        "state.snapshot",
+                        "tool.call_args",
+                        "tool.call_completed",
+                        "tool.call_result",
+                        "tool.call_started"
                       ]
                     },
-                    {"pattern": "^(run|task|step|agent|milestone|system|herald)\\."}
+                    {"pattern": "^(run|task|step|agent|milestone|system|herald|message|tool|state|reasoning)\\."}
                   ]
                 }
               }

@@ -44,6 +44,20 @@ struct VocabularyTests {
         .init(type: "agent.failed", level: .milestone, agent: true, required: ["error", "willRetry"]),
         .init(type: "reflection", level: .decision, required: ["content"]),
         .init(type: "thought", level: .detail, required: ["content"]),
+        .init(type: "message.started", level: .action, required: ["messageId"]),
+        .init(type: "message.delta", level: .detail, required: ["messageId", "delta"]),
+        .init(type: "message.completed", level: .action, required: ["messageId"]),
+        .init(type: "tool.call_started", level: .action, required: ["toolCallId", "toolCallName"]),
+        .init(type: "tool.call_args", level: .detail, required: ["toolCallId", "delta"]),
+        .init(type: "tool.call_completed", level: .action, required: ["toolCallId"]),
+        .init(type: "tool.call_result", level: .action, required: ["toolCallId", "messageId", "content"]),
+        .init(type: "state.snapshot", level: .state, required: ["snapshot"]),
+        .init(type: "state.delta", level: .state, required: ["delta"]),
+        .init(type: "reasoning.started", level: .detail, required: ["messageId"]),
+        .init(type: "reasoning.message_started", level: .detail, required: ["messageId"]),
+        .init(type: "reasoning.delta", level: .detail, required: ["messageId", "delta"]),
+        .init(type: "reasoning.message_completed", level: .detail, required: ["messageId"]),
+        .init(type: "reasoning.completed", level: .detail, required: ["messageId"]),
     ]
 
     /// A valid JSON value for a field of `kind`.
@@ -54,6 +68,8 @@ struct VocabularyTests {
         case .number(let range): String(range.upperBound)
         case .bool: "false"
         case .any: #"{"nested":[1]}"#
+        case .oneOf(let values): #""\#(values[0])""#
+        case .jsonPatch: #"[{"op":"add","path":"/a","value":1}]"#
         }
     }
 
@@ -128,6 +144,18 @@ struct VocabularyTests {
             ("agent.log", #""line":"x","lineNumber":0"#, "0:data.lineNumber:invalid_value"),
             ("agent.log", #""line":"x","truncated":"yes""#, "0:data.truncated:invalid_type"),
             ("agent.failed", #""error":"e","willRetry":"no""#, "0:data.willRetry:invalid_type"),
+            ("message.started", #""messageId":"m","role":"assistant""#, nil),
+            ("message.started", #""messageId":"m","role":"robot""#, "0:data.role:invalid_value"),
+            ("message.started", #""messageId":"m","role":1"#, "0:data.role:invalid_type"),
+            ("state.delta", #""delta":[]"#, nil),
+            ("state.delta", #""delta":[{"op":"remove","path":""},{"op":"move","from":"/a~1b","path":"/c/-"},{"op":"test","path":"/x","value":null,"extra":1}]"#, nil),
+            ("state.delta", #""delta":{"op":"add"}"#, "0:data.delta:invalid_type"),
+            ("state.delta", #""delta":[{"op":"add","path":"/a"}]"#, "0:data.delta:invalid_patch"),
+            ("state.delta", #""delta":[{"op":"upsert","path":"/a","value":1}]"#, "0:data.delta:invalid_patch"),
+            ("state.delta", #""delta":[{"op":"add","path":"a","value":1}]"#, "0:data.delta:invalid_patch"),
+            ("state.delta", #""delta":[{"op":"add","path":"/a~2","value":1}]"#, "0:data.delta:invalid_patch"),
+            ("state.delta", #""delta":[{"op":"copy","path":"/a"}]"#, "0:data.delta:invalid_patch"),
+            ("state.delta", #""delta":[1]"#, "0:data.delta:invalid_patch"),
             ("agent.log", #""line":"x","line":"y""#, "0:data.line:duplicate_field"),
             ("run.started", #""name":"n","extra":{"any":[1,2]}"#, nil),
             ("decision", #""decisionType":"t","oldValue":null,"newValue":[1]"#, nil),

@@ -451,6 +451,11 @@ extension OpenAPITests {
             case .number(let range):
                 #expect(types == ["number"] + nullable, "\(type).\(field.name)")
                 #expect(schema?["minimum"]?.double == range.lowerBound && schema?["maximum"]?.double == range.upperBound, "\(type).\(field.name)")
+            case .oneOf(let values):
+                #expect(types == ["string"] + nullable, "\(type).\(field.name)")
+                #expect(schema?["enum"] == .array(values.map(OpenAPIJSON.string) + (field.required ? [] : [.null])), "\(type).\(field.name)")
+            case .jsonPatch:
+                #expect(schema == .object(["$ref": .string("#/components/schemas/JSONPatch")]), "\(type).\(field.name)")
             }
         }
     }
