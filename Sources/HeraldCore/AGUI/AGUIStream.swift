@@ -70,7 +70,7 @@ public struct AGUIStream: Sendable {
             out.append(object.close())
         case let type where type.hasPrefix(AGUI.passthroughPrefix):
             var object = Self.object(String(type.dropFirst(AGUI.passthroughPrefix.count)).uppercased(), event, data: [])
-            for member in data where member.value != Self.null[...] { object.field(member.key, raw: member.value) }
+            for member in data { object.field(member.key, raw: member.value) }  // as it came, nulls included
             out.append(object.close())
         case let type:
             guard let mapping = AGUI.byHerald[type], type != "run.started" else {
