@@ -154,10 +154,18 @@ public struct DemoOrchestrator: Sendable {
         return false
     }
 
-    /// A tool call as an LLM makes it: the arguments arrive as JSON text in pieces, then the result.
+    /// A tool call as an LLM makes it: a short message, the arguments as JSON text in pieces, then the result.
     private func callTool(_ tool: String, worker: String, task: String) async {
+        // The worker's LLM says what it is about to do, token by token, then calls the tool.
+        let message = "message-\(task)"
+        herald.messageStarted(message, agent: worker)
+        for piece in Self.pieces(of: "Running \(tool) 50 times against \(task) to catch the race in the act.") {
+            herald.messageDelta(message, piece, agent: worker)
+            await beat(0.05)
+        }
+        herald.messageCompleted(message, agent: worker)
         let call = "call-\(task)"
-        herald.toolCallStarted(call, name: tool, agent: worker)
+        herald.toolCallStarted(call, name: tool, parentMessageId: message, agent: worker)
         for piece in [#"{"target":"#, #""\#(task)","#, #""repeat":50}"#] {
             herald.toolCallArgs(call, piece, agent: worker)
             await beat(0.1)
