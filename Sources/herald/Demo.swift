@@ -28,6 +28,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds per beat of the story (about 20 beats); 0 plays it at once.", valueName: "seconds"))
     var pace = 1.0
 
+    @Flag(help: "Write the events as JSON lines on standard output instead of posting them (no server needed); `herald emit --stdin` or `herald import` loads them later.")
+    var stdout = false
+
     func validate() throws {
         if let run, !Names.isValidRun(run) { throw ValidationError("--run must match [A-Za-z0-9._:-]{1,128}") }
         guard pace >= 0 else { throw ValidationError("--pace must be ≥ 0") }
@@ -35,14 +38,20 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let name = run ?? "demo-\(Timestamp.now().microseconds / 1_000_000)"
-        try await CLIOutput.reportingErrors {
-            // Fail at once, with the server's address in the message, if nobody listens there.
-            _ = try await HeraldClient.withClient(baseURL: client.server) { try await $0.runs(limit: 1) }
+        let sink: any EventSink
+        if stdout {
+            sink = JSONLinesSink()
+        } else {
+            try await CLIOutput.reportingErrors {
+                // Fail at once, with the server's address in the message, if nobody listens there.
+                _ = try await HeraldClient.withClient(baseURL: client.server) { try await $0.runs(limit: 1) }
+            }
+            CLIOutput.note("run \(name): watch it live with\n  herald watch \(name) --server \(client.server)")
+            sink = HTTPSink(baseURL: client.server)
         }
-        CLIOutput.note("run \(name): watch it live with\n  herald watch \(name) --server \(client.server)")
         var emitter: Emitter?
         var interrupted = false
-        try await Emitter.withEmitter(sink: HTTPSink(baseURL: client.server), configuration: .init(run: name)) { herald in
+        try await Emitter.withEmitter(sink: sink, configuration: .init(run: name)) { herald in
             emitter = herald
             do {
                 try await cancellingOnSignals {

@@ -80,6 +80,23 @@ struct TailFileCommandTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func theDemoWritesJSONLinesWithoutAServerThatImportLoads() async throws {
+        try await RunningServer.with { server in
+            let result = try await HeraldCommand.run(["demo", "--stdout", "--run", "offline", "--pace", "0"])
+            #expect(result.status == 0, "\(result.output)")
+            // Standard output and error share the pipe here: keep the JSON lines.
+            let lines = result.output.split(separator: "\n").filter { $0.hasPrefix("{") }
+            #expect(lines.count > 100)
+            let file = try temporaryDirectory() + "/offline.jsonl"
+            try lines.joined(separator: "\n").appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let summary = try await HeraldClient.withClient(baseURL: server.baseURL) { try await EventImporter(client: $0).importFiles([file]) }
+            #expect(summary.accepted == lines.count)
+            let run = try await HeraldClient.withClient(baseURL: server.baseURL) { try await $0.run("offline") }
+            #expect(run.status == .completed && run.eventCount == Int64(lines.count))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func theDemoPlaysACompleteRunAndAFailedOne() async throws {
         try await RunningServer.with { server in
             let completed = try await HeraldCommand.run(["demo", "--server", server.baseURL, "--run", "demo-ok", "--pace", "0"])
