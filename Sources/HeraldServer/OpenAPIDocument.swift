@@ -1086,11 +1086,7 @@ enum OpenAPIDocument {
                   "messageId": {
                     "type": "string"
                   },
-                  "content": {
-                    "not": {
-                      "type": "null"
-                    }
-                  },
+                  "content": {"type": ["string", "array"]},
                   "role": {
                     "type": [
                       "string",
@@ -1333,7 +1329,7 @@ enum OpenAPIDocument {
                         "tool.call_started"
                       ]
                     },
-                    {"pattern": "^(run|task|step|agent|milestone|system|herald|message|tool|state|reasoning)\\."}
+                    {"pattern": "^(run|task|step|agent|milestone|system|herald|message|tool|state|reasoning|ag_ui)\\."}
                   ]
                 }
               }

@@ -124,9 +124,11 @@ struct AGUITests {
         #expect(object["type"] as? String == "CUSTOM" && object["name"] as? String == "herald.agent.log")
         #expect(try Self.json(log.json) == object["value"] as? NSDictionary, "the value is the Herald event itself")
 
+        // A failed step is finished; the failure rides in its metadata (one frame, one id).
         let failed = Self.event(try parse(#"{"run":"r","type":"step.failed","data":{"stepId":"s","code":"E","message":"m"}}"#)[0])
         let written = try stream.objects(for: failed).map(Self.json)
-        #expect(written.map { $0["type"] as? String } == ["CUSTOM", "STEP_FINISHED"] && written[1]["stepName"] as? String == "s")
+        #expect(written.map { $0["type"] as? String } == ["STEP_FINISHED"] && written[0]["stepName"] as? String == "s")
+        #expect(written[0]["metadata"] as? NSDictionary == ["herald": ["type": "step.failed", "code": "E", "message": "m"]])
     }
 
     @Test func jsonPointers() {

@@ -70,6 +70,7 @@ struct VocabularyTests {
         case .any: #"{"nested":[1]}"#
         case .oneOf(let values): #""\#(values[0])""#
         case .jsonPatch: #"[{"op":"add","path":"/a","value":1}]"#
+        case .stringOrArray: #"[{"type":"text","text":"x"}]"#
         }
     }
 
@@ -148,6 +149,9 @@ struct VocabularyTests {
             ("message.started", #""messageId":"m","role":"robot""#, "0:data.role:invalid_value"),
             ("message.started", #""messageId":"m","role":1"#, "0:data.role:invalid_type"),
             ("state.delta", #""delta":[]"#, nil),
+            ("tool.call_result", #""toolCallId":"c","messageId":"m","content":"text""#, nil),
+            ("tool.call_result", #""toolCallId":"c","messageId":"m","content":{"text":"x"}"#, "0:data.content:invalid_type"),
+            ("tool.call_result", #""toolCallId":"c","messageId":"m","content":null"#, "0:data.content:required"),
             ("state.delta", #""delta":[{"op":"remove","path":""},{"op":"move","from":"/a~1b","path":"/c/-"},{"op":"test","path":"/x","value":null,"extra":1}]"#, nil),
             ("state.delta", #""delta":{"op":"add"}"#, "0:data.delta:invalid_type"),
             ("state.delta", #""delta":[{"op":"add","path":"/a"}]"#, "0:data.delta:invalid_patch"),

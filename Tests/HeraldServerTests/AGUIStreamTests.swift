@@ -72,15 +72,15 @@ struct AGUIStreamTests {
             let stream = try await SSEConnection(server, "/v1/runs/r/stream?format=ag-ui")
             let messages = try await stream.messagesUntilEnd()
             let objects = try Self.objects(messages)
-            #expect(try Self.types(messages) == ["RUN_STARTED", "CUSTOM", "CUSTOM", "STEP_STARTED", "CUSTOM", "STEP_FINISHED", "RUN_ERROR"])
+            #expect(try Self.types(messages) == ["RUN_STARTED", "CUSTOM", "CUSTOM", "STEP_STARTED", "STEP_FINISHED", "RUN_ERROR"])
             // RUN_STARTED is made up before the first event (run.queued), which keeps its id.
-            #expect(messages.map(\.id) == [nil, "1", "2", "3", nil, "4", "5"])
+            #expect(messages.map(\.id) == [nil, "1", "2", "3", "4", "5"])
             #expect(objects[1]["name"] as? String == "herald.run.queued")
             let log = try #require(objects[2]["value"] as? [String: Any])
             #expect(objects[2]["name"] as? String == "herald.agent.log" && log["agent"] as? String == "w1" && log["seq"] as? Int == 2)
-            #expect(objects[4]["name"] as? String == "herald.step.failed" && objects[5]["stepName"] as? String == "s1")
-            #expect(objects[6]["message"] as? String == "it broke" && objects[6]["code"] as? String == "E_RUN")
-            #expect(objects[6]["threadId"] == nil, "RUN_ERROR carries no threadId in AG-UI 1.0")
+            #expect(objects[4]["stepName"] as? String == "s1" && (objects[4]["metadata"] as? [String: Any])?["herald"] != nil)
+            #expect(objects[5]["message"] as? String == "it broke" && objects[5]["code"] as? String == "E_RUN")
+            #expect(objects[5]["threadId"] == nil, "RUN_ERROR carries no threadId in AG-UI 1.0")
         }
     }
 
@@ -132,6 +132,69 @@ struct AGUIStreamTests {
             #expect(format.status == 400)
             let project = try await SSEConnection(server, "/v1/projects/default/stream?format=ag-ui")
             #expect(project.status == 400)
+        }
+    }
+
+    @Test func agUIInputIsCheckedLikeAnyOther() async throws {
+        try await TestServer.with { server in
+            let cases: [(String, String)] = [
+                (#"{"type":"RUN_FINSHED","runId":"r"}"#, "unknown_type"),  // a typo must not leave a run open for ever
+                (#"{"type":"THINKING_START","run":"r"}"#, "unknown_type"),  // removed in AG-UI 1.0
+                (#"{"run":"r","type":"ag_ui.custom","data":{"type":"RUN_FINISHED"}}"#, "unknown_type"),  // only AG-UI input makes ag_ui.*
+                (#"{"type":"CUSTOM","run":"r","name":"a","value":1,"name":"b"}"#, "duplicate_field"),
+                (#"{"type":"TEXT_MESSAGE_END","run":"r","messageId":"m","timestamp":253402300800000}"#, "invalid_value"),  // year 10000
+                (#"{"type":"TEXT_MESSAGE_END","run":"r","messageId":"m","metadata":"x"}"#, "invalid_type"),
+                (#"{"type":"TOOL_CALL_RESULT","run":"r","toolCallId":"c","messageId":"m","content":null}"#, "required"),
+            ]
+            for (body, code) in cases {
+                let answer = try await server.post(body)
+                #expect(answer.status == 422 && answer.text.contains(code), "\(body): \(answer.text)")
+            }
+            let accepted = try await server.post(#"{"type":"TEXT_MESSAGE_END","run":"r","messageId":"m","timestamp":null,"metadata":null}"#)
+            #expect(accepted.status == 200, "null stands for absent in the envelope: \(accepted.text)")
+        }
+    }
+
+    @Test func aCancelledOutcomeEndsTheRunCancelled() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([
+                #"{"type":"RUN_STARTED","threadId":"t","runId":"c1"}"#,
+                #"{"type":"RUN_FINISHED","threadId":"t","runId":"c1","outcome":{"type":"cancelled"}}"#,
+            ])
+            #expect(try await server.get("/v1/runs/c1").json["status"] as? String == "cancelled")
+            let messages = try await SSEConnection(server, "/v1/runs/c1/stream?format=ag-ui").messagesUntilEnd()
+            let last = try #require(try Self.objects(messages).last)
+            #expect(last["type"] as? String == "RUN_FINISHED" && (last["outcome"] as? [String: String]) == ["type": "cancelled"])
+        }
+    }
+
+    @Test func everyWayOfJoiningGetsOneRunStartedWithTheRunsThread() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([
+                #"{"run":"t1","type":"run.queued"}"#,
+                #"{"run":"t1","type":"run.started","data":{"threadId":"thread-9"}}"#,
+                #"{"run":"t1","type":"message.started","data":{"messageId":"m"}}"#,
+                #"{"run":"t1","type":"message.completed","data":{"messageId":"m"}}"#,
+                #"{"run":"t1","type":"run.completed"}"#,
+            ])
+            for query in ["types=message.*", "after=0", ""] {
+                let messages = try await SSEConnection(server, "/v1/runs/t1/stream?format=ag-ui&" + query).messagesUntilEnd()
+                let objects = try Self.objects(messages)
+                #expect(objects.filter { $0["type"] as? String == "RUN_STARTED" }.count == 1, "\(query)")
+                #expect(objects.first?["type"] as? String == "RUN_STARTED" && objects.first?["threadId"] as? String == "thread-9", "\(query)")
+                #expect(objects.last?["type"] as? String == "RUN_FINISHED" && objects.last?["threadId"] as? String == "thread-9", "\(query)")
+            }
+            // Resuming after an event the client has: no second RUN_STARTED.
+            let resumed = try await SSEConnection(server, "/v1/runs/t1/stream?format=ag-ui", headers: [("Last-Event-ID", "3")])
+            #expect(try Self.types(try await resumed.messagesUntilEnd()) == ["TEXT_MESSAGE_END", "RUN_FINISHED"])
+
+            // Joining a live run at its newest event (from=now): RUN_STARTED comes before the first new one.
+            try await server.ingest([#"{"run":"t2","type":"run.started","data":{"threadId":"thread-2"}}"#])
+            let live = try await SSEConnection(server, "/v1/runs/t2/stream?format=ag-ui&from=now")
+            try await server.ingest([#"{"run":"t2","type":"message.started","data":{"messageId":"m"}}"#, #"{"run":"t2","type":"run.completed"}"#])
+            let objects = try Self.objects(try await live.messagesUntilEnd())
+            #expect(objects.map { $0["type"] as? String } == ["RUN_STARTED", "TEXT_MESSAGE_START", "RUN_FINISHED"])
+            #expect(objects.first?["threadId"] as? String == "thread-2" && objects.last?["threadId"] as? String == "thread-2")
         }
     }
 }

@@ -456,6 +456,8 @@ extension OpenAPITests {
                 #expect(schema?["enum"] == .array(values.map(OpenAPIJSON.string) + (field.required ? [] : [.null])), "\(type).\(field.name)")
             case .jsonPatch:
                 #expect(schema == .object(["$ref": .string("#/components/schemas/JSONPatch")]), "\(type).\(field.name)")
+            case .stringOrArray:
+                #expect(types == ["string", "array"] + nullable, "\(type).\(field.name)")
             }
         }
     }

@@ -45,6 +45,19 @@ public enum AGUI {
     /// fields in `data`, and written back as they came (CUSTOM, RAW, MESSAGES_SNAPSHOT, …).
     static let passthroughPrefix = "ag_ui."
 
+    /// The 31 event types of AG-UI 1.0. Others (a typo, the removed THINKING_*) are refused.
+    public static let knownTypes: Set<String> = [
+        "RUN_STARTED", "RUN_FINISHED", "RUN_ERROR", "STEP_STARTED", "STEP_FINISHED",
+        "TEXT_MESSAGE_START", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TEXT_MESSAGE_CHUNK",
+        "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "TOOL_CALL_CHUNK", "TOOL_CALL_RESULT",
+        "STATE_SNAPSHOT", "STATE_DELTA", "MESSAGES_SNAPSHOT", "ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA",
+        "REASONING_START", "REASONING_MESSAGE_START", "REASONING_MESSAGE_CONTENT", "REASONING_MESSAGE_END",
+        "REASONING_MESSAGE_CHUNK", "REASONING_END", "REASONING_ENCRYPTED_VALUE",
+        "RAW", "CUSTOM", "SUBAGENT_STARTED", "SUBAGENT_FINISHED", "SUBAGENT_ERROR",
+    ]
+
+    public static func isKnown(_ aguiType: String) -> Bool { knownTypes.contains(aguiType) }
+
     /// Fields every AG-UI event may carry; kept in `data` and written back.
     static let baseFields = ["metadata", "rawEvent", "subagentRunId"]
 

@@ -1,23 +1,28 @@
 /// Writes one connection's run events as AG-UI events (`?format=ag-ui`).
 ///
 /// - The stream opens with `RUN_STARTED` (`threadId`, `runId`, `protocolVersion`): the run's
-///   `run.started` when it is the first event, otherwise one made up before the first event.
-///   A resumed connection does not repeat it.
+///   `run.started` when it is the first event written, otherwise one made up (without an id)
+///   before the first event. A resumed connection does not repeat it.
 /// - `run.completed` and `run.cancelled` end with `RUN_FINISHED` (a cancelled outcome for the
 ///   latter), `run.failed` with `RUN_ERROR`.
 /// - Types with an AG-UI equivalent are written as it, with only the fields AG-UI defines;
 ///   events that came in as AG-UI types without an equivalent (`ag_ui.*`) are written back as
 ///   they came; everything else is a `CUSTOM` event named `herald.<type>` whose value is the
 ///   Herald event.
-/// - Each frame is `data:` compact JSON; the last frame written for an event carries the event's
-///   seq as `id:`, so `Last-Event-ID` resumes exactly after it.
+/// - Each frame is `data:` compact JSON; the frame written for an event carries the event's seq
+///   as `id:`, so `Last-Event-ID` resumes exactly after it.
 public struct AGUIStream: Sendable {
     private var startedSent: Bool
+    /// The AG-UI thread: the run's `run.started` `data.threadId`, else the run's name.
+    private var threadId: String?
 
-    /// - Parameter resuming: whether the client resumes after an event it already has (it then
-    ///   has RUN_STARTED too).
-    public init(resuming: Bool) {
+    /// - Parameters:
+    ///   - resuming: whether the client resumes after an event it already has (it then has
+    ///     RUN_STARTED too).
+    ///   - threadId: the run's thread, when known before its `run.started` is written.
+    public init(resuming: Bool, threadId: String? = nil) {
         startedSent = resuming
+        self.threadId = threadId
     }
 
     /// The SSE frames for `event`.
@@ -37,23 +42,24 @@ public struct AGUIStream: Sendable {
     public mutating func objects(for event: Event) -> [[UInt8]] {
         let data = AGUI.members(of: Self.data(of: event))
         var out: [[UInt8]] = []
+        func value(_ name: String) -> ArraySlice<UInt8>? { data.first { $0.key == name }?.value }
+        if event.type == "run.started", threadId == nil { threadId = value("threadId").flatMap(AGUI.string) }
         if !startedSent {
             startedSent = true
-            if event.type == "run.started" { return [Self.runStarted(event, data: data)] }
-            out.append(Self.runStarted(event, data: []))
+            if event.type == "run.started" { return [runStarted(event, data: data)] }
+            out.append(runStarted(event, data: []))
         }
-        func value(_ name: String) -> ArraySlice<UInt8>? { data.first { $0.key == name }?.value }
         switch event.type {
         case "run.completed":
             var object = Self.object("RUN_FINISHED", event, data: data)
-            object.field("threadId", raw: value("threadId"), orString: event.run)
+            object.field("threadId", raw: value("threadId"), orString: threadId ?? event.run)
             object.field("runId", string: event.run)
             if let result = value("result") ?? value("summary") { object.field("result", raw: result) }
             if let outcome = value("outcome") { object.field("outcome", raw: outcome) }
             out.append(object.close())
         case "run.cancelled":
             var object = Self.object("RUN_FINISHED", event, data: data)
-            object.field("threadId", raw: value("threadId"), orString: event.run)
+            object.field("threadId", raw: value("threadId"), orString: threadId ?? event.run)
             object.field("runId", string: event.run)
             object.field("outcome", raw: Array(#"{"type":"cancelled"}"#.utf8)[...])
             out.append(object.close())
@@ -63,14 +69,26 @@ public struct AGUIStream: Sendable {
             if let code = value("code"), AGUI.string(code) != nil { object.field("code", raw: code) }
             out.append(object.close())
         case "step.failed":
-            // AG-UI has no failed step: the failure as CUSTOM, then the step is finished.
-            out.append(Self.custom(event))
-            var object = Self.object("STEP_FINISHED", event, data: data)
+            // AG-UI has no failed step: it is finished, and the failure rides in its metadata.
+            var object = Self.object("STEP_FINISHED", event, data: data.filter { $0.key != "metadata" })
             object.field("stepName", raw: value("stepId"), orString: "")
+            var failure = JSONWriter()
+            failure.raw(#"{"herald":{"type":"step.failed""#)
+            for name in ["code", "message"] {
+                if let raw = value(name), AGUI.string(raw) != nil {
+                    failure.raw(",")
+                    failure.string(name)
+                    failure.raw(":")
+                    failure.raw(raw)
+                }
+            }
+            failure.raw("}}")
+            object.field("metadata", raw: failure.bytes[...])
             out.append(object.close())
         case let type where type.hasPrefix(AGUI.passthroughPrefix):
             var object = Self.object(String(type.dropFirst(AGUI.passthroughPrefix.count)).uppercased(), event, data: [])
-            for member in data { object.field(member.key, raw: member.value) }  // as it came, nulls included
+            // As it came, nulls included (ingest keeps `type` and `timestamp` out of data).
+            for member in data where member.key != "type" && member.key != "timestamp" { object.field(member.key, raw: member.value) }
             out.append(object.close())
         case let type:
             guard let mapping = AGUI.byHerald[type], type != "run.started" else {
@@ -146,9 +164,9 @@ public struct AGUIStream: Sendable {
         return object
     }
 
-    static func runStarted(_ event: Event, data: [(key: String, value: ArraySlice<UInt8>)]) -> [UInt8] {
-        var object = object("RUN_STARTED", event, data: data)
-        object.field("threadId", raw: data.first { $0.key == "threadId" }?.value, orString: event.run)
+    func runStarted(_ event: Event, data: [(key: String, value: ArraySlice<UInt8>)]) -> [UInt8] {
+        var object = Self.object("RUN_STARTED", event, data: data)
+        object.field("threadId", raw: data.first { $0.key == "threadId" }?.value, orString: threadId ?? event.run)
         object.field("runId", string: event.run)
         object.field("protocolVersion", string: AGUI.protocolVersion)
         if let parent = data.first(where: { $0.key == "parentRunId" })?.value, AGUI.string(parent) != nil {
@@ -163,6 +181,11 @@ public struct AGUIStream: Sendable {
         object.field("name", string: "herald." + event.type)
         object.field("value", raw: event.json[...])
         return object.close()
+    }
+
+    /// `data.threadId` of a `run.started` event, if it names one.
+    public static func threadId(in event: Event) -> String? {
+        AGUI.members(of: data(of: event)).first { $0.key == "threadId" }.flatMap { AGUI.string($0.value) }
     }
 
     /// The `data` object of a stored event's JSON.

@@ -140,6 +140,9 @@ public struct EventParser: Sendable {
             }
         } else {
             fields.reportExtras(problem: problem)
+            if let type = fields.type, type.hasPrefix(AGUI.passthroughPrefix) {
+                problem("type", "unknown_type", "\(AGUI.passthroughPrefix)* types are made from AG-UI events: post the AG-UI event itself")
+            }
         }
         if let dataRange = fields.dataRange {
             if let type = fields.type, Vocabulary.isBuiltin(type) {

@@ -114,30 +114,59 @@ struct RawEvent {
     /// as the run when none is given.
     mutating func translateFromAGUI(_ bytes: UnsafeBufferPointer<UInt8>, limits: IngestLimits, problem: Problem) {
         guard let aguiType = type else { return }
+        guard AGUI.isKnown(aguiType) else {
+            problem("type", "unknown_type", "\(aguiType) is not an AG-UI 1.0 event type; the AG-UI types are: \(AGUI.knownTypes.sorted().joined(separator: ", "))")
+            return
+        }
         if dataRange != nil {
             problem("data", "unknown_field", "an AG-UI event (\(aguiType)) carries its fields at the top level, not in data")
             return
         }
+        func kind(_ raw: UnsafeBufferPointer<UInt8>) -> JSONReader.Kind? {
+            var reader = JSONReader(raw, maxDepth: .max, maxStringBytes: .max)
+            return try? reader.peekKind()
+        }
         var writer = JSONWriter(capacity: 128)
         writer.raw("{")
-        var count = 0
+        var written: Set<String> = []
+        var members = 0
+        var cancelled = false
         for (key, range) in extras {
             let raw = UnsafeBufferPointer(rebasing: bytes[range])
-            if key == "timestamp" {
+            guard written.insert(key).inserted else {
+                problem(key, "duplicate_field", "the field appears more than once")
+                continue
+            }
+            // null stands for absent in the envelope fields; elsewhere (CUSTOM's value, a result) it is a value.
+            if kind(raw) == .null, ["timestamp", "metadata", "subagentRunId"].contains(key) { continue }
+            switch key {
+            case "timestamp":
                 var reader = JSONReader(raw, maxDepth: 1, maxStringBytes: 64)
-                guard let milliseconds = try? reader.readInteger(), milliseconds >= 0, milliseconds < 1 << 53 else {
-                    problem(key, "invalid_value", "timestamp must be milliseconds since 1970 (an integer)")
+                // Up to the last millisecond of year 9999, the latest time Herald writes.
+                guard let milliseconds = try? reader.readInteger(), milliseconds >= 0, milliseconds <= 253_402_300_799_999 else {
+                    problem(key, "invalid_value", "timestamp must be milliseconds since 1970 (an integer, up to the year 9999)")
                     continue
                 }
                 if time == nil { time = Timestamp(microseconds: milliseconds * 1000) }
                 continue
-            }
-            if run == nil, key == "runId", aguiType.hasPrefix("RUN_") {
+            case "metadata" where kind(raw) != .object, "outcome" where kind(raw) != .object:
+                problem(key, "invalid_type", "\(key) must be an object")
+                continue
+            case "subagentRunId" where kind(raw) != .string:
+                problem(key, "invalid_type", "\(key) must be a string")
+                continue
+            case "outcome":
+                // RUN_FINISHED with a cancelled outcome ends the run as cancelled.
+                cancelled = AGUI.members(of: UnsafeBufferPointer(rebasing: bytes[range]))
+                    .first { $0.key == "type" }.flatMap { AGUI.string($0.value) } == "cancelled"
+            case "runId" where run == nil && aguiType.hasPrefix("RUN_"):
                 var reader = JSONReader(raw, maxDepth: 1, maxStringBytes: limits.maxStringBytes)
-                if (try? reader.peekKind()) == .string { run = try? reader.readString() }
+                if kind(raw) == .string { run = try? reader.readString() }
+            default:
+                break
             }
-            if count > 0 { writer.raw(",") }
-            count += 1
+            if members > 0 { writer.raw(",") }
+            members += 1
             writer.string(AGUI.heraldField(key, of: aguiType))
             writer.raw(":")
             writer.compacted(raw)
@@ -147,7 +176,7 @@ struct RawEvent {
             problem("data", "too_long", "the event's fields are larger than \(limits.maxDataBytes) bytes")
             return
         }
-        type = AGUI.heraldType(for: aguiType)
+        type = aguiType == "RUN_FINISHED" && cancelled ? "run.cancelled" : AGUI.heraldType(for: aguiType)
         data = writer.bytes
     }
 

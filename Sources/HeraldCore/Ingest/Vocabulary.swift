@@ -15,6 +15,8 @@ public enum Vocabulary {
         case oneOf([String])
         /// An RFC 6902 JSON Patch (checked by ``JSONPatch``).
         case jsonPatch
+        /// A string or an array (AG-UI tool results: text, or a list of content parts).
+        case stringOrArray
 
         var acceptsNull: Bool {
             if case .any = self { return true }
@@ -109,7 +111,7 @@ public enum Vocabulary {
         "tool.call_args": Rule(level: .detail, fields: [required("toolCallId"), required("delta")]),
         "tool.call_completed": Rule(level: .action, fields: [required("toolCallId")]),
         "tool.call_result": Rule(
-            level: .action, fields: [required("toolCallId"), required("messageId"), required("content", .any), optional("role", .oneOf(["tool"]))]
+            level: .action, fields: [required("toolCallId"), required("messageId"), required("content", .stringOrArray), optional("role", .oneOf(["tool"]))]
         ),
         // Shared state: a snapshot, then RFC 6902 patches to it.
         "state.snapshot": Rule(level: .state, fields: [required("snapshot", .any)]),
@@ -201,6 +203,8 @@ public enum Vocabulary {
                 return
             }
             if !values.contains(text) { problem(path, "invalid_value", "\(path) must be one of \(values.joined(separator: ", "))") }
+        case .stringOrArray:
+            if member.kind != .string && member.kind != .array { problem(path, "invalid_type", "\(path) must be a string or an array") }
         case .jsonPatch:
             guard let array = member.array else {
                 problem(path, "invalid_type", "\(path) must be an array of JSON Patch operations (RFC 6902)")

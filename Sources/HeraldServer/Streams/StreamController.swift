@@ -52,9 +52,15 @@ struct StreamController: Sendable {
                 preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: lastSeq) : Gap.frame(gap, continuesAfter: lastSeq))
                 cursor = lastSeq
             }
+            // An AG-UI client that resumes has RUN_STARTED already; one starting elsewhere (from=now,
+            // filters) gets one made up, with the thread its run.started names.
+            var agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0)
+            if format == .agUI, let run {
+                agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: try await Self.threadId(of: run, in: store))
+            }
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor, format: format, resuming: resumeAfter != nil
+                preamble: preamble, cursor: cursor, format: format, agUI: agUI
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -104,7 +110,7 @@ struct StreamController: Sendable {
             }
             let session = StreamSession(
                 kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
-                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, resuming: resumeAfter != nil
+                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, agUI: AGUIStream(resuming: true)
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -139,6 +145,13 @@ struct StreamController: Sendable {
                 try await writer.finish(nil)
             }
         )
+    }
+
+    /// `data.threadId` of the run's first `run.started`, for an AG-UI stream's RUN_STARTED.
+    static func threadId(of run: Run, in store: any EventStore) async throws(HeraldError) -> String? {
+        let page = try await store.events(run: run.run, filter: EventFilter(types: [.exact("run.started")]), afterSeq: 0, limit: 1)
+        guard let event = page.events.first else { return nil }
+        return AGUIStream.threadId(in: event)
     }
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.

@@ -55,15 +55,15 @@ struct StreamSession: Sendable {
     let preamble: ByteBuffer
     var cursor: Int64
     let format: Format
-    /// Whether the client resumes (it then has the AG-UI stream's RUN_STARTED already).
-    let resuming: Bool
+    /// How events are written as AG-UI events (with `format` `.agUI`).
+    let agUI: AGUIStream
 
     static let pageSize = 1000
 
     /// Streams until the run ends, the client leaves, the lifetime passes or the server stops.
     func run(writer: inout any ResponseBodyWriter) async throws {
         var cursor = self.cursor
-        var agUI = AGUIStream(resuming: resuming)
+        var agUI = self.agUI
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.maxLifetime
         var lastWrite = clock.now
@@ -158,7 +158,8 @@ struct StreamSession: Sendable {
     private func wants(_ event: Event) -> Bool {
         switch kind {
         case .run:
-            return event.isTerminal || filter.matches(event)
+            // An AG-UI stream always carries run.started too: it becomes the stream's RUN_STARTED.
+            return event.isTerminal || (format == .agUI && event.type == "run.started") || filter.matches(event)
         case .project(_, let logs):
             if event.type == "agent.log" && !logs.allows(event.run) { return false }
             return filter.matches(event)
