@@ -51,6 +51,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The dashboard: plain files served as they are.
+            resources: [.copy("Dashboard")],
             swiftSettings: swiftSettings
         ),
         // Producers' and subscribers' library: depends on the core, never on the server.

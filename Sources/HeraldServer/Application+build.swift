@@ -56,6 +56,7 @@ func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hu
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     HealthController(store: store, hub: hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
+    DashboardController().addRoutes(to: router)
     let v1 = router.group("v1")
     IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)
     RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)

@@ -408,6 +408,30 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/": {
+      "get": {
+        "operationId": "getDashboard",
+        "tags": ["operations"],
+        "summary": "The live dashboard",
+        "description": "An HTML page: the runs board (`#/`) and a run's view (`#/runs/{run}`), updated live over the stream endpoints. Its scripts and styles are served from `/ui/{file}`; it loads nothing from elsewhere.",
+        "responses": {"200": {"description": "The dashboard page.", "content": {"text/html": {"schema": {"type": "string"}}}}}
+      }
+    },
+    "/ui/{file}": {
+      "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "operationId": "getDashboardFile",
+        "tags": ["operations"],
+        "summary": "A file of the dashboard",
+        "responses": {
+          "200": {"description": "A JavaScript module or a stylesheet.", "content": {"text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}}}},
+          "404": {
+            "description": "No such file (`not_found`).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          }
+        }
+      }
+    },
     "/openapi.json": {
       "get": {
         "operationId": "getOpenAPIDocument",
@@ -1564,8 +1588,29 @@ enum OpenAPIDocument {
               }
             },
             "required": ["id"]
+          },
+          {
+            "title": "an AG-UI event (format=ag-ui)",
+            "description": "No `event:` line (so a client sees `message`); `data` is an AG-UI 1.0 event. A made-up RUN_STARTED carries no id.",
+            "properties": {
+              "event": {"const": "message"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": "#/components/schemas/AGUIEvent"}
+              }
+            }
           }
         ]
+      },
+      "AGUIEvent": {
+        "type": "object",
+        "description": "An AG-UI protocol 1.0 event (https://docs.ag-ui.com): `type` and `timestamp` (milliseconds), then the type's fields. docs/ag-ui.md has Herald's mapping.",
+        "required": ["type", "timestamp"],
+        "properties": {
+          "type": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+          "timestamp": {"type": "integer", "minimum": 0}
+        }
       },
       "ProjectStreamItem": {
         "type": "object",

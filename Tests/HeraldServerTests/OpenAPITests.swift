@@ -343,6 +343,12 @@ extension OpenAPITests {
             Probe(operation: "GET /healthz", method: .GET, path: "/healthz", status: 200),
             Probe(operation: "GET /readyz", method: .GET, path: "/readyz", status: 200),
             Probe(operation: "GET /openapi.json", method: .GET, path: "/openapi.json", status: 200),
+            Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=ag-ui", status: 200),
+            Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=xml", status: 400),
+            Probe(operation: "GET /", method: .GET, path: "/", status: 200),
+            Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/app.js", status: 200),
+            Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/style.css", status: 200),
+            Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/missing.js", status: 404),
         ]
         return probes.map { probe in
             var probe = probe

@@ -1,0 +1,61 @@
+// The dashboard's entry: a hash router between the runs board and a run's view, and the
+// connection badge.
+import { el } from "./util.js";
+import { showBoard } from "./board.js";
+import { showRun } from "./run.js";
+
+const main = document.getElementById("main");
+const badge = document.getElementById("badge");
+const crumbs = document.getElementById("crumbs");
+const LABELS = { connecting: "Connecting", live: "Live", reconnecting: "Reconnecting", polling: "Polling", ended: "Ended" };
+
+// What the browser tests (and a curious developer) can read.
+window.herald = { mode: "connecting", modes: [], cardHistory: [] };
+
+function setMode(mode) {
+  window.herald.mode = mode;
+  window.herald.modes.push(mode);
+  badge.textContent = LABELS[mode] ?? mode;
+  badge.className = `badge ${mode}`;
+  badge.title = mode === "polling" ? "The live stream cannot be held open here: polling every 3 s" : "";
+}
+
+let leave = () => {};
+function route() {
+  leave();
+  const hash = location.hash.replace(/^#/, "") || "/";
+  const [path, query = ""] = hash.split("?");
+  const params = new URLSearchParams(query);
+  const project = params.get("project") ?? "default";
+  const match = path.match(/^\/runs\/(.+)$/);
+  if (match) {
+    const run = decodeURIComponent(match[1]);
+    crumbs.replaceChildren(el("a", { href: "#/" }, "Runs"), " / ", el("span", { "aria-current": "page" }, run));
+    leave = showRun(main, { run, setMode });
+  } else {
+    crumbs.replaceChildren(el("span", { "aria-current": "page" }, "Runs"));
+    leave = showBoard(main, { project, status: params.get("status") ?? "all", setMode });
+  }
+}
+
+// A Herald with access control answers 401 without a key: ask for a read key once per tab.
+window.addEventListener("herald-unauthorized", () => {
+  leave();
+  leave = () => {};
+  setMode("ended");
+  const input = el("input", { id: "key", type: "password", autocomplete: "off", required: true, "aria-label": "Read key" });
+  const form = el("form", { class: "panel key-form", id: "key-form" },
+    el("h1", {}, "This Herald needs a key"),
+    el("p", { class: "muted" }, "Enter a read key. It is kept for this tab only (sessionStorage) and sent in the Authorization header."),
+    input, " ", el("button", { type: "submit" }, "Open"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem("heraldKey", input.value.trim());
+    route();
+  });
+  main.replaceChildren(form);
+  input.focus();
+});
+
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,275 @@
+"""The dashboard (served by herald serve at /), driven in headless Chromium.
+
+A `herald demo` run is watched live: status cards change state in order, log lines arrive in
+order, auto-scroll pauses when the reader scrolls up and resumes with the toggle, the badge says
+Reconnecting while the server restarts and Live after, and after the reconnect no log line is
+missing or doubled. The failure path shows the error banner; the runs board updates live and
+filters by status; the timeline's filters narrow it; the causality drawer follows a link.
+
+With HERALD_SCREENSHOTS=DIR the board and the run view are saved there as PNGs (the ones in
+docs/ were made so).
+
+Run with Tests/browser/run.sh. HERALD_BIN points at the herald binary.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+ROOT = Path(__file__).resolve().parents[2]
+HERALD_BIN = os.environ.get("HERALD_BIN", str(ROOT / ".build" / "debug" / "herald"))
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = os.environ.get("HERALD_SCREENSHOTS")
+
+
+def wait_for(predicate, timeout, what, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Server:
+    """`herald serve` in a child process, restartable on the same port and data folder."""
+
+    def __init__(self):
+        self.data = tempfile.mkdtemp(prefix="herald-dashboard-data-")
+        self.port = 0
+        self.proc = None
+        self.log = tempfile.NamedTemporaryFile(prefix="herald-dashboard-log-", suffix=".txt", delete=False)
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [HERALD_BIN, "serve", "--port", str(self.port), "--data", self.data, "--heartbeat", "1"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        def bound():
+            text = Path(self.log.name).read_text(errors="replace")
+            ports = re.findall(r"listening on 127\.0\.0\.1:(\d+)", text)
+            return ports[-1] if ports and (self.port == 0 or int(ports[-1]) == self.port) and len(ports) >= self.starts + 1 else None
+        self.starts = getattr(self, "starts", -1) + 1
+        self.port = int(wait_for(bound, 20, "the server to listen"))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, timeout=10) as response:
+            return json.load(response)
+
+    def events(self, run, types=None):
+        events, after = [], 0
+        while True:
+            query = f"?after={after}&limit=1000" + (f"&types={types}" if types else "")
+            page = self.get(f"/v1/runs/{run}/events{query}")
+            events += page["events"]
+            if not page["hasMore"]:
+                return events
+            after = page["events"][-1]["seq"]
+
+    def demo(self, run, *extra):
+        return subprocess.Popen([HERALD_BIN, "demo", "--server", self.url, "--run", run, *extra],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def server():
+    if not os.access(HERALD_BIN, os.X_OK):
+        pytest.fail(f"herald binary not found at {HERALD_BIN}")
+    s = Server()
+    s.start()
+    try:
+        yield s
+    finally:
+        if s.proc.poll() is None:
+            s.stop()
+        shutil.rmtree(s.data, ignore_errors=True)
+        print("---- herald log ----\n" + Path(s.log.name).read_text(errors="replace")[-3000:])
+        os.unlink(s.log.name)
+
+
+@pytest.fixture
+def browser():
+    profile = tempfile.mkdtemp(prefix="herald-dashboard-profile-")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check", "--disable-extensions"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        # Script errors fail the test; network errors are expected (the server is killed on purpose).
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and e.get("source") != "network"
+                  and "Failed to fetch" not in e["message"]]
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+        assert not errors, f"the page logged errors: {errors}"
+
+
+def js(driver, script):
+    return driver.execute_script("return " + script)
+
+
+def log_lines(driver):
+    """[(seq, text)] of the log panel, in order."""
+    return [(int(seq), text) for seq, text in js(driver, "[...document.querySelectorAll('#log li')].map(li => [li.dataset.seq, li.querySelector('.text').textContent])")]
+
+
+def screenshot(driver, name):
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(SCREENSHOTS) / name))
+
+
+def test_a_live_run_survives_a_server_restart(server, browser):
+    demo = server.demo("live", "--pace", "0.35")
+    wait_for(lambda: any(r["run"] == "live" for r in server.get("/v1/runs")["runs"]), 20, "the demo run to start")
+    browser.get(server.url + "/#/runs/live")
+    wait_for(lambda: js(browser, "window.herald && window.herald.mode") == "live", 20, "the badge to say Live")
+    assert browser.find_element(By.ID, "badge").text == "Live"
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".card.running .bar"), 20, "a running card with its progress bar")
+    screenshot(browser, "run-view-live.png")
+
+    # A short panel (as on a small screen), so that it scrolls after a few lines.
+    browser.execute_script("document.getElementById('log').style.height = '90px'")
+    wait_for(lambda: js(browser, "(l => l.scrollHeight > l.clientHeight + 20)(document.getElementById('log'))"), 30, "a log that scrolls")
+
+    # Scrolling up pauses auto-scroll; new lines do not pull the panel down.
+    browser.execute_script("const log = document.getElementById('log'); log.scrollTop = 0; log.dispatchEvent(new Event('scroll'));")
+    toggle = browser.find_element(By.ID, "log-follow")
+    wait_for(lambda: toggle.get_attribute("aria-pressed") == "false", 5, "auto-scroll to pause")
+    assert toggle.text == "Resume auto-scroll"
+    paused_at = len(log_lines(browser))
+
+    # The server goes away mid-run: the badge says so, then comes back to Live by itself.
+    server.stop()
+    wait_for(lambda: browser.find_element(By.ID, "badge").text == "Reconnecting", 15, "the badge to say Reconnecting")
+    time.sleep(1.5)
+    server.start()
+    wait_for(lambda: browser.find_element(By.ID, "badge").text in ("Live", "Ended"), 40, "the badge to say Live again")
+
+    assert demo.wait(timeout=90) == 0
+    wait_for(lambda: browser.find_elements(By.ID, "run-success"), 30, "the success notice")
+    # Lines kept coming while paused, and the panel stayed where the reader left it.
+    assert len(log_lines(browser)) > paused_at
+    assert js(browser, "document.getElementById('log').scrollTop") == 0
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+    wait_for(lambda: js(browser, "(l => l.scrollTop + l.clientHeight >= l.scrollHeight - 4)(document.getElementById('log'))"), 5,
+             "the panel to follow again")
+    browser.execute_script("document.getElementById('log').style.height = ''")
+    screenshot(browser, "run-view.png")
+
+    # Copy all: the visible lines, and a confirmation.
+    browser.find_element(By.ID, "log-copy").click()
+    wait_for(lambda: browser.find_element(By.ID, "log-copy-status").text.startswith("Copied"), 5, "the copy confirmation")
+    assert js(browser, "window.herald.copied").split("\n") == [text for _, text in log_lines(browser)]
+
+    # Every log line the server has, once each, in order: nothing lost or doubled by the restart.
+    stored = [(e["seq"], e["data"]["line"]) for e in server.events("live", types="agent.log")]
+    assert log_lines(browser) == stored
+    # Cards went through their states in order; the retried step failed once, then completed.
+    history = js(browser, "window.herald.cardHistory")
+    def states(card):
+        return [h["state"] for h in history if h["card"] == card]
+    assert states("step:t-reproduce/main") == ["queued", "running", "complete"]
+    assert states("step:t-patch/main") == ["queued", "running", "error", "running", "complete"]
+    assert states("agent:worker-2") == ["running", "error", "complete"] or states("agent:worker-2")[-1] == "complete"
+    card = browser.find_element(By.CSS_SELECTOR, "[data-card='step:t-verify/main']")
+    assert card.get_attribute("data-state") == "complete" and "tokens" in card.text
+
+
+def test_a_failed_run_shows_the_error_banner(server, browser):
+    assert server.demo("broken", "--pace", "0", "--fail").wait(timeout=60) == 0
+    browser.get(server.url + "/#/runs/broken")
+    banner = wait_for(lambda: browser.find_elements(By.ID, "run-error"), 20, "the error banner")[0]
+    assert banner.get_attribute("role") == "alert"
+    assert "Run failed" in banner.text and "E_TASK_FAILED" in banner.text
+    assert browser.find_element(By.ID, "run-status").text == "failed"
+    failed = browser.find_element(By.CSS_SELECTOR, "[data-card='step:t-patch/main']")
+    assert failed.get_attribute("data-state") == "error" and "E_TIMEOUT" in failed.text
+
+
+def test_the_board_updates_live_and_filters_by_status(server, browser):
+    browser.get(server.url + "/")
+    wait_for(lambda: js(browser, "window.herald && window.herald.mode") == "live", 20, "the board's stream")
+    assert server.demo("first", "--pace", "0").wait(timeout=60) == 0
+    assert server.demo("second", "--pace", "0", "--fail").wait(timeout=60) == 0
+    rows = lambda: {row.get_attribute("data-run"): row.text for row in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr[data-run]")}
+    wait_for(lambda: "completed" in rows().get("first", "") and "failed" in rows().get("second", ""), 20, "both runs on the board")
+    screenshot(browser, "board.png")
+    Select(browser.find_element(By.ID, "status-filter")).select_by_value("failed")
+    wait_for(lambda: list(rows()) == ["second"], 10, "only the failed run")
+
+
+def test_timeline_filters_and_the_causality_drawer(server, browser):
+    assert server.demo("traced", "--pace", "0").wait(timeout=60) == 0
+    browser.get(server.url + "/#/runs/traced")
+    wait_for(lambda: browser.find_elements(By.ID, "run-success"), 20, "the run to load")
+    total = len(browser.find_elements(By.CSS_SELECTOR, "#timeline button.event"))
+    browser.find_element(By.ID, "filter-types").send_keys("task.*")
+    rows = wait_for(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")
+                             if len(browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")) < total], 10, "a narrower timeline")
+    assert rows and all(r.get_attribute("data-type").startswith("task.") for r in rows)
+    Select(browser.find_element(By.ID, "filter-agent")).select_by_value("planner")
+    planner = browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")
+    assert 0 < len(planner) <= len(rows)
+
+    started = next(r for r in planner if r.get_attribute("data-type") == "task.started")
+    started.click()
+    wait_for(lambda: any("task.started" in t.text for t in browser.find_elements(By.ID, "drawer-title")), 10, "the drawer")
+    cause = browser.find_element(By.CSS_SELECTOR, "#upstream .chain-link")
+    assert "decision" in cause.text
+    cause.click()
+    wait_for(lambda: any("decision" in t.text for t in browser.find_elements(By.ID, "drawer-title")), 10, "the drawer to follow the link")
+    assert browser.find_elements(By.CSS_SELECTOR, "#downstream .chain-link"), "the decision led to the tasks"
+    browser.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape closes it
+    wait_for(lambda: not browser.find_element(By.ID, "drawer").is_displayed(), 5, "the drawer to close")
+
+
+def test_polling_takes_over_while_the_stream_cannot_be_held_open(server, browser):
+    demo = server.demo("polled", "--pace", "1")
+    wait_for(lambda: any(r["run"] == "polled" for r in server.get("/v1/runs")["runs"]), 20, "the demo run to start")
+    # As behind a proxy that breaks long requests: every stream request fails, queries work.
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/stream*"]})
+    browser.get(server.url + "/#/runs/polled")
+    wait_for(lambda: js(browser, "window.herald && window.herald.mode") == "polling", 30, "the badge to say Polling")
+    assert browser.find_element(By.ID, "badge").text == "Polling"
+    seen = js(browser, "window.herald.lastSeq")
+    wait_for(lambda: js(browser, "window.herald.lastSeq") > seen, 20, "events arriving by polling")
+
+    # The stream works again: the view goes back to it.
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    wait_for(lambda: js(browser, "window.herald.mode") in ("live", "ended"), 40, "the badge to say Live again")
+    assert demo.wait(timeout=90) == 0
+    wait_for(lambda: browser.find_elements(By.ID, "run-success"), 30, "the success notice")
+    stored = [(e["seq"], e["data"]["line"]) for e in server.events("polled", types="agent.log")]
+    assert log_lines(browser) == stored, "polling and streaming together: every line once, in order"
