@@ -30,22 +30,13 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from support import chromium_options, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 HERALD_BIN = os.environ.get("HERALD_BIN", str(ROOT / ".build" / "debug" / "herald"))
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("HERALD_SCREENSHOTS")
-
-
-def wait_for(predicate, timeout, what, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
 
 
 class Server:
@@ -117,9 +108,7 @@ def browser():
     profile = tempfile.mkdtemp(prefix="herald-dashboard-profile-")
     options = Options()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                f"--user-data-dir={profile}", "--no-first-run", "--no-default-browser-check", "--disable-extensions"):
-        options.add_argument(arg)
+    chromium_options(options, profile, "--window-size=1400,1000")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -149,7 +138,7 @@ def screenshot(driver, name):
 
 
 def test_a_live_run_survives_a_server_restart(server, browser):
-    demo = server.demo("live", "--pace", "0.35")
+    demo = server.demo("live", "--pace", "0.6")  # about 15 s: time to scroll, pause and restart mid-run
     wait_for(lambda: any(r["run"] == "live" for r in server.get("/v1/runs")["runs"]), 20, "the demo run to start")
     browser.get(server.url + "/#/runs/live")
     wait_for(lambda: js(browser, "window.herald && window.herald.mode") == "live", 20, "the badge to say Live")
@@ -169,6 +158,7 @@ def test_a_live_run_survives_a_server_restart(server, browser):
     paused_at = len(log_lines(browser))
 
     # The server goes away mid-run: the badge says so, then comes back to Live by itself.
+    assert js(browser, "window.herald.mode") == "live", "the run is still going"
     server.stop()
     wait_for(lambda: browser.find_element(By.ID, "badge").text == "Reconnecting", 15, "the badge to say Reconnecting")
     time.sleep(1.5)

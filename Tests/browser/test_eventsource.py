@@ -29,6 +29,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
+from support import chromium_options, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 HERALD_BIN = os.environ.get("HERALD_BIN", str(ROOT / ".build" / "debug" / "herald"))
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -61,18 +63,6 @@ es.onerror = () => { window.rec.errors.push({t: Date.now(), state: es.readyState
 setInterval(note, 50);
 </script>
 """
-
-
-def wait_for(predicate, timeout, what, detail=lambda: "", interval=0.05):
-    """Polls `predicate` until it returns something truthy, or fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; {detail()}")
-        time.sleep(interval)
 
 
 def summary(rec):
@@ -158,13 +148,8 @@ def browser():
     profile = tempfile.mkdtemp(prefix="herald-browser-profile-")
     options = Options()
     options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        # The page's origin differs from Herald's port and Herald sends no CORS headers yet.
-        "--disable-web-security", f"--user-data-dir={profile}",
-        "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-    ):
-        options.add_argument(arg)
+    # The page's origin differs from Herald's port and Herald sends no CORS headers yet.
+    chromium_options(options, profile, "--disable-web-security")
     # Network events, to see the request headers EventSource itself sends (Last-Event-ID).
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
