@@ -222,7 +222,7 @@ enum OpenAPIDocument {
         "operationId": "listRunEvents",
         "tags": ["events"],
         "summary": "A run's events",
-        "description": "A run's events in `seq` order after `after`, filtered, at most `limit`. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
+        "description": "A run's events in `seq` order after `after` (or, with `before`, the last ones before it), filtered, at most `limit`. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
         "parameters": [
           {"$ref": "#/components/parameters/Types"},
           {"$ref": "#/components/parameters/Agents"},
@@ -237,6 +237,13 @@ enum OpenAPIDocument {
             "description": "Only events with a greater `seq`.",
             "allowEmptyValue": true,
             "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807, "default": 0}
+          },
+          {
+            "name": "before",
+            "in": "query",
+            "description": "Read backward: the last `limit` matching events with a smaller `seq`, still in `seq` order; `hasMore` then says whether earlier ones match too (page on with `before` set to the first `seq` received). Not with `after` (400).",
+            "allowEmptyValue": true,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
           },
           {"$ref": "#/components/parameters/Limit"}
         ],

@@ -73,6 +73,23 @@ struct QueryTests {
         }
     }
 
+    @Test func pagingBackwardWithBefore() async throws {
+        try await TestServer.with { server in
+            try await Self.seed(server)
+            // The last lines first, still in seq order; page on with the first seq received.
+            #expect(try await seqs(server, "types=agent.log&before=999&limit=4") == [10, 13, 16, 19])
+            let first = try await server.get("/v1/runs/q/events?types=agent.log&before=999&limit=4").json
+            #expect(first["hasMore"] as? Bool == true && first["total"] as? Int == 6)
+            #expect(try await seqs(server, "types=agent.log&before=10&limit=4") == [4, 7])
+            let last = try await server.get("/v1/runs/q/events?types=agent.log&before=10&limit=4").json
+            #expect(last["hasMore"] as? Bool == false)
+            #expect(try await seqs(server, "before=3") == [1, 2])
+            #expect(try await seqs(server, "before=1").isEmpty)
+            let both = try await server.get("/v1/runs/q/events?before=5&after=1")
+            #expect(both.status == 400 && both.errorCode == "invalid_parameter")
+        }
+    }
+
     @Test func badParametersAreA400() async throws {
         try await TestServer.with { server in
             try await Self.seed(server)

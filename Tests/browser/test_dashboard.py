@@ -263,3 +263,20 @@ def test_polling_takes_over_while_the_stream_cannot_be_held_open(server, browser
     wait_for(lambda: browser.find_elements(By.ID, "run-success"), 30, "the success notice")
     stored = [(e["seq"], e["data"]["line"]) for e in server.events("polled", types="agent.log")]
     assert log_lines(browser) == stored, "polling and streaming together: every line once, in order"
+
+
+def test_a_long_log_is_capped_and_earlier_lines_load_back(server, browser):
+    assert server.demo("long", "--pace", "0").wait(timeout=60) == 0
+    stored = [(e["seq"], e["data"]["line"]) for e in server.events("long", types="agent.log")]
+    browser.get(server.url + "/")
+    browser.execute_script("sessionStorage.setItem('heraldLogCap', '10')")  # a small page holds 10 lines
+    browser.get(server.url + "/#/runs/long")
+    browser.refresh()
+    wait_for(lambda: browser.find_elements(By.ID, "run-success"), 20, "the run to load")
+    assert log_lines(browser) == stored[-10:], "the newest lines"
+    earlier = browser.find_element(By.ID, "log-earlier")
+    assert earlier.is_displayed()
+    earlier.click()
+    wait_for(lambda: len(log_lines(browser)) == len(stored), 10, "the earlier lines")
+    assert log_lines(browser) == stored
+    assert not earlier.is_displayed()

@@ -30,19 +30,22 @@ extension HeraldClient {
     /// text), or nil when there is none: where a restarted tailer resumes.
     public func lastLogLine(run: String, agent: String, file: String) async throws -> (lineNumber: Int, text: String)? {
         let filter = EventFilter(types: [.exact("agent.log")], agents: [agent])
-        var last: (Int, String)?
+        // Read backward from the newest line: the answer is usually on the first page.
+        var before = Int64.max
         do {
-            for try await page in eventPages(run: run, filter: filter, pageSize: 1_000) {
-                for event in page.events {
+            while true {
+                let page = try await events(run: run, filter: filter, before: before, limit: 1_000)
+                for event in page.events.reversed() {
                     guard let data = try? JSONSerialization.jsonObject(with: Data(event.data)) as? [String: Any],
                         data["file"] as? String == file, let number = data["lineNumber"] as? Int, let text = data["line"] as? String
                     else { continue }
-                    last = (number, text)
+                    return (number, text)
                 }
+                guard page.hasMore, let first = page.events.first else { return nil }
+                before = first.seq
             }
         } catch let error as HeraldError where error.code == .runNotFound {
             return nil
         }
-        return last
     }
 }

@@ -19,6 +19,10 @@ public protocol EventStore: Sendable {
     /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
     func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage
 
+    /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
+    /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
+    func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage
+
     /// Events of every run (or of one project) in position order after `afterPosition`.
     func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event]
 

@@ -53,8 +53,18 @@ struct RunsController<Context: RequestContext>: Sendable {
     @Sendable func listEvents(request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
         let filter = try EventFilter { query.get($0) }
-        let after = try Self.nonNegative("after", query.get("after")) ?? 0
-        let page = try await store.events(run: try runName(context), filter: filter, afterSeq: after, limit: try limit(query.get("limit")))
+        let after = try Self.nonNegative("after", query.get("after"))
+        let before = try Self.nonNegative("before", query.get("before"))
+        let (run, limit) = (try runName(context), try limit(query.get("limit")))
+        let page: EventPage
+        switch (after, before) {
+        case (.some, .some):
+            throw HeraldError(.invalidParameter, "give after (read forward) or before (read backward), not both")
+        case (nil, .some(let before)):
+            page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit)
+        case (let after, nil):
+            page = try await store.events(run: run, filter: filter, afterSeq: after ?? 0, limit: limit)
+        }
         return .json(page.json)
     }
 

@@ -3,14 +3,20 @@
 import { getJSON, el, duration, clock, typeMatches, levelVisible, LEVELS } from "./util.js";
 import { LiveFeed } from "./live.js";
 
-const MAX_LOG_LINES = 5000;    // older lines leave the panel (they stay in the query API)
+// Bounded memory on very long runs: the page holds the newest lines and events; older ones
+// stay in the query API ("Load earlier" reads them back, page by page).
+const MAX_LOG_LINES = Number(sessionStorage.getItem("heraldLogCap")) || 5000;
+const MAX_EVENTS = 20000;       // events kept for the timeline
 const MAX_TIMELINE_ROWS = 500;  // the newest matching events are listed
+const PAGE = 1000;
+// The events that drive the cards and the header: read in full, however long the run.
+const STATUS_TYPES = "run.*,step.*,agent.started,agent.completed,agent.failed";
 const TERMINAL = ["run.completed", "run.failed", "run.cancelled"];
 
 export function showRun(main, { run, setMode }) {
   const state = {
-    events: [], lastSeq: 0, cards: new Map(), status: "queued", startedAt: null, finishedAt: null,
-    logCount: 0, agents: new Set(), follow: true,
+    events: [], lastSeq: 0, eventCount: 0, cards: new Map(), status: "queued", startedAt: null, finishedAt: null,
+    logCount: 0, firstLogSeq: null, agents: new Set(), follow: true,
   };
 
   // ---- layout ----
@@ -24,7 +30,8 @@ export function showRun(main, { run, setMode }) {
   const followButton = el("button", { id: "log-follow", type: "button", "aria-pressed": "true" }, "Auto-scroll on");
   const copyButton = el("button", { id: "log-copy", type: "button" }, "Copy all");
   const copyStatus = el("span", { id: "log-copy-status", class: "muted", role: "status" });
-  const logNotice = el("p", { id: "log-notice", class: "muted", hidden: true });
+  const logEarlier = el("button", { id: "log-earlier", type: "button", hidden: true }, "Load earlier lines");
+  const logNotice = el("p", { id: "log-notice", class: "muted", hidden: true }, logEarlier);
   const logBox = el("ol", { id: "log", class: "log", tabindex: "0", "aria-label": "Log lines" });
   const logEmpty = el("p", { id: "log-empty", class: "muted" }, "Loading…");
 
@@ -55,9 +62,9 @@ export function showRun(main, { run, setMode }) {
   function renderHead() {
     statusPill.textContent = state.status;
     statusPill.className = `pill ${state.status}`;
-    const end = state.finishedAt ?? (state.events.length ? Date.now() : null);
+    const end = state.finishedAt ?? (state.eventCount ? Date.now() : null);
     const took = state.startedAt && end ? duration(end - state.startedAt) : "—";
-    facts.textContent = ` ${state.events.length} events · ${state.agents.size} agents · ${took}`;
+    facts.textContent = ` ${state.eventCount} events · ${state.agents.size} agents · ${took}`;
   }
 
   function renderOutcome(event) {
@@ -133,25 +140,49 @@ export function showRun(main, { run, setMode }) {
   }
 
   // ---- log panel (R-logs, R-ui) ----
-  function logLine(event) {
-    state.logCount += 1;
-    const number = event.data.lineNumber ?? state.logCount;
+  function logItem(event, number) {
     const text = String(event.data.line ?? "");
     const match = text.match(/\[\d{2}:\d{2}:\d{2}\]/);
     const content = match
       ? [text.slice(0, match.index), el("span", { class: "time" }, match[0]), text.slice(match.index + match[0].length)]
       : [text];
-    const item = el("li", { "data-agent": event.agent ?? "", "data-seq": event.seq, hidden: Boolean(logAgent.value) && logAgent.value !== event.agent },
-      el("span", { class: "ln", "aria-hidden": "true" }, number), el("span", { class: "agent" }, event.agent ?? ""), el("span", { class: "text" }, ...content));
-    logBox.append(item);
+    return el("li", { "data-agent": event.agent ?? "", "data-seq": event.seq, hidden: Boolean(logAgent.value) && logAgent.value !== event.agent },
+      el("span", { class: "ln", "aria-hidden": "true" }, event.data.lineNumber ?? number), el("span", { class: "agent" }, event.agent ?? ""),
+      el("span", { class: "text" }, ...content));
+  }
+
+  function logLine(event) {
+    state.logCount += 1;
+    logBox.append(logItem(event, state.logCount));
+    state.firstLogSeq ??= event.seq;
     if (logBox.childElementCount > MAX_LOG_LINES) {
       logBox.firstElementChild.remove();
-      logNotice.hidden = false;
-      logNotice.textContent = `Showing the latest ${MAX_LOG_LINES.toLocaleString()} lines; earlier ones: `;
-      logNotice.append(el("a", { href: `/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&limit=1000`, target: "_blank" }, "the query API"));
+      state.firstLogSeq = Number(logBox.firstElementChild.dataset.seq);
+      logEarlier.hidden = false;
     }
     logEmpty.hidden = true;
   }
+
+  /** Reads the lines before the first one shown back from the query API, a page at a time. */
+  async function loadEarlier() {
+    logEarlier.disabled = true;
+    try {
+      const page = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&before=${state.firstLogSeq}&limit=${PAGE}`);
+      const before = logBox.scrollHeight;
+      const first = logBox.firstElementChild;
+      const numberOfFirst = Number(first?.querySelector(".ln").textContent) || page.events.length + 1;
+      page.events.forEach((event, index) => logBox.insertBefore(logItem(event, numberOfFirst - page.events.length + index), first));
+      if (page.events.length) state.firstLogSeq = page.events[0].seq;
+      logBox.scrollTop += logBox.scrollHeight - before;  // keep the reader's place
+      logEarlier.hidden = !page.hasMore;
+      logNotice.hidden = !page.hasMore;
+    } catch (error) {
+      logEarlier.textContent = `Could not load earlier lines: ${error.message} (retry)`;
+    } finally {
+      logEarlier.disabled = false;
+    }
+  }
+  logEarlier.addEventListener("click", loadEarlier);
 
   function followIfWanted() {
     if (state.follow) logBox.scrollTop = logBox.scrollHeight;
@@ -215,8 +246,8 @@ export function showRun(main, { run, setMode }) {
     const matching = filtered();
     const shown = matching.slice(-MAX_TIMELINE_ROWS);
     timeline.replaceChildren(...shown.map(row));
-    timelineCount.textContent = matching.length === state.events.length
-      ? `${matching.length}` : `${matching.length} of ${state.events.length}`;
+    const held = state.events.length < state.eventCount ? ` (newest ${state.events.length.toLocaleString()} of ${state.eventCount.toLocaleString()})` : "";
+    timelineCount.textContent = (matching.length === state.events.length ? `${matching.length}` : `${matching.length} of ${state.events.length}`) + held;
   }
 
   for (const input of [typeFilter, agentFilter, levelFilter, turnFrom, turnTo]) input.addEventListener("input", renderTimeline);
@@ -250,27 +281,54 @@ export function showRun(main, { run, setMode }) {
   document.addEventListener("keydown", onKey);
 
   // ---- events ----
-  function apply(event, render = true) {
-    if (event.seq <= state.lastSeq) return;  // a resume or a poll may repeat what we have
-    state.lastSeq = event.seq;
-    state.events.push(event);
-    state.startedAt ??= Date.parse(event.time);
-    if (event.agent && !state.agents.has(event.agent)) {
-      state.agents.add(event.agent);
-      for (const select of [logAgent, agentFilter]) select.append(el("option", { value: event.agent }, event.agent));
+  /** Takes an event into the parts named (all of them for a live event). */
+  function addAgent(agent) {
+    if (!agent || state.agents.has(agent)) return;
+    state.agents.add(agent);
+    for (const select of [logAgent, agentFilter]) select.append(el("option", { value: agent }, agent));
+  }
+
+  function apply(event, { cards: toCards = true, log = true, timeline = true, render = true } = {}) {
+    addAgent(event.agent);
+    if (timeline) {
+      state.events.push(event);
+      if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
     }
-    if (event.type === "agent.log") logLine(event);
-    applyToCards(event);
-    if (event.type.startsWith("run.")) {
-      state.status = { "run.queued": "queued", "run.started": "running", "run.completed": "completed", "run.failed": "failed", "run.cancelled": "cancelled" }[event.type] ?? state.status;
-    } else if (state.status === "queued") {
-      state.status = "running";
-    }
-    if (TERMINAL.includes(event.type)) {
-      state.finishedAt = Date.parse(event.time);
-      renderOutcome(event);
+    if (log && event.type === "agent.log") logLine(event);
+    if (toCards) {
+      state.startedAt ??= Date.parse(event.time);
+      applyToCards(event);
+      if (event.type.startsWith("run.")) {
+        state.status = { "run.queued": "queued", "run.started": "running", "run.completed": "completed", "run.failed": "failed", "run.cancelled": "cancelled" }[event.type] ?? state.status;
+      } else if (state.status === "queued") {
+        state.status = "running";
+      }
+      if (TERMINAL.includes(event.type)) {
+        state.finishedAt = Date.parse(event.time);
+        renderOutcome(event);
+      }
     }
     if (render) refresh();
+  }
+
+  /** A live event: once, in order (a resume or a poll may repeat what we have). */
+  function applyLive(event) {
+    if (event.seq <= state.lastSeq) return;
+    state.lastSeq = event.seq;
+    state.eventCount += 1;
+    apply(event);
+  }
+
+  /** Every page of a query, forward. */
+  async function readAll(query) {
+    const events = [];
+    let after = 0;
+    for (;;) {
+      const page = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events?${query}&after=${after}&limit=${PAGE}`);
+      events.push(...page.events);
+      if (!page.hasMore || page.events.length === 0) return events;
+      after = page.events[page.events.length - 1].seq;
+    }
   }
 
   function refresh() {
@@ -285,21 +343,31 @@ export function showRun(main, { run, setMode }) {
   const ticker = setInterval(() => { if (!state.finishedAt) renderHead(); }, 1000);
   (async () => {
     try {
-      let after = 0;
-      for (;;) {
-        let page;
-        try {
-          page = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events?after=${after}&limit=1000`);
-        } catch (error) {
-          if (error.status !== 404 || after > 0) throw error;
-          logEmpty.textContent = "Waiting for the run's first event…";  // the stream waits for it (wait=1)
-          break;
-        }
-        for (const event of page.events) apply(event, false);
-        if (!page.hasMore || page.events.length === 0) break;
-        after = page.events[page.events.length - 1].seq;
+      let summary = null;
+      try {
+        summary = await getJSON(`/v1/runs/${encodeURIComponent(run)}`);
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        logEmpty.textContent = "Waiting for the run's first event…";  // the stream waits for it (wait=1)
       }
-      if (state.events.length) refresh();
+      if (summary) {
+        // What the cards and header need, in full; the newest lines and events for the panels.
+        const upTo = summary.lastSeq + 1;
+        const [status, lines, recent] = await Promise.all([
+          readAll(`types=${STATUS_TYPES}`),
+          getJSON(`/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&before=${upTo}&limit=${Math.min(MAX_LOG_LINES, PAGE)}`),
+          getJSON(`/v1/runs/${encodeURIComponent(run)}/events?before=${upTo}&limit=${PAGE}`),
+        ]);
+        state.lastSeq = summary.lastSeq;
+        state.eventCount = summary.eventCount;
+        state.startedAt = Date.parse(summary.startedAt);
+        summary.agents.forEach(addAgent);
+        for (const event of status.filter((e) => e.seq <= upTo)) apply(event, { log: false, timeline: false, render: false });
+        for (const event of lines.events) apply(event, { cards: false, timeline: false, render: false });
+        for (const event of recent.events) apply(event, { cards: false, log: false, render: false });
+        logEarlier.hidden = logNotice.hidden = !lines.hasMore;
+        refresh();
+      }
     } catch (error) {
       logEmpty.textContent = `Could not load the run: ${error.message}`;
       logEmpty.className = "error";
@@ -312,7 +380,7 @@ export function showRun(main, { run, setMode }) {
       streamURL: (after) => `/v1/runs/${encodeURIComponent(run)}/stream?after=${after ?? 0}&wait=1`,
       pollURL: (after) => `/v1/runs/${encodeURIComponent(run)}/events?after=${after}&limit=1000`,
       idOf: (event) => event.seq,
-      onEvent: (event) => apply(event),
+      onEvent: applyLive,
       onMode: setMode,
       after: String(state.lastSeq),
     });
