@@ -14,7 +14,7 @@ window.herald = { mode: "connecting", modes: [], cardHistory: [] };
 
 function setMode(mode) {
   window.herald.mode = mode;
-  window.herald.modes.push(mode);
+  window.herald.modes = [...window.herald.modes.slice(-49), mode];
   badge.textContent = LABELS[mode] ?? mode;
   badge.className = `badge ${mode}`;
   badge.title = mode === "polling" ? "The live stream cannot be held open here: polling every 3 s" : "";

@@ -17,13 +17,16 @@ export function showBoard(main, { project, status, setMode }) {
       el("div", { class: "scroll-x" }, table)));
 
   let current = status;
+  let asked = 0;  // answers that arrive out of order are dropped
   async function refresh() {
     const query = new URLSearchParams({ project, limit: "100" });
     if (current !== "all") query.set("status", current);
+    const request = ++asked;
     try {
       const page = await getJSON(`/v1/runs?${query}`);
-      render(page.runs);
+      if (request === asked) render(page.runs);
     } catch (error) {
+      if (request !== asked) return;
       body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, `Could not load the runs: ${error.message}`)));
     }
   }
@@ -48,17 +51,21 @@ export function showBoard(main, { project, status, setMode }) {
 
   filter.addEventListener("change", () => {
     current = filter.value;
-    location.hash = current === "all" ? "#/" : `#/?status=${current}`;
+    const query = new URLSearchParams();
+    if (project !== "default") query.set("project", project);
+    if (current !== "all") query.set("status", current);
+    location.hash = `#/${query.size ? `?${query}` : ""}`;
   });
 
   const later = debounce(refresh, 300);
   const feed = new LiveFeed({
     streamURL: (after) => `/v1/projects/${encodeURIComponent(project)}/stream?` + (after === null ? "from=now" : `after=${after}`),
     onEvent: later,
-    onMode: setMode,
+    // Whatever happened while the stream was down shows when it is back.
+    onMode: (mode) => { setMode(mode); if (mode === "live") later(); },
   });
   refresh();
   feed.start();
   const ticker = setInterval(refresh, 10000);  // durations of running runs move on
-  return () => { feed.stop(); clearInterval(ticker); };
+  return () => { feed.stop(); clearInterval(ticker); later.cancel(); asked += 1; };
 }

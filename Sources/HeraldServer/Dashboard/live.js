@@ -1,27 +1,32 @@
 // A live feed that survives disconnects (R-ui): the stream is read with fetch (so every named
 // SSE event arrives and the resume point is ours), reconnecting with exponential backoff
-// (1 s, 2 s, 4 s … 30 s) from the last id. A key, when the server wants one, goes in the
-// Authorization header (fetch can send it; EventSource could not). Where the stream cannot be held open (a buffering
+// (1 s, 2 s, 4 s … 30 s) from the last id. Where the stream cannot be held open (a buffering
 // proxy, a network that cuts long requests) but the API answers, it polls the query API with
-// `after=` every few seconds, and goes back to the stream as soon as it works again.
-
+// `after=` every few seconds, and goes back to the stream as soon as it works again. A key,
+// when the server wants one, goes in the Authorization header (fetch can send it; EventSource
+// could not).
 import { authHeaders, unauthorized } from "./util.js";
 
 const POLL_EVERY = 3000;
-const RETRY_STREAM_EVERY = 15000;
+const PROBE_EVERY = 15000;
+/** A stream that closes sooner than this without an event counts as a failure. */
+const SHORT_LIVED = 3000;
 
 export class LiveFeed {
   /**
    * @param streamURL (after) => URL of the SSE stream resuming after `after`
    * @param pollURL (after) => URL of a query page after `after` ({events, hasMore}), or null
-   * @param onEvent (event, id) => void, for each event in order
+   * @param idOf (event) => the event's id on the stream (for polled events)
+   * @param onEvent (event) => void, for each event in order
    * @param onMode (mode) => void: "connecting", "live", "reconnecting", "polling", "ended"
    * @param after the resume point (an event id of this stream), or null for the start
    */
-  constructor({ streamURL, pollURL = null, onEvent, onMode, after = null, idOf }) {
+  constructor({ streamURL, pollURL = null, onEvent, onMode, after = null, idOf = null }) {
     Object.assign(this, { streamURL, pollURL, onEvent, onMode, after, idOf });
     this.failures = 0;
+    this.delivered = 0;
     this.stopped = false;
+    this.polling = false;
     this.mode = null;
   }
 
@@ -29,44 +34,47 @@ export class LiveFeed {
 
   stop() {
     this.stopped = true;
+    this.polling = false;
     this.abort?.abort();
     clearTimeout(this.timer);
+    clearTimeout(this.pollTimer);
   }
 
   setMode(mode) {
-    if (this.mode === mode) return;
+    if (this.stopped || this.mode === mode || this.mode === "ended") return;
     this.mode = mode;
     this.onMode(mode);
   }
 
-  async connect() {
-    if (this.stopped) return;
-    if (this.mode !== "polling") this.setMode(this.failures === 0 ? "connecting" : "reconnecting");
-    this.abort = new AbortController();
+  /** Opens the stream; `probe` when the polling loop tries it (a failure then changes nothing). */
+  async connect({ probe = false } = {}) {
+    if (this.stopped || this.mode === "ended") return;
+    if (!probe && !this.polling) this.setMode(this.failures === 0 ? "connecting" : "reconnecting");
+    this.abort?.abort();  // never two streams
+    const abort = new AbortController();
+    this.abort = abort;
     try {
       const headers = { Accept: "text/event-stream", ...authHeaders() };
       if (this.after !== null) headers["Last-Event-ID"] = String(this.after);
-      const response = await fetch(this.streamURL(this.after), { headers, signal: this.abort.signal });
+      const response = await fetch(this.streamURL(this.after), { headers, signal: abort.signal });
       if (response.status === 204) return this.end();
       if (response.status === 401) { this.stop(); return unauthorized(); }
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      this.failures = 0;
+      this.stopPolling();
       this.setMode("live");
-      clearTimeout(this.timer);
+      const opened = Date.now(), before = this.delivered;
       await this.read(response.body);
-      if (this.mode === "ended") return;
-      // The server closed the stream (lifetime, restart): resume at once.
-      this.failures = 1;
+      if (this.stopped || this.mode === "ended" || abort !== this.abort) return;
+      if (Date.now() - opened < SHORT_LIVED && this.delivered === before) throw new Error("the stream closed at once");
+      // The server closed the stream (its lifetime, a restart): resume at once.
+      this.failures = 0;
       this.setMode("reconnecting");
       this.timer = setTimeout(() => this.connect(), 250);
     } catch (error) {
-      if (this.stopped || this.mode === "ended") return;
+      if (this.stopped || this.mode === "ended" || abort !== this.abort) return;
       this.failures += 1;
-      if (this.mode === "polling") return this.schedulePoll();
-      if (this.failures >= 3 && this.pollURL && (await this.poll())) {
-        this.setMode("polling");
-        return this.schedulePoll();
-      }
+      if (probe || this.polling) return;  // the polling loop goes on and probes again later
+      if (this.failures >= 3 && this.pollURL && (await this.poll())) return this.startPolling();
       this.setMode("reconnecting");
       const delay = Math.min(30000, 1000 * 2 ** Math.min(this.failures - 1, 5));
       this.timer = setTimeout(() => this.connect(), delay * (0.8 + Math.random() * 0.2));
@@ -97,20 +105,32 @@ export class LiveFeed {
         }
         if (data.length === 0) continue;
         const event = JSON.parse(data.join("\n"));
-        if (type.startsWith("herald.")) { if (id !== null) this.after = id; continue; }
+        if (type.startsWith("herald.")) {
+          // A project stream's herald.connected names where "now" is: resume from there.
+          if (type === "herald.connected" && this.after === null && event.position !== undefined) this.after = String(event.position);
+          this.advance(id);
+          continue;
+        }
         this.deliver(event, id);
         if (this.mode === "ended") { this.abort.abort(); return; }
       }
     }
   }
 
+  /** Moves the resume point forward (a late poll never moves it back). */
+  advance(id) {
+    if (id !== null && (this.after === null || Number(id) > Number(this.after))) this.after = id;
+  }
+
   deliver(event, id) {
-    if (id !== null) this.after = id;
+    this.advance(id);
+    this.delivered += 1;
     this.onEvent(event);
     if (["run.completed", "run.failed", "run.cancelled"].includes(event.type) && this.pollURL) this.end();
   }
 
   end() {
+    this.stopPolling();
     clearTimeout(this.timer);
     this.setMode("ended");
   }
@@ -119,10 +139,11 @@ export class LiveFeed {
   async poll() {
     try {
       const response = await fetch(this.pollURL(this.after ?? 0), { headers: { Accept: "application/json", ...authHeaders() } });
+      if (response.status === 401) { this.stop(); unauthorized(); return false; }
       if (!response.ok) return false;
       const page = await response.json();
       for (const event of page.events) {
-        if (this.mode === "ended") break;
+        if (this.stopped || this.mode === "ended") break;
         this.deliver(event, String(this.idOf(event)));
       }
       return true;
@@ -131,26 +152,28 @@ export class LiveFeed {
     }
   }
 
-  schedulePoll() {
-    let sinceStream = 0;
+  startPolling() {
+    if (this.polling || this.stopped) return;
+    this.polling = true;
+    this.setMode("polling");
+    let sinceProbe = 0;
     const tick = async () => {
-      if (this.stopped || this.mode === "ended") return;
-      if (!(await this.poll())) this.setMode("reconnecting");
-      else if (this.mode !== "ended") this.setMode("polling");
-      sinceStream += POLL_EVERY;
-      if (sinceStream >= RETRY_STREAM_EVERY) {
-        sinceStream = 0;
-        this.probe();
+      if (!this.polling) return;
+      const ok = await this.poll();
+      if (!this.polling) return;  // the stream took over meanwhile
+      this.setMode(ok ? "polling" : "reconnecting");
+      sinceProbe += POLL_EVERY;
+      if (sinceProbe >= PROBE_EVERY) {
+        sinceProbe = 0;
+        this.connect({ probe: true });
       }
-      if (this.mode !== "live" && this.mode !== "ended") this.timer = setTimeout(tick, POLL_EVERY);
+      this.pollTimer = setTimeout(tick, POLL_EVERY);
     };
-    this.timer = setTimeout(tick, POLL_EVERY);
+    this.pollTimer = setTimeout(tick, POLL_EVERY);
   }
 
-  /** Tries the stream again while polling; it takes over as soon as it opens. */
-  probe() {
-    this.failures = 0;
-    clearTimeout(this.timer);
-    this.connect();
+  stopPolling() {
+    this.polling = false;
+    clearTimeout(this.pollTimer);
   }
 }

@@ -95,7 +95,11 @@ export function showRun(main, { run, setMode }) {
   }
 
   function setCard(entry, cardState, detail) {
-    if (entry.state !== cardState) window.herald.cardHistory.push({ card: entry.node.dataset.card, state: cardState });
+    if (entry.state !== cardState) {
+      const history = window.herald.cardHistory;
+      history.push({ card: entry.node.dataset.card, state: cardState });
+      if (history.length > 5000) history.splice(0, history.length - 5000);
+    }
     entry.state = cardState;
     const node = entry.node;
     node.className = `card ${cardState}`;
@@ -156,9 +160,9 @@ export function showRun(main, { run, setMode }) {
     logBox.append(logItem(event, state.logCount));
     state.firstLogSeq ??= event.seq;
     if (logBox.childElementCount > MAX_LOG_LINES) {
-      logBox.firstElementChild.remove();
+      while (logBox.childElementCount > MAX_LOG_LINES) logBox.firstElementChild.remove();
       state.firstLogSeq = Number(logBox.firstElementChild.dataset.seq);
-      logEarlier.hidden = false;
+      logEarlier.hidden = logNotice.hidden = false;
     }
     logEmpty.hidden = true;
   }
@@ -245,19 +249,27 @@ export function showRun(main, { run, setMode }) {
   function renderTimeline() {
     const matching = filtered();
     const shown = matching.slice(-MAX_TIMELINE_ROWS);
+    // Rebuilding the rows must not take the keyboard focus away from the one the reader is on.
+    const focused = timeline.contains(document.activeElement) ? document.activeElement.dataset.seq : null;
     timeline.replaceChildren(...shown.map(row));
+    if (focused) timeline.querySelector(`[data-seq="${focused}"]`)?.focus();
     const held = state.events.length < state.eventCount ? ` (newest ${state.events.length.toLocaleString()} of ${state.eventCount.toLocaleString()})` : "";
     timelineCount.textContent = (matching.length === state.events.length ? `${matching.length}` : `${matching.length} of ${state.events.length}`) + held;
   }
 
   for (const input of [typeFilter, agentFilter, levelFilter, turnFrom, turnTo]) input.addEventListener("input", renderTimeline);
 
+  let drawerRequest = 0;
+  let opener = null;
   async function openDrawer(id) {
+    const request = ++drawerRequest;
+    if (drawer.hidden) opener = document.activeElement;
     drawer.hidden = false;
     drawer.replaceChildren(el("p", { class: "muted" }, "Loading…"));
     drawer.focus();
     try {
       const chain = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events/${id}/causality`);
+      if (request !== drawerRequest) return;  // another event was asked for meanwhile
       const link = (event) => el("li", {}, el("button", { type: "button", class: "chain-link", "data-id": event.id, onclick: () => openDrawer(event.id) },
         `#${event.seq} ${event.type}`, event.agent ? ` (${event.agent})` : ""));
       const e = chain.event;
@@ -271,12 +283,17 @@ export function showRun(main, { run, setMode }) {
         chain.dangling.length ? el("p", { class: "muted" }, `Unknown causes: ${chain.dangling.join(", ")}`) : null,
       ].filter(Boolean));
     } catch (error) {
+      if (request !== drawerRequest) return;
       drawer.replaceChildren(el("p", { class: "error" }, `Could not load the event: ${error.message}`),
         el("button", { type: "button", id: "drawer-close", onclick: closeDrawer }, "Close"));
     }
   }
 
-  function closeDrawer() { drawer.hidden = true; }
+  function closeDrawer() {
+    drawer.hidden = true;
+    drawerRequest += 1;
+    opener?.focus();
+  }
   const onKey = (event) => { if (event.key === "Escape" && !drawer.hidden) closeDrawer(); };
   document.addEventListener("keydown", onKey);
 
@@ -331,7 +348,13 @@ export function showRun(main, { run, setMode }) {
     }
   }
 
+  /** Redraws at most once per frame, however many events arrive. */
+  let frame = null;
   function refresh() {
+    if (frame === null) frame = requestAnimationFrame(() => { frame = null; redraw(); });
+  }
+
+  function redraw() {
     renderHead();
     renderTimeline();
     followIfWanted();
@@ -340,6 +363,7 @@ export function showRun(main, { run, setMode }) {
   }
 
   let feed = null;
+  let left = false;  // set when the reader navigates away: nothing may start after that
   const ticker = setInterval(() => { if (!state.finishedAt) renderHead(); }, 1000);
   (async () => {
     try {
@@ -350,6 +374,7 @@ export function showRun(main, { run, setMode }) {
         if (error.status !== 404) throw error;
         logEmpty.textContent = "Waiting for the run's first event…";  // the stream waits for it (wait=1)
       }
+      if (left) return;
       if (summary) {
         // What the cards and header need, in full; the newest lines and events for the panels.
         const upTo = summary.lastSeq + 1;
@@ -358,17 +383,20 @@ export function showRun(main, { run, setMode }) {
           getJSON(`/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&before=${upTo}&limit=${Math.min(MAX_LOG_LINES, PAGE)}`),
           getJSON(`/v1/runs/${encodeURIComponent(run)}/events?before=${upTo}&limit=${PAGE}`),
         ]);
+        if (left) return;
         state.lastSeq = summary.lastSeq;
         state.eventCount = summary.eventCount;
         state.startedAt = Date.parse(summary.startedAt);
         summary.agents.forEach(addAgent);
-        for (const event of status.filter((e) => e.seq <= upTo)) apply(event, { log: false, timeline: false, render: false });
-        for (const event of lines.events) apply(event, { cards: false, timeline: false, render: false });
-        for (const event of recent.events) apply(event, { cards: false, log: false, render: false });
+        for (const event of status.filter((e) => e.seq <= summary.lastSeq)) apply(event, { log: false, timeline: false, render: false });
+        // Events committed after the summary are the live feed's: it starts after lastSeq.
+        for (const event of lines.events.filter((e) => e.seq <= summary.lastSeq)) apply(event, { cards: false, timeline: false, render: false });
+        for (const event of recent.events.filter((e) => e.seq <= summary.lastSeq)) apply(event, { cards: false, log: false, render: false });
         logEarlier.hidden = logNotice.hidden = !lines.hasMore;
         refresh();
       }
     } catch (error) {
+      if (left) return;
       logEmpty.textContent = `Could not load the run: ${error.message}`;
       logEmpty.className = "error";
       statusPill.textContent = "unknown";
@@ -388,6 +416,7 @@ export function showRun(main, { run, setMode }) {
   })();
 
   return () => {
+    left = true;
     feed?.stop();
     clearInterval(ticker);
     document.removeEventListener("keydown", onKey);

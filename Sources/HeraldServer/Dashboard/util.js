@@ -58,10 +58,12 @@ export function clock(iso) {
 /** Calls `fn` at most once per `wait` ms, at the end of a burst. */
 export function debounce(fn, wait) {
   let timer = null;
-  return (...args) => {
+  const debounced = (...args) => {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), wait);
   };
+  debounced.cancel = () => clearTimeout(timer);
+  return debounced;
 }
 
 /** Whether a type matches a pattern list such as "agent.*, decision" (empty: everything). */
