@@ -40,6 +40,9 @@ public func buildApplication(
     store.observeCommits { events in hub.publish(events) }
 
     let router = buildRouter(configuration, store: store, hub: hub)
+    if DashboardController.locate() == nil {
+        logger.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
