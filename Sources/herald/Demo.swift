@@ -46,7 +46,7 @@ struct Demo: AsyncParsableCommand {
                 // Fail at once, with the server's address in the message, if nobody listens there.
                 _ = try await HeraldClient.withClient(baseURL: client.server) { try await $0.runs(limit: 1) }
             }
-            CLIOutput.note("run \(name): watch it live with\n  herald watch \(name) --server \(client.server)")
+            CLIOutput.note("run \(name): watch it live in the dashboard at \(client.server)/#/runs/\(name)\nor in the terminal with\n  herald watch \(name) --server \(client.server)")
             sink = HTTPSink(baseURL: client.server)
         }
         var emitter: Emitter?

@@ -101,6 +101,7 @@ struct TailFileCommandTests {
         try await RunningServer.with { server in
             let completed = try await HeraldCommand.run(["demo", "--server", server.baseURL, "--run", "demo-ok", "--pace", "0"])
             #expect(completed.status == 0 && completed.output.contains("herald watch demo-ok"), "\(completed.output)")
+            #expect(completed.output.contains("/#/runs/demo-ok"), "the dashboard link")
             let failed = try await HeraldCommand.run(["demo", "--server", server.baseURL, "--run", "demo-bad", "--pace", "0", "--fail"])
             #expect(failed.status == 0, "\(failed.output)")
 
