@@ -280,3 +280,25 @@ def test_a_long_log_is_capped_and_earlier_lines_load_back(server, browser):
     wait_for(lambda: len(log_lines(browser)) == len(stored), 10, "the earlier lines")
     assert log_lines(browser) == stored
     assert not earlier.is_displayed()
+
+
+def test_keyboard_and_half_a_laptop_screen(server, browser):
+    assert server.demo("keys", "--pace", "0").wait(timeout=60) == 0
+    browser.set_window_size(700, 900)
+    browser.get(server.url + "/#/runs/keys")
+    wait_for(lambda: browser.find_elements(By.ID, "run-success"), 20, "the run to load")
+    # One column, nothing wider than the window.
+    assert js(browser, "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    log_box, events = browser.find_element(By.ID, "log"), browser.find_element(By.ID, "timeline")
+    assert events.location["y"] > log_box.location["y"], "the panels stack"
+
+    # The timeline works from the keyboard: Enter opens a row's detail, Escape closes it and
+    # gives the focus back.
+    row = browser.find_element(By.CSS_SELECTOR, "#timeline button.event[data-type='decision']")
+    browser.execute_script("arguments[0].focus()", row)
+    browser.switch_to.active_element.send_keys("\ue007")  # Enter
+    wait_for(lambda: any("decision" in t.text for t in browser.find_elements(By.ID, "drawer-title")), 10, "the drawer")
+    assert browser.switch_to.active_element.get_attribute("id") == "drawer"
+    browser.switch_to.active_element.send_keys("\ue00c")  # Escape
+    wait_for(lambda: not browser.find_element(By.ID, "drawer").is_displayed(), 5, "the drawer to close")
+    assert browser.switch_to.active_element.get_attribute("data-type") == "decision", "the focus is back on the row"
