@@ -39,10 +39,7 @@ public func buildApplication(
     let hub = Hub(configuration: configuration.streams)
     store.observeCommits { events in hub.publish(events) }
 
-    let router = buildRouter(configuration, store: store, hub: hub)
-    if DashboardController.locate() == nil {
-        logger.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
-    }
+    let router = buildRouter(configuration, store: store, hub: hub, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
@@ -53,13 +50,17 @@ public func buildApplication(
 }
 
 /// All of Herald's routes.
-func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub) -> Router<HeraldRequestContext> {
+func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub, logger: Logger? = nil) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     let allowedMethods = AllowedMethods()
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     HealthController(store: store, hub: hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    DashboardController().addRoutes(to: router)
+    let dashboard = DashboardController()
+    if dashboard.folder == nil {
+        logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
+    }
+    dashboard.addRoutes(to: router)
     let v1 = router.group("v1")
     IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)
     RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)

@@ -54,10 +54,8 @@ struct StreamController: Sendable {
             }
             // An AG-UI client that resumes has RUN_STARTED already; one starting elsewhere (from=now,
             // filters) gets one made up, with the thread its run.started names.
-            var agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0)
-            if format == .agUI, let run {
-                agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: try await Self.threadId(of: run, in: store))
-            }
+            let threadId = if format == .agUI, let run { try await Self.threadId(of: run, in: store) } else { String?.none }
+            let agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: threadId)
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
                 preamble: preamble, cursor: cursor, format: format, agUI: agUI

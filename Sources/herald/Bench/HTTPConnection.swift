@@ -33,17 +33,24 @@ final class HTTPConnection: Sendable {
     static func connect(to endpoint: Endpoint, on eventLoop: any EventLoop, localAddress: SocketAddress? = nil)
         -> EventLoopFuture<HTTPConnection>
     {
-        var bootstrap = ClientBootstrap(group: eventLoop)
+        bootstrap(on: eventLoop, localAddress: localAddress) { ExchangeHandler() }
+            .connect(host: endpoint.host, port: endpoint.port).map { HTTPConnection(channel: $0) }
+    }
+
+    /// The load client's TCP settings, with HTTP/1.1 codecs and then `handler` in the pipeline.
+    static func bootstrap(
+        on eventLoop: any EventLoop, localAddress: SocketAddress?, handler: @escaping @Sendable () -> some ChannelHandler
+    ) -> ClientBootstrap {
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ExchangeHandler())
+                    try channel.pipeline.syncOperations.addHandler(handler())
                 }
             }
-        if let localAddress { bootstrap = bootstrap.bind(to: localAddress) }
-        return bootstrap.connect(host: endpoint.host, port: endpoint.port).map { HTTPConnection(channel: $0) }
+        return localAddress.map { bootstrap.bind(to: $0) } ?? bootstrap
     }
 
     /// Sends one request; the future completes with the whole response.

@@ -43,16 +43,9 @@ enum SSESubscriber {
         let eventLoop = session.group.next()
         let answered = eventLoop.makePromise(of: Int.self)
         let finished = eventLoop.makePromise(of: SubscriberResult.self)
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(SSEHandler(index: index, answered: answered, finished: finished))
-                }
-            }
-        if let localAddress { bootstrap = bootstrap.bind(to: localAddress) }
+        let bootstrap = HTTPConnection.bootstrap(on: eventLoop, localAddress: localAddress) {
+            SSEHandler(index: index, answered: answered, finished: finished)
+        }
         let channel = try await bootstrap.connect(host: session.endpoint.host, port: session.endpoint.port).get()
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: session.endpoint.path(path))
         head.headers.add(name: "Host", value: session.endpoint.authority)
