@@ -4,10 +4,10 @@ import HeraldCore
 /// Mapping between rows of the `runs` table and ``Run``.
 enum RunRow {
     static let columns =
-        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents"
+        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents, first_seq"
 
     static func run(from row: Row) -> Run {
-        Run(
+        var run = Run(
             run: row["run"], project: row["project"], name: row["name"],
             status: RunStatus(rawValue: row["status"]) ?? .running,
             startedAt: Timestamp(microseconds: row["started_at"]), updatedAt: Timestamp(microseconds: row["updated_at"]),
@@ -15,6 +15,8 @@ enum RunRow {
             eventCount: row["event_count"], lastSeq: row["last_seq"], lastPosition: row["last_pos"],
             agents: decodeAgents(row["agents"])
         )
+        run.firstSeq = row["first_seq"]
+        return run
     }
 
     /// Agents are stored as one string, newline-separated (agent names hold no control characters).

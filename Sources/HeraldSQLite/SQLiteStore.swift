@@ -20,7 +20,19 @@ public final class SQLiteStore: EventStore {
     let pool: DatabasePool
     let writer: Writer
     let logger: Logger
-    private let commit: GroupCommit<AppendRequest, Result<AppendResult, HeraldError>>
+    private let commit: GroupCommit<WriteRequest, WriteResult>
+
+    /// What the writer's queue does: appends (grouped into shared transactions) and retention
+    /// passes (each in its own transaction, after the appends queued with it).
+    enum WriteRequest: Sendable {
+        case append(AppendRequest)
+        case prune(RetentionPolicy, now: Timestamp, limit: Int)
+    }
+
+    enum WriteResult: Sendable {
+        case append(Result<AppendResult, HeraldError>)
+        case prune(Result<PruneResult, HeraldError>)
+    }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, durability: Durability = .normal, logger: Logger = Logger(label: "herald.sqlite")) throws {
@@ -44,13 +56,56 @@ public final class SQLiteStore: EventStore {
         self.logger = logger
         let writer = try pool.read { db in try Writer(db: db) }
         self.writer = writer
-        self.commit = GroupCommit { requests in
-            Self.write(requests, with: writer, in: pool, logger: logger)
+        self.commit = GroupCommit { batch in
+            Self.write(batch, with: writer, in: pool, logger: logger)
         }
     }
 
     public func append(_ request: AppendRequest) async throws(HeraldError) -> AppendResult {
-        try await commit.submit(request).get()
+        guard case .append(let result) = await commit.submit(.append(request)) else { preconditionFailure("an append answered as a prune") }
+        return try result.get()
+    }
+
+    public func prune(_ policy: RetentionPolicy, now: Timestamp, limit: Int) async throws(HeraldError) -> PruneResult {
+        guard case .prune(let result) = await commit.submit(.prune(policy, now: now, limit: limit)) else {
+            preconditionFailure("a prune answered as an append")
+        }
+        return try result.get()
+    }
+
+    public func storedBytes() async throws(HeraldError) -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
+        }
+    }
+
+    /// Handles one batch from the writer's queue: its appends first, in one transaction, then its prunes.
+    private static func write(_ batch: [WriteRequest], with writer: Writer, in pool: DatabasePool, logger: Logger) -> [WriteResult] {
+        let appends = batch.compactMap { request -> AppendRequest? in
+            if case .append(let append) = request { return append }
+            return nil
+        }
+        var appendResults = (appends.isEmpty ? [] : write(appends, with: writer, in: pool, logger: logger)).makeIterator()
+        return batch.map { request in
+            switch request {
+            case .append: .append(appendResults.next()!)
+            case .prune(let policy, let now, let limit): .prune(prune(policy, now: now, limit: limit, with: writer, in: pool, logger: logger))
+            }
+        }
+    }
+
+    private static func prune(
+        _ policy: RetentionPolicy, now: Timestamp, limit: Int, with writer: Writer, in pool: DatabasePool, logger: Logger
+    ) -> Result<PruneResult, HeraldError> {
+        var pruner = Pruner(policy: policy, now: now, limit: limit)
+        do {
+            try pool.write { db in try pruner.run(db) }
+        } catch {
+            logger.error("store.prune.failed", metadata: ["error": "\(error)"])
+            return .failure(HeraldError(.unavailable, "retention could not delete: \(error)"))
+        }
+        writer.forget(pruner.touchedRuns)
+        return .success(pruner.result)
     }
 
     /// Writes a group of requests in one transaction. A request that breaks a rule is rolled

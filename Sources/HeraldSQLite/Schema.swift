@@ -74,6 +74,32 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("v3: api keys") { db in
+            // Only the SHA-256 of each key's secret is kept; the key itself is shown once.
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        secret_hash BLOB NOT NULL,
+                        project TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    """
+            )
+        }
+        migrator.registerMigration("v4: retention") { db in
+            // first_seq: where a run's stored events start once retention trimmed it. The index
+            // lets pruning remove a run's causal links without scanning every link.
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
+                    CREATE INDEX causes_run_pos ON causes(run_key, pos);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -233,6 +233,12 @@ final class Writer: @unchecked Sendable {
         }
     }
 
+    /// Drops cached runs that something other than appends changed (retention), so the next
+    /// append reads them afresh.
+    func forget(_ names: [String]) {
+        for name in names { runs[name] = nil }
+    }
+
     /// After a successful commit: hand the new events to the observer, in position order.
     func didCommit(_ events: [Event]) {
         dirtyRuns.removeAll(keepingCapacity: true)

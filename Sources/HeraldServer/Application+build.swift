@@ -2,7 +2,9 @@ import Foundation
 import HeraldCore
 import HeraldSQLite
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 
 /// Builds the Herald application: opens the store, wires the hub and the routes.
 ///
@@ -18,53 +20,126 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
 
     try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    let store = try SQLiteStore(
-        path: configuration.dataDirectory + "/herald.sqlite", durability: configuration.durability, logger: logger
-    )
-    return buildApplication(configuration, store: store, logger: logger, onServerRunning: onServerRunning)
+    let path = configuration.dataDirectory + "/herald.sqlite"
+    let store = try SQLiteStore(path: path, durability: configuration.durability, logger: logger)
+    let keys = try SQLiteKeyStore(path: path)
+    return try await buildApplication(configuration, store: store, keys: keys, logger: logger, onServerRunning: onServerRunning)
 }
 
 /// Builds the Herald application on a store the caller opened: a Swift program that embeds
 /// Herald appends to the same store (e.g. through `HeraldClient`'s `StoreSink`) and its
 /// events reach the application's live streams like any ingested over HTTP. The application
-/// closes the store when it stops.
+/// closes the store when it stops. Without a key store, only JWTs (if configured) authenticate.
+///
+/// Throws when the configuration would expose Herald beyond loopback without authentication.
 public func buildApplication(
     _ configuration: HeraldConfiguration,
     store: any EventStore,
+    keys: (any KeyStore)? = nil,
     logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
-    let hub = Hub(configuration: configuration.streams)
-    store.observeCommits { events in hub.publish(events) }
+    let services = try await HeraldServices.make(configuration, store: store, keys: keys, logger: logger)
+    store.observeCommits { events in services.hub.publish(events) }
 
-    let router = buildRouter(configuration, store: store, hub: hub, logger: logger)
+    let router = buildRouter(configuration, services: services, logger: logger)
+    let readTimeout = configuration.requestReadTimeout
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestReadDeadline(timeout: readTimeout)],
+                idleTimeout: TimeAmount(configuration.idleTimeout)
+            )
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
-        services: [StoreService(store: store), hub],
+        services: [StoreService(store: store), services.hub, services.authenticator.keyRing]
+            + (configuration.retention.isEmpty
+                ? [] : [RetentionService(store: store, policy: configuration.retention, interval: configuration.retentionInterval, logger: logger)]),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }
 
+/// The parts every route shares.
+struct HeraldServices: Sendable {
+    let store: any EventStore
+    let hub: Hub
+    let authenticator: Authenticator
+    let metrics: HeraldMetrics
+    let rateLimiter: RateLimiter?
+
+    static func make(
+        _ configuration: HeraldConfiguration, store: any EventStore, keys: (any KeyStore)?, logger: Logger
+    ) async throws -> HeraldServices {
+        let access = configuration.access
+        let keyRing = KeyRing(store: keys ?? NoKeys(), refreshInterval: access.keyRefreshInterval, logger: logger)
+        await keyRing.reload()
+        let jwt: JWTVerifier? = if let configuration = access.jwt { try await JWTVerifier(configuration) } else { nil }
+        if access.insecureNoAuth {
+            logger.warning("auth.off", metadata: ["reason": "--insecure-no-auth: anyone who reaches \(configuration.host) may read and write every run"])
+        } else if !HeraldConfiguration.isLoopback(configuration.host), keyRing.isEmpty, jwt == nil {
+            throw HeraldError(
+                .invalidParameter,
+                """
+                refusing to listen on \(configuration.host) without authentication: no API key exists and no JWT key is \
+                configured, so anyone who can reach this address could read and write every run. Create a key first \
+                (herald keys create --project <name> --role admin), configure --jwt-secret-file or --jwt-public-key-file, \
+                listen on 127.0.0.1 (the default), or pass --insecure-no-auth if the network in front of Herald does the \
+                access control.
+                """
+            )
+        }
+        let metrics = HeraldMetrics()
+        let rateLimiter = access.ingestEventsPerSecond.map { rate in
+            RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate)
+        }
+        return HeraldServices(
+            store: store,
+            hub: Hub(configuration: configuration.streams, metrics: metrics),
+            authenticator: Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger),
+            metrics: metrics,
+            rateLimiter: rateLimiter
+        )
+    }
+}
+
+/// The key store of an application built without one.
+private struct NoKeys: KeyStore {
+    func createKey(_ key: StoredKey) async throws(HeraldError) {
+        throw HeraldError(.unavailable, "this server has no key store")
+    }
+    func keys() async throws(HeraldError) -> [StoredKey] { [] }
+    func revokeKey(id: String, at time: Timestamp) async throws(HeraldError) -> Bool { false }
+}
+
 /// All of Herald's routes.
-func buildRouter(_ configuration: HeraldConfiguration, store: any EventStore, hub: Hub, logger: Logger? = nil) -> Router<HeraldRequestContext> {
+func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices, logger: Logger? = nil) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     let allowedMethods = AllowedMethods()
+    router.add(middleware: RequestLogMiddleware())
+    if !configuration.access.corsOrigins.isEmpty {
+        router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))
+    }
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
-    HealthController(store: store, hub: hub).addRoutes(to: router)
+    router.add(middleware: AuthMiddleware(authenticator: services.authenticator))
+    let store = services.store
+    HealthController(store: store, hub: services.hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
+    MetricsController(metrics: services.metrics, hub: services.hub, store: store).addRoutes(to: router)
     let dashboard = DashboardController()
     if dashboard.folder == nil {
         logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
     }
     dashboard.addRoutes(to: router)
     let v1 = router.group("v1")
-    IngestController(store: store, parser: EventParser(limits: configuration.limits)).addRoutes(to: v1)
-    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
-    StreamController(store: store, hub: hub).addRoutes(to: v1)
+    IngestController(
+        store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
+    ).addRoutes(to: v1)
+    RunsController(store: store, presence: services.hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
+    StreamController(store: store, hub: services.hub).addRoutes(to: v1)
     allowedMethods.record(router.routes)
     return router
 }

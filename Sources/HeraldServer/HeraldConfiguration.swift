@@ -19,8 +19,61 @@ public struct HeraldConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// Live stream behaviour.
     public var streams = StreamConfiguration()
+    /// Who may do what, and how much.
+    public var access = AccessConfiguration()
+    /// What is deleted, and how often retention looks.
+    public var retention = RetentionPolicy()
+    public var retentionInterval: Duration = .seconds(60)
+    /// A request's head and body must arrive within this; slower clients are cut off (slowloris).
+    public var requestReadTimeout: Duration = .seconds(30)
+    /// A keep-alive connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(75)
 
     public init() {}
+
+    /// Whether `host` is a loopback address, where Herald may run without authentication.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// Authentication and per-caller limits.
+public struct AccessConfiguration: Sendable {
+    /// No authentication even beyond loopback: the network in front of Herald does it.
+    public var insecureNoAuth = false
+    /// Tokens minted elsewhere, verified with this key.
+    public var jwt: JWTConfiguration?
+    /// Origins whose pages may call Herald from a browser (`*`: any). None by default.
+    public var corsOrigins: [String] = []
+    /// Events per second one caller (key, token subject, or address) may publish; nil: no limit.
+    public var ingestEventsPerSecond: Double?
+    /// Events a caller may publish at once before the rate applies; defaults to one second's worth.
+    public var ingestBurst: Double?
+    /// How soon a revoked key stops working.
+    public var keyRefreshInterval: Duration = .seconds(2)
+
+    public init() {}
+}
+
+/// How bearer tokens that are not Herald API keys are verified.
+public struct JWTConfiguration: Sendable {
+    public enum Key: Sendable {
+        case hs256(secret: [UInt8])
+        /// An RS256 or ES256 public key in PEM.
+        case publicKeyPEM(String)
+    }
+
+    public var key: Key
+    /// When set, a token's `iss` must equal it.
+    public var issuer: String?
+    /// When set, a token's `aud` must include it.
+    public var audience: String?
+
+    public init(key: Key, issuer: String? = nil, audience: String? = nil) {
+        self.key = key
+        self.issuer = issuer
+        self.audience = audience
+    }
 }
 
 /// How live streams behave.
@@ -29,7 +82,7 @@ public struct StreamConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(15)
     /// Events buffered per subscriber before it is switched to reading from the store.
     public var bufferCapacity = 4096
-    /// Live connections one client may hold (429 past it).
+    /// Live connections one caller (API key, token subject, or address) may hold (429 past it).
     public var maxConnectionsPerClient = 100
     /// A stream is closed at an event boundary after this long; the client resumes seamlessly.
     public var maxLifetime: Duration = .seconds(3600)

@@ -1,17 +1,43 @@
+import HeraldCore
 import Hummingbird
 import NIOCore
+import Synchronization
 
-/// Herald's request context: Hummingbird's basics plus the peer address, which identifies a
-/// client for connection limits until API keys do.
-public struct HeraldRequestContext: RequestContext, RemoteAddressRequestContext {
+/// A request context that carries who is asking, settled by ``AuthMiddleware``.
+public protocol AccessRequestContext: RequestContext {
+    /// Before the middleware runs: no rights at all, so a route it does not cover serves nobody.
+    var access: Access { get set }
+    /// The peer address: names the caller when authentication is off.
+    var peer: String { get }
+    /// Shared by every middleware's copy of the context, so the request log (outermost) names
+    /// the caller the authentication (further in) settled.
+    var callerRecord: CallerRecord { get }
+}
+
+/// The caller's identity as settled for one request.
+public final class CallerRecord: Sendable {
+    private let identity = Mutex("nobody")
+
+    public init() {}
+
+    public var value: String {
+        get { identity.withLock { $0 } }
+        set { identity.withLock { $0 = newValue } }
+    }
+}
+
+/// Herald's request context: Hummingbird's basics, the peer address and the caller's access.
+public struct HeraldRequestContext: AccessRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    public var access: Access
+    public let callerRecord = CallerRecord()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        access = Access(identity: "nobody", role: .read, projects: .only([]))
     }
 
-    /// Who is asking, for per-client limits.
-    var clientIdentity: String { remoteAddress?.ipAddress ?? "unknown" }
+    public var peer: String { remoteAddress?.ipAddress ?? "unknown" }
 }

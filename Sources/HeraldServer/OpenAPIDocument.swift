@@ -26,8 +26,9 @@ enum OpenAPIDocument {
     {"name": "runs", "description": "Runs and their status."},
     {"name": "events", "description": "Querying a run's events."},
     {"name": "streams", "description": "Live Server-Sent Events streams with replay and resume."},
-    {"name": "operations", "description": "Health, readiness and this document."}
+    {"name": "operations", "description": "Health, readiness, metrics, the dashboard and this document."}
   ],
+  "security": [{}, {"bearer": []}],
   "paths": {
     "/v1/events": {
       "post": {
@@ -42,7 +43,7 @@ enum OpenAPIDocument {
               "schema": {
                 "oneOf": [
                   {"$ref": "#/components/schemas/IngestEvent"},
-                  {"type": "array", "items": {"$ref": "#/components/schemas/IngestEvent"}}
+                  {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/IngestEvent"}}
                 ]
               },
               "examples": {
@@ -80,6 +81,9 @@ enum OpenAPIDocument {
           }
         },
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "200": {
             "description": "Every event is stored (or was already).",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestAnswer"}}}
@@ -194,6 +198,7 @@ enum OpenAPIDocument {
           }
         ],
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {
             "description": "A page of runs.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunList"}}}
@@ -210,6 +215,7 @@ enum OpenAPIDocument {
         "tags": ["runs"],
         "summary": "One run",
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {"description": "The run.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
           "404": {"$ref": "#/components/responses/RunNotFound"},
           "503": {"$ref": "#/components/responses/Unavailable"}
@@ -248,6 +254,7 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/Limit"}
         ],
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {
             "description": "A page of events.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventList"}}}
@@ -265,6 +272,7 @@ enum OpenAPIDocument {
         "tags": ["events"],
         "summary": "One event",
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {
             "description": "The event.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
@@ -291,6 +299,7 @@ enum OpenAPIDocument {
           }
         ],
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {
             "description": "The causal neighbourhood.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Causality"}}}
@@ -306,6 +315,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "streamRun",
         "tags": ["streams"],
+        "security": [{}, {"bearer": []}, {"accessToken": []}],
         "summary": "Live stream of a run",
         "description": "The run's events as Server-Sent Events: stored events from the resume point, then live ones. Each event's SSE id is its `seq`. The filters select what is sent, but the run's terminal event (`run.completed`, `run.failed`, `run.cancelled`) is always sent, and the stream ends after it. Resuming at or past the end of a finished run is answered `204 No Content`, which tells a browser's EventSource to stop reconnecting.",
         "parameters": [
@@ -335,6 +345,7 @@ enum OpenAPIDocument {
           }
         ],
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {"$ref": "#/components/responses/RunEventStream"},
           "204": {
             "description": "The run is finished and the resume point is at or past its last event: nothing more will come."
@@ -351,6 +362,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "streamProject",
         "tags": ["streams"],
+        "security": [{}, {"bearer": []}, {"accessToken": []}],
         "summary": "Live stream of a project",
         "description": "Events of every run of the project as Server-Sent Events, in commit order. Each event's SSE id is its store-wide position, a resume token across runs. The stream opens with a `herald.connected` event (no id) whose data is `{\"project\", \"activeRuns\": [run ids], \"position\"}`. Without `types`, the stream carries `run.*`, `task.*`, `step.*`, `agent.started`, `agent.completed`, `agent.failed` and `agent.log`; `agent.log` lines only of the runs named in `logs`. A project stream does not end with a run. A project with no runs yet is streamed like any other.",
         "parameters": [
@@ -373,6 +385,7 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/Until"}
         ],
         "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {"$ref": "#/components/responses/ProjectEventStream"},
           "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {
@@ -393,6 +406,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "healthz",
         "tags": ["operations"],
+        "security": [],
         "summary": "Liveness",
         "description": "The process answers.",
         "responses": {
@@ -404,6 +418,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "readyz",
         "tags": ["operations"],
+        "security": [],
         "summary": "Readiness",
         "description": "The process and its store answer.",
         "responses": {
@@ -419,6 +434,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "getDashboard",
         "tags": ["operations"],
+        "security": [],
         "summary": "The live dashboard",
         "description": "An HTML page: the runs board (`#/`) and a run's view (`#/runs/{run}`), updated live over the stream endpoints. Its scripts and styles are served from `/ui/{file}`; it loads nothing from elsewhere.",
         "responses": {"200": {"description": "The dashboard page.", "content": {"text/html": {"schema": {"type": "string"}}}}}
@@ -429,6 +445,7 @@ enum OpenAPIDocument {
       "get": {
         "operationId": "getDashboardFile",
         "tags": ["operations"],
+        "security": [],
         "summary": "A file of the dashboard",
         "responses": {
           "200": {"description": "A JavaScript module or a stylesheet.", "content": {"text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}}}},
@@ -439,10 +456,24 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "tags": ["operations"],
+        "summary": "Prometheus metrics",
+        "description": "The Prometheus text exposition format: `herald_events_ingested_total`, `herald_ingest_requests_rejected_total{reason}`, `herald_ingest_duration_seconds` and `herald_commit_duration_seconds` (histograms), `herald_subscribers{state=\"live\"|\"catching_up\"}`, `herald_fanout_lag_seconds` (commit to frame written), `herald_refused_by_limit_total{limit=\"connections\"|\"rate\"}`, `herald_store_size_bytes`. With authentication on, it takes an admin key.",
+        "responses": {
+          "200": {"description": "The metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"}
+        }
+      }
+    },
     "/openapi.json": {
       "get": {
         "operationId": "getOpenAPIDocument",
         "tags": ["operations"],
+        "security": [],
         "summary": "This document",
         "responses": {
           "200": {
@@ -503,7 +534,7 @@ enum OpenAPIDocument {
         "description": "An AG-UI (protocol 1.0) event as an AG-UI producer writes it, with its fields at the top level, plus Herald's envelope: `run` (a RUN_* event's `runId` serves when `run` is absent), and optionally `project`, `agent`, `turn`, `causedBy`, `id`, `level`, `expectedSeq`. It is stored as its Herald equivalent, its fields in `data` (docs/ag-ui.md has the table): e.g. TEXT_MESSAGE_CONTENT as `message.delta` with `data.messageId` and `data.delta`, STEP_STARTED's `stepName` as `step.started`'s `data.stepId`, RUN_ERROR's `message` as `run.failed`'s `data.error`. `timestamp` (milliseconds) becomes `time`. A type without a Herald equivalent (CUSTOM, RAW, MESSAGES_SNAPSHOT, …) is stored as `ag_ui.<type in lower case>` and streamed back as it came. The Herald type's checks apply (e.g. a STATE_DELTA must hold a valid JSON Patch).",
         "required": ["type"],
         "properties": {
-          "type": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$", "description": "An AG-UI event type, e.g. TEXT_MESSAGE_CONTENT."},
+          "type": {"enum": ["ACTIVITY_DELTA", "ACTIVITY_SNAPSHOT", "CUSTOM", "MESSAGES_SNAPSHOT", "RAW", "REASONING_ENCRYPTED_VALUE", "REASONING_END", "REASONING_MESSAGE_CHUNK", "REASONING_MESSAGE_CONTENT", "REASONING_MESSAGE_END", "REASONING_MESSAGE_START", "REASONING_START", "RUN_ERROR", "RUN_FINISHED", "RUN_STARTED", "STATE_DELTA", "STATE_SNAPSHOT", "STEP_FINISHED", "STEP_STARTED", "SUBAGENT_ERROR", "SUBAGENT_FINISHED", "SUBAGENT_STARTED", "TEXT_MESSAGE_CHUNK", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TEXT_MESSAGE_START", "TOOL_CALL_ARGS", "TOOL_CALL_CHUNK", "TOOL_CALL_END", "TOOL_CALL_RESULT", "TOOL_CALL_START"], "description": "An AG-UI 1.0 event type; others (typos, the removed THINKING_*) are refused with 422 `unknown_type`."},
           "timestamp": {"type": "integer", "minimum": 0, "description": "Milliseconds since 1970; stored as the event's time."},
           "run": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
           "runId": {"type": "string"}
@@ -1455,6 +1486,7 @@ enum OpenAPIDocument {
           "finishedAt": {"anyOf": [{"$ref": "#/components/schemas/Timestamp"}, {"type": "null"}]},
           "eventCount": {"type": "integer", "minimum": 0, "description": "Events stored."},
           "lastSeq": {"type": "integer", "minimum": 0, "description": "The seq of the last event."},
+          "firstSeq": {"type": "integer", "minimum": 1, "description": "The first seq still stored: 1 unless retention removed the run's oldest events."},
           "agents": {"type": "array", "items": {"type": "string"}, "description": "Agents seen, in order of first appearance."},
           "subscribers": {"type": "integer", "minimum": 0, "description": "Live run streams open on this server."}
         }
@@ -1673,10 +1705,10 @@ enum OpenAPIDocument {
       },
       "StreamGap": {
         "type": "object",
-        "description": "The resume point is past the end of the stream; the stream continues after `continuesAfter` (also the event's SSE id).",
+        "description": "The resume point cannot be served: it is past the end of the stream (`ahead`), or the retention policy deleted the events after it (`retention`, run streams). The stream continues after `continuesAfter` (also the event's SSE id).",
         "required": ["reason", "requested", "continuesAfter", "message"],
         "properties": {
-          "reason": {"type": "string", "const": "ahead"},
+          "reason": {"enum": ["ahead", "retention"]},
           "requested": {"type": "integer", "minimum": 0, "description": "The resume point asked for."},
           "continuesAfter": {"type": "integer", "minimum": 0, "description": "Where the stream continues."},
           "message": {"type": "string"}
@@ -1809,7 +1841,51 @@ enum OpenAPIDocument {
         "schema": {"type": "string", "enum": ["start", "now"], "default": "start"}
       }
     },
+    "securitySchemes": {
+      "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (`hk_…`, from `herald keys create`) or, when the server is configured for them, a JWT whose claims name `projects` (or `project`) and a `role`. Authentication is on once a key exists or a JWT key is configured; without either, Herald serves only loopback and needs no credential."
+      },
+      "accessToken": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "access_token",
+        "description": "The same credential, for EventSource (which cannot set headers): accepted on the GET stream endpoints only, never logged."
+      }
+    },
     "responses": {
+      "Unauthorized": {
+        "description": "Authentication is on and the request carries no credential (`unauthorized`), or an unknown, revoked, expired or malformed one (`invalid_token`).",
+        "headers": {
+          "WWW-Authenticate": {"description": "`Bearer realm=\"herald\"`, with `error=\"invalid_token\"` for a refused credential.", "required": true, "schema": {"type": "string"}}
+        },
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "unauthorized", "message": "this server requires an API key: send Authorization: Bearer <key>"}}
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The credential's role does not allow this (a read key publishing, `/metrics` without an admin key), or an event is for a project the credential does not cover (`forbidden`).",
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "forbidden", "message": "this read key may not publish events; that needs a publish key"}}
+          }
+        }
+      },
+      "RateLimited": {
+        "description": "The caller publishes more events per second than `--rate-limit` allows (`rate_limited`); retry after `Retry-After` seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {"error": {"code": "rate_limited", "message": "this caller publishes more than 100 events/s; retry after the Retry-After delay"}}
+          }
+        }
+      },
       "InvalidParameter": {
         "description": "A query parameter or header is malformed (`invalid_parameter`).",
         "content": {
@@ -1840,12 +1916,13 @@ enum OpenAPIDocument {
         }
       },
       "TooManyConnections": {
-        "description": "This client already holds its maximum of live streams (default 100; `too_many_connections`).",
+        "description": "This caller (API key, token subject, or address when authentication is off) already holds its maximum of live streams (default 100; `too_many_connections`); retry after `Retry-After` seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
         "content": {
           "application/json": {
             "schema": {"$ref": "#/components/schemas/Error"},
             "example": {
-              "error": {"code": "too_many_connections", "message": "this client already holds 100 live streams (limit 100)"}
+              "error": {"code": "too_many_connections", "message": "this caller already holds 100 live streams (limit 100)"}
             }
           }
         }
@@ -1860,7 +1937,7 @@ enum OpenAPIDocument {
         }
       },
       "RunEventStream": {
-        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
+        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end, or one whose events the retention policy deleted, is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\" or \"retention\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
         "headers": {
           "Cache-Control": {
             "description": "Always `no-cache`.",
@@ -1881,7 +1958,7 @@ enum OpenAPIDocument {
         }
       },
       "ProjectEventStream": {
-        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
+        "description": "Server-Sent Events. As in OpenAPI 3.2's `itemSchema`, the schema describes one event as a client parses it (`event`, `data`, `id`, `retry`), with `data` decoded as JSON.  The stream opens with a `retry:` hint, then sends each matching event as `id: <resume token>`, `event: <type>`, `data: <event JSON>` (an `Event`, on one line). Comment lines (`:heartbeat`) keep idle connections open. A resume point past the end, or one whose events the retention policy deleted, is answered in-band with a `herald.gap` event (`{\"reason\": \"ahead\" or \"retention\", \"requested\", \"continuesAfter\", \"message\"}`) whose id is where the stream continues. The server closes a stream at an event boundary when its lifetime cap passes (default 1 hour) or when it shuts down; reconnecting with `Last-Event-ID` resumes with no gap and no duplicate.",
         "headers": {
           "Cache-Control": {
             "description": "Always `no-cache`.",

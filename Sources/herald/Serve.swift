@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import HeraldCore
 import HeraldServer
 import HeraldSQLite
 import Logging
@@ -40,7 +42,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds of silence before a stream heartbeat. (env: HERALD_HEARTBEAT)")
     var heartbeat = Env.int("HERALD_HEARTBEAT") ?? 15
 
-    @Option(help: "Live streams one client may hold. (env: HERALD_MAX_STREAMS_PER_CLIENT)")
+    @Option(help: "Live streams one caller (API key, token subject, or address) may hold. (env: HERALD_MAX_STREAMS_PER_CLIENT)")
     var maxStreamsPerClient = Env.int("HERALD_MAX_STREAMS_PER_CLIENT") ?? 100
 
     @Option(help: "Seconds a stream may stay open before it is closed for the client to resume. (env: HERALD_STREAM_LIFETIME)")
@@ -49,23 +51,58 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. (env: HERALD_LOG_LEVEL)")
     var logLevel = Env.string("HERALD_LOG_LEVEL") ?? "info"
 
-    @Flag(help: "Listen beyond loopback with no authentication. Anyone who can reach the port can read and write every run.")
+    @Option(help: "text, or json: one JSON object per line for log shippers. (env: HERALD_LOG_FORMAT)")
+    var logFormat = Env.string("HERALD_LOG_FORMAT") ?? "text"
+
+    @Flag(help: "No authentication, even beyond loopback: anyone who can reach the port can read and write every run. For a network that does the access control in front of Herald.")
     var insecureNoAuth = false
 
-    func validate() throws {
-        if !Self.isLoopback(host) && !insecureNoAuth {
-            throw ValidationError(
-                """
-                refusing to listen on \(host) without authentication: Herald has no API keys configured, so anyone who can \
-                reach this address could read and write every run. Listen on 127.0.0.1 (the default), or pass \
-                --insecure-no-auth if the network in front of Herald does the access control.
-                """
-            )
-        }
-    }
+    @Option(help: "Accept JWTs signed with HS256 and the secret in this file. (env: HERALD_JWT_SECRET_FILE)")
+    var jwtSecretFile = Env.string("HERALD_JWT_SECRET_FILE")
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    @Option(help: "Accept JWTs signed with RS256 or ES256, verified with the PEM public key in this file. (env: HERALD_JWT_PUBLIC_KEY_FILE)")
+    var jwtPublicKeyFile = Env.string("HERALD_JWT_PUBLIC_KEY_FILE")
+
+    @Option(help: "Require JWTs to carry this issuer (iss). (env: HERALD_JWT_ISSUER)")
+    var jwtIssuer = Env.string("HERALD_JWT_ISSUER")
+
+    @Option(help: "Require JWTs to carry this audience (aud). (env: HERALD_JWT_AUDIENCE)")
+    var jwtAudience = Env.string("HERALD_JWT_AUDIENCE")
+
+    @Option(help: "An origin whose web pages may call Herald (repeat it; * for any). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
+    var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
+
+    @Option(help: "Events per second one caller may publish (429 past it); none by default. (env: HERALD_RATE_LIMIT)")
+    var rateLimit = Env.string("HERALD_RATE_LIMIT").flatMap(Double.init)
+
+    @Option(help: "Events a caller may publish at once before --rate-limit applies; default: one second's worth. (env: HERALD_RATE_BURST)")
+    var rateBurst = Env.string("HERALD_RATE_BURST").flatMap(Double.init)
+
+    @Option(help: "A retention rule, [project:]max-age=30d and/or max-events=100000 (repeat it; a rule without project is the default). (env: HERALD_RETENTION, semicolon-separated)")
+    var retention: [String] = Env.string("HERALD_RETENTION").map { $0.split(separator: ";").map(String.init) } ?? []
+
+    @Option(help: "Seconds between retention passes. (env: HERALD_RETENTION_INTERVAL)")
+    var retentionInterval = Env.int("HERALD_RETENTION_INTERVAL") ?? 60
+
+    @Option(help: "Seconds a client has to send a whole request; slower ones are cut off. (env: HERALD_REQUEST_TIMEOUT)")
+    var requestTimeout = Env.int("HERALD_REQUEST_TIMEOUT") ?? 30
+
+    @Option(help: "Seconds an idle keep-alive connection stays open. (env: HERALD_IDLE_TIMEOUT)")
+    var idleTimeout = Env.int("HERALD_IDLE_TIMEOUT") ?? 75
+
+    func validate() throws {
+        if jwtSecretFile != nil && jwtPublicKeyFile != nil {
+            throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")
+        }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be a number of events per second > 0") }
+        var policy = RetentionPolicy()
+        for rule in retention {
+            do { try policy.add(rule) } catch { throw ValidationError(error.message) }
+        }
+        guard requestTimeout > 0, idleTimeout > 0, retentionInterval > 0 else {
+            throw ValidationError("--request-timeout, --idle-timeout and --retention-interval must be > 0")
+        }
     }
 
     func run() async throws {
@@ -86,8 +123,32 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         configuration.logLevel = level
-        let app = try await buildApplication(configuration)
-        try await app.runService()
+        if logFormat == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
+        configuration.access.insecureNoAuth = insecureNoAuth
+        configuration.access.corsOrigins = corsOrigin
+        configuration.access.ingestEventsPerSecond = rateLimit
+        configuration.access.ingestBurst = rateBurst
+        if let jwtSecretFile {
+            let secret = try Self.read(jwtSecretFile, what: "--jwt-secret-file")
+            configuration.access.jwt = JWTConfiguration(key: .hs256(secret: Array(secret.trimmingCharacters(in: .whitespacesAndNewlines).utf8)), issuer: jwtIssuer, audience: jwtAudience)
+        } else if let jwtPublicKeyFile {
+            configuration.access.jwt = JWTConfiguration(key: .publicKeyPEM(try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file")), issuer: jwtIssuer, audience: jwtAudience)
+        }
+        for rule in retention { try configuration.retention.add(rule) }
+        configuration.retentionInterval = .seconds(retentionInterval)
+        configuration.requestReadTimeout = .seconds(requestTimeout)
+        configuration.idleTimeout = .seconds(idleTimeout)
+        try await CLIOutput.reportingErrors {
+            let app = try await buildApplication(configuration)
+            try await app.runService()
+        }
+    }
+
+    private static func read(_ path: String, what: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("\(what): cannot read \(path)")
+        }
+        return text
     }
 }
 

@@ -96,7 +96,8 @@ struct OpenAPITests {
         let logger = Logger(label: "openapi-tests")
         let store = try SQLiteStore(path: directory + "/herald.sqlite", logger: logger)
         let configuration = HeraldConfiguration()
-        let router = buildRouter(configuration, store: store, hub: Hub(configuration: configuration.streams))
+        let services = try await HeraldServices.make(configuration, store: store, keys: nil, logger: logger)
+        let router = buildRouter(configuration, services: services)
         let routed = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
         await store.close()
 
@@ -345,6 +346,7 @@ extension OpenAPITests {
             Probe(operation: "GET /healthz", method: .GET, path: "/healthz", status: 200),
             Probe(operation: "GET /readyz", method: .GET, path: "/readyz", status: 200),
             Probe(operation: "GET /openapi.json", method: .GET, path: "/openapi.json", status: 200),
+            Probe(operation: "GET /metrics", method: .GET, path: "/metrics", status: 200),
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=ag-ui", status: 200),
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=xml", status: 400),
             Probe(operation: "GET /", method: .GET, path: "/", status: 200),

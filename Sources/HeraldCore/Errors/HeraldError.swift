@@ -21,11 +21,13 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidRequest = Code("invalid_request", status: 400)
         public static let invalidParameter = Code("invalid_parameter", status: 400)
         public static let unauthorized = Code("unauthorized", status: 401)
+        public static let invalidToken = Code("invalid_token", status: 401)
         public static let forbidden = Code("forbidden", status: 403)
         public static let notFound = Code("not_found", status: 404)
         public static let runNotFound = Code("run_not_found", status: 404)
         public static let eventNotFound = Code("event_not_found", status: 404)
         public static let methodNotAllowed = Code("method_not_allowed", status: 405)
+        public static let requestTimeout = Code("request_timeout", status: 408)
         public static let runFinished = Code("run_finished", status: 409)
         public static let seqConflict = Code("seq_conflict", status: 409)
         public static let projectConflict = Code("project_conflict", status: 409)
@@ -35,6 +37,7 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let unsupportedMediaType = Code("unsupported_media_type", status: 415)
         public static let validationFailed = Code("validation_failed", status: 422)
         public static let tooManyConnections = Code("too_many_connections", status: 429)
+        public static let rateLimited = Code("rate_limited", status: 429)
         public static let unavailable = Code("unavailable", status: 503)
         public static let internalError = Code("internal_error", status: 500)
     }
@@ -42,11 +45,14 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var details: [FieldError]
+    /// Seconds after which a refused request (429, 503) may be tried again: `Retry-After`.
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, details: [FieldError] = []) {
+    public init(_ code: Code, _ message: String, details: [FieldError] = [], retryAfter: Int? = nil) {
         self.code = code
         self.message = message
         self.details = details
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

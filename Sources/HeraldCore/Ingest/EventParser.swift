@@ -12,6 +12,8 @@ public struct EventParser: Sendable {
     }
 
     public var limits: IngestLimits
+    /// The project of events that name none: `default`, or the only project the caller's key covers.
+    public var defaultProject = "default"
 
     public init(limits: IngestLimits = IngestLimits()) {
         self.limits = limits
@@ -155,7 +157,7 @@ public struct EventParser: Sendable {
             writer.compacted(UnsafeBufferPointer(rebasing: reader.bytes[dataRange]))
             fields.data = writer.bytes
         }
-        if let draft = fields.draft(index: index, problem: problem) {
+        if let draft = fields.draft(index: index, defaultProject: defaultProject, problem: problem) {
             Vocabulary.validate(draft, data: fields.dataView, index: index, problems: &errors)
             if errors.isEmpty { drafts.append(draft) }
         }

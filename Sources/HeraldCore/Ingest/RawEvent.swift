@@ -205,7 +205,7 @@ struct RawEvent {
     }
 
     /// Checks the fields together and builds the draft, or reports why not.
-    func draft(index: Int, problem: Problem) -> EventDraft? {
+    func draft(index: Int, defaultProject: String, problem: Problem) -> EventDraft? {
         var ok = true
         func fail(_ field: String, _ code: String, _ message: String) {
             problem(field, code, message)
@@ -214,7 +214,7 @@ struct RawEvent {
         if let id, !ULID.isValid(id) {
             fail("id", "invalid_value", "id must be a ULID (26 characters of Crockford base32, upper case)")
         }
-        let project = self.project ?? "default"
+        let project = self.project ?? defaultProject
         if !Names.isValidRun(project) {
             fail("project", "invalid_value", "project must match [A-Za-z0-9._:-]{1,128}")
         }

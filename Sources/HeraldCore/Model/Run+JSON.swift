@@ -19,6 +19,8 @@ extension Run {
         writer.integer(eventCount)
         writer.raw(",\"lastSeq\":")
         writer.integer(lastSeq)
+        writer.raw(",\"firstSeq\":")
+        writer.integer(firstSeq)
         writer.raw(",\"agents\":")
         writer.stringArray(agents)
         writer.raw(",\"subscribers\":")

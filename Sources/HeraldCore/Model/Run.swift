@@ -29,6 +29,8 @@ public struct Run: Sendable, Equatable {
     public var eventCount: Int64
     public var lastSeq: Int64
     public var lastPosition: Int64
+    /// The first seq still stored: 1, unless retention removed the run's oldest events.
+    public var firstSeq: Int64 = 1
     /// Agents seen, in order of first appearance.
     public var agents: [String]
 

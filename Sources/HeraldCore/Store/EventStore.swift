@@ -38,6 +38,14 @@ public protocol EventStore: Sendable {
     /// The position of the last committed event (0 when empty).
     func lastPosition() async throws(HeraldError) -> Int64
 
+    /// Deletes what `policy` no longer keeps, at most about `limit` events per call so that
+    /// ingest is never held up for long; call again while the result is not complete. A run
+    /// trimmed by `maxEventsPerRun` keeps its seq numbers: its ``Run/firstSeq`` moves up.
+    func prune(_ policy: RetentionPolicy, now: Timestamp, limit: Int) async throws(HeraldError) -> PruneResult
+
+    /// The store's size on disk, for operators.
+    func storedBytes() async throws(HeraldError) -> Int64
+
     /// Registers who hears of committed events. Called once, before the first append.
     func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void)
 

@@ -2,7 +2,7 @@ import HeraldCore
 import Hummingbird
 
 /// Runs and their events: listing, one run, filtered event pages, one event, causality.
-struct RunsController<Context: RequestContext>: Sendable {
+struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
     let maxPageSize: Int
@@ -27,7 +27,16 @@ struct RunsController<Context: RequestContext>: Sendable {
                 throw HeraldError(.invalidParameter, "status must be active, queued, running, completed, failed or cancelled")
             }
         }
-        if let project = query.get("project"), !project.isEmpty { runQuery.project = project }
+        if let project = query.get("project"), !project.isEmpty {
+            // Another project's runs do not exist for this caller.
+            guard context.access.canRead(project) else { return .json(Array(#"{"runs":[],"nextCursor":null}"#.utf8)) }
+            runQuery.project = project
+        } else if case .only(let projects) = context.access.projects {
+            guard projects.count == 1, let only = projects.first else {
+                throw HeraldError(.invalidParameter, "this key covers several projects: name one with ?project=")
+            }
+            runQuery.project = only
+        }
         if let cursor = query.get("cursor"), !cursor.isEmpty { runQuery.cursor = cursor }
         let page = try await store.runs(runQuery)
         var writer = JSONWriter()
@@ -44,7 +53,9 @@ struct RunsController<Context: RequestContext>: Sendable {
 
     @Sendable func getRun(request: Request, context: Context) async throws -> Response {
         let name = try runName(context)
-        guard let run = try await store.run(name) else { throw HeraldError(.runNotFound, "run \(name) not found") }
+        guard let run = try await store.run(name), context.access.canRead(run.project) else {
+            throw HeraldError(.runNotFound, "run \(name) not found")
+        }
         var writer = JSONWriter()
         run.write(to: &writer, subscribers: presence.count(run.run))
         return .json(writer.bytes)
@@ -55,7 +66,7 @@ struct RunsController<Context: RequestContext>: Sendable {
         let filter = try EventFilter { query.get($0) }
         let after = try Self.nonNegative("after", query.get("after"))
         let before = try Self.nonNegative("before", query.get("before"))
-        let (run, limit) = (try runName(context), try limit(query.get("limit")))
+        let (run, limit) = (try await readableRun(context), try limit(query.get("limit")))
         let page: EventPage
         switch (after, before) {
         case (.some, .some):
@@ -69,13 +80,13 @@ struct RunsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func getEvent(request: Request, context: Context) async throws -> Response {
-        let (run, id) = try (runName(context), eventId(context))
+        let (run, id) = try await (readableRun(context), eventId(context))
         guard let event = try await store.event(run: run, id: id) else { throw try await notFound(run: run, id: id) }
         return .json(event.json)
     }
 
     @Sendable func getCausality(request: Request, context: Context) async throws -> Response {
-        let (run, id) = try (runName(context), eventId(context))
+        let (run, id) = try await (readableRun(context), eventId(context))
         let depth = try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, 1000)) } ?? 64
         guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth) else {
             throw try await notFound(run: run, id: id)
@@ -88,6 +99,17 @@ struct RunsController<Context: RequestContext>: Sendable {
     private func runName(_ context: Context) throws(HeraldError) -> String {
         guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
             throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
+        }
+        return name
+    }
+
+    /// The run named in the path, after checking the caller may read it: a run of another
+    /// project answers 404 like a missing one. Free when the caller reaches every project.
+    private func readableRun(_ context: Context) async throws(HeraldError) -> String {
+        let name = try runName(context)
+        if context.access.projects == .all { return name }
+        guard let run = try await store.run(name), context.access.canRead(run.project) else {
+            throw HeraldError(.runNotFound, "run \(name) not found")
         }
         return name
     }

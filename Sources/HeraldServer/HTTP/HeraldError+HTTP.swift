@@ -8,7 +8,12 @@ extension HeraldError: HTTPResponseError {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        switch code {
+        case .unauthorized: headers[.wwwAuthenticate] = #"Bearer realm="herald""#
+        case .invalidToken: headers[.wwwAuthenticate] = #"Bearer realm="herald", error="invalid_token""#
+        default: break
+        }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 }

@@ -25,11 +25,13 @@ final class Hub: Service, Presence {
     }
 
     let configuration: StreamConfiguration
+    let metrics: HeraldMetrics
     private let state = Mutex(State())
     let counters = HubCounters()
 
-    init(configuration: StreamConfiguration) {
+    init(configuration: StreamConfiguration, metrics: HeraldMetrics) {
         self.configuration = configuration
+        self.metrics = metrics
     }
 
     // MARK: Subscribing
@@ -40,7 +42,10 @@ final class Hub: Service, Presence {
         let subscription = try state.withLock { state throws(HeraldError) -> Subscription in
             let held = state.connectionsByClient[client, default: 0]
             guard held < limit else {
-                throw HeraldError(.tooManyConnections, "this client already holds \(held) live streams (limit \(limit))")
+                throw HeraldError(
+                    .tooManyConnections, "this caller already holds \(held) live streams (limit \(limit))",
+                    retryAfter: max(1, Int(configuration.heartbeat.components.seconds))
+                )
             }
             state.nextID += 1
             let subscription = Subscription(id: state.nextID, scope: scope, client: client, capacity: configuration.bufferCapacity, counters: counters)
@@ -80,6 +85,12 @@ final class Hub: Service, Presence {
     /// Live subscribers in all.
     var subscriberCount: Int { state.withLock { $0.total } }
 
+    /// Subscribers following live, and those reading the store to catch up.
+    func subscriberStates() -> (live: Int, catchingUp: Int) {
+        let catchingUp = allSubscriptions().count(where: \.isCatchingUp)
+        return (subscriberCount - catchingUp, catchingUp)
+    }
+
     // MARK: Publishing
 
     /// Hands committed events (in position order) to the subscribers that want them.
@@ -100,12 +111,13 @@ final class Hub: Service, Presence {
 
         var byRun: [String: [Published]] = [:]
         var byProject: [String: [Published]] = [:]
+        let now = ContinuousClock.now
         for event in events {
             let wantsRun = runTargets[event.run] != nil
             let wantsProject = projectTargets[event.project] != nil
             guard wantsRun || wantsProject else { continue }
             let published = Published(
-                event: event,
+                event: event, publishedAt: now,
                 runFrame: ByteBuffer(bytes: SSEFrame.run(event)),
                 projectFrame: wantsProject ? ByteBuffer(bytes: SSEFrame.project(event)) : nil
             )

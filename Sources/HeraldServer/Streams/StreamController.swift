@@ -5,23 +5,25 @@ import NIOCore
 
 /// `GET /v1/runs/{run}/stream` and `GET /v1/projects/{project}/stream`: Server-Sent Events with
 /// durable replay and resume.
-struct StreamController: Sendable {
+struct StreamController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let hub: Hub
 
     /// Types a project stream carries when the reader names none: run lifecycle and status
     /// changes, plus log lines of the runs selected with `logs=`.
-    static let projectDefaultTypes: [EventFilter.TypePattern] = [
-        .prefix("run."), .prefix("task."), .prefix("step."), .exact("agent.started"), .exact("agent.completed"),
-        .exact("agent.failed"), .exact("agent.log"),
-    ]
+    static var projectDefaultTypes: [EventFilter.TypePattern] {
+        [
+            .prefix("run."), .prefix("task."), .prefix("step."), .exact("agent.started"), .exact("agent.completed"),
+            .exact("agent.failed"), .exact("agent.log"),
+        ]
+    }
 
-    func addRoutes(to group: RouterGroup<HeraldRequestContext>) {
+    func addRoutes(to group: RouterGroup<Context>) {
         group.get("runs/{run}/stream", use: runStream)
         group.get("projects/{project}/stream", use: projectStream)
     }
 
-    @Sendable func runStream(request: Request, context: HeraldRequestContext) async throws -> Response {
+    @Sendable func runStream(request: Request, context: Context) async throws -> Response {
         guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
             throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
         }
@@ -33,9 +35,10 @@ struct StreamController: Sendable {
         let format = try StreamSession.Format(query.get("format"))
 
         // Register live interest before reading anything, so nothing slips between the two.
-        let subscription = try hub.subscribe(.run(name), client: context.clientIdentity)
+        let subscription = try subscribe(.run(name), context: context)
         do {
-            let run = try await store.run(name)
+            var run = try await store.run(name)
+            if let found = run, !context.access.canRead(found.project) { run = nil }
             if run == nil && !wait {
                 throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)")
             }
@@ -51,6 +54,10 @@ struct StreamController: Sendable {
                 let gap = Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run")
                 preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: lastSeq) : Gap.frame(gap, continuesAfter: lastSeq))
                 cursor = lastSeq
+            } else if let run, cursor < run.firstSeq - 1 {
+                let gap = Gap.pruned(requested: cursor, continuesAfter: run.firstSeq - 1)
+                preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: run.firstSeq - 1) : Gap.frame(gap, continuesAfter: run.firstSeq - 1))
+                cursor = run.firstSeq - 1
             }
             // An AG-UI client that resumes has RUN_STARTED already; one starting elsewhere (from=now,
             // filters) gets one made up, with the thread its run.started names.
@@ -58,7 +65,8 @@ struct StreamController: Sendable {
             let agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: threadId)
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor, format: format, agUI: agUI
+                preamble: preamble, cursor: cursor, format: format, agUI: agUI, projects: context.access.projects,
+                fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -67,8 +75,8 @@ struct StreamController: Sendable {
         }
     }
 
-    @Sendable func projectStream(request: Request, context: HeraldRequestContext) async throws -> Response {
-        guard let project = context.parameters.get("project"), Names.isValidRun(project) else {
+    @Sendable func projectStream(request: Request, context: Context) async throws -> Response {
+        guard let project = context.parameters.get("project"), Names.isValidRun(project), context.access.canRead(project) else {
             throw HeraldError(.notFound, "project \(context.parameters.get("project") ?? "") not found")
         }
         let query = request.uri.queryParameters
@@ -86,7 +94,7 @@ struct StreamController: Sendable {
             throw HeraldError(.invalidParameter, "format=ag-ui applies to run streams (/v1/runs/{run}/stream): an AG-UI stream is one run")
         }
 
-        let subscription = try hub.subscribe(.project(project), client: context.clientIdentity)
+        let subscription = try subscribe(.project(project), context: context)
         do {
             let lastPosition = try await store.lastPosition()
             var cursor = resumeAfter ?? (fromNow ? lastPosition : 0)
@@ -108,7 +116,8 @@ struct StreamController: Sendable {
             }
             let session = StreamSession(
                 kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
-                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, agUI: AGUIStream(resuming: true)
+                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, agUI: AGUIStream(resuming: true),
+                projects: context.access.projects, fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -117,8 +126,18 @@ struct StreamController: Sendable {
         }
     }
 
+    /// A live subscription counted against the caller's connection limit.
+    private func subscribe(_ scope: Subscription.Scope, context: Context) throws(HeraldError) -> Subscription {
+        do {
+            return try hub.subscribe(scope, client: context.access.identity)
+        } catch {
+            if error.code == .tooManyConnections { hub.metrics.refusedByLimit("connections") }
+            throw error
+        }
+    }
+
     /// The SSE response: runs the session until it ends or the client leaves, then releases it.
-    private func stream(_ session: StreamSession, request: Request, context: HeraldRequestContext) -> Response {
+    private func stream(_ session: StreamSession, request: Request, context: Context) -> Response {
         let hub = self.hub
         let logger = context.logger
         return Response(
@@ -183,6 +202,19 @@ enum Gap {
     /// The `herald.gap` frame for `json`.
     static func frame(_ json: [UInt8], continuesAfter: Int64) -> [UInt8] {
         SSEFrame.event(id: String(continuesAfter), type: "herald.gap", data: json)
+    }
+
+    /// The notice for a resume point whose events retention deleted.
+    static func pruned(requested: Int64, continuesAfter: Int64) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.raw("{\"reason\":\"retention\",\"requested\":")
+        writer.integer(requested)
+        writer.raw(",\"continuesAfter\":")
+        writer.integer(continuesAfter)
+        writer.raw(",\"message\":")
+        writer.string("events \(requested + 1) to \(continuesAfter) were deleted by the retention policy; the stream continues after \(continuesAfter)")
+        writer.raw("}")
+        return writer.bytes
     }
 
     /// The notice for a resume point past the stream's end.

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Metrics
 import HeraldCore
 import Hummingbird
 import NIOCore
@@ -57,6 +59,10 @@ struct StreamSession: Sendable {
     let format: Format
     /// How events are written as AG-UI events (with `format` `.agUI`).
     let agUI: AGUIStream
+    /// The projects the caller may read: a run waited for (`?wait=1`) that turns out to be
+    /// another project's ends the stream without a word.
+    let projects: ProjectScope
+    let fanoutLag: CoreMetrics.Timer
 
     static let pageSize = 1000
 
@@ -72,6 +78,7 @@ struct StreamSession: Sendable {
         while true {
             // Catch up from the store.
             subscription.resetOverflow()
+            subscription.isCatchingUp = true
             while true {
                 let events = try await readStore(after: cursor)
                 if events.isEmpty { break }
@@ -90,6 +97,7 @@ struct StreamSession: Sendable {
                 if events.count < Self.pageSize { break }
             }
             // Follow live until the end, or until we fall behind.
+            subscription.isCatchingUp = false
             live: while true {
                 switch await subscription.next() {
                 case .closed:
@@ -114,6 +122,7 @@ struct StreamSession: Sendable {
                     if batch.readableBytes > 0 {
                         try await writer.write(batch)
                         lastWrite = clock.now
+                        if let first = items.first { fanoutLag.record(duration: lastWrite - first.publishedAt) }
                     }
                     if finished { return }
                     // Close at an event boundary once the lifetime is over; the client resumes.
@@ -129,6 +138,7 @@ struct StreamSession: Sendable {
         _ event: Event, into batch: inout ByteBuffer, cursor: inout Int64, writeFrame: (inout ByteBuffer) -> Void
     ) -> Bool {
         cursor = token(of: event)
+        guard projects.contains(event.project) else { return true }
         if wants(event) { writeFrame(&batch) }
         return isEnd(event)
     }

@@ -6,6 +6,8 @@ import Synchronization
 /// shared by every subscriber.
 struct Published: Sendable {
     let event: Event
+    /// When the hub got it, just after its commit: fan-out lag is measured from here.
+    let publishedAt: ContinuousClock.Instant
     let runFrame: ByteBuffer
     let projectFrame: ByteBuffer?
 }
@@ -45,6 +47,13 @@ final class Subscription: Sendable {
     private let capacity: Int
     private let state = Mutex(State())
     private let counters: HubCounters
+    /// Set by the stream while it reads the store (catching up), for the metrics.
+    private let catchingUp = Atomic<Bool>(true)
+
+    var isCatchingUp: Bool {
+        get { catchingUp.load(ordering: .relaxed) }
+        set { catchingUp.store(newValue, ordering: .relaxed) }
+    }
 
     init(id: Int, scope: Scope, client: String, capacity: Int, counters: HubCounters) {
         self.id = id

@@ -33,7 +33,7 @@ final class RunningServer: Sendable {
         }
         let task: Task<Void, any Error>
         if let store {
-            let app = buildApplication(configuration, store: store, onServerRunning: onRunning)
+            let app = try await buildApplication(configuration, store: store, onServerRunning: onRunning)
             task = Task {
                 defer { portContinuation.finish() }
                 try await app.run()

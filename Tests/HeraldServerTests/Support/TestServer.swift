@@ -19,6 +19,7 @@ struct TestServer: Sendable {
     static func with<T: Sendable>(
         dataDirectory: String? = nil,
         configure: @Sendable (inout HeraldConfiguration) -> Void = { _ in },
+        logger: Logger? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let directory = dataDirectory ?? makeTemporaryDirectory()
@@ -28,7 +29,7 @@ struct TestServer: Sendable {
         configuration.logLevel = .critical
         configure(&configuration)
         let (ports, portSource) = AsyncStream<Int>.makeStream()
-        let app = try await buildApplication(configuration) { port in portSource.yield(port) }
+        let app = try await buildApplication(configuration, logger: logger) { port in portSource.yield(port) }
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
         clientConfiguration.timeout.connect = .seconds(5)

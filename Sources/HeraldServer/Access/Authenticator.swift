@@ -1,0 +1,55 @@
+import HeraldCore
+import Hummingbird
+import Logging
+import Synchronization
+
+/// Settles who is asking: API keys (`hk_…`) from the key ring, other bearer tokens as JWTs
+/// when a JWT key is configured. Authentication is on whenever a key exists or a JWT key is
+/// configured; with neither it is off, which `herald serve` allows on loopback only (or with
+/// `--insecure-no-auth`). Once on, it stays on for the life of the process: revoking every
+/// key never opens the server.
+final class Authenticator: Sendable {
+    enum Mode: Sendable {
+        /// Keys or JWTs decide; with no key and no JWT key yet, callers are let in until the first key appears.
+        case keys
+        /// `--insecure-no-auth`: everything is open, keys are not checked.
+        case off
+    }
+
+    let mode: Mode
+    let keyRing: KeyRing
+    let jwt: JWTVerifier?
+    private let required = Atomic<Bool>(false)
+    private let logger: Logger
+
+    init(mode: Mode, keyRing: KeyRing, jwt: JWTVerifier?, logger: Logger) {
+        self.mode = mode
+        self.keyRing = keyRing
+        self.jwt = jwt
+        self.logger = logger
+    }
+
+    /// Whether requests must carry a credential (checked per request: the first key created
+    /// while the server runs turns it on).
+    var isRequired: Bool {
+        guard mode == .keys else { return false }
+        if required.load(ordering: .relaxed) { return true }
+        guard jwt != nil || !keyRing.isEmpty else { return false }
+        if !required.exchange(true, ordering: .relaxed) {
+            logger.notice("auth.on", metadata: ["reason": "\(jwt != nil ? "a JWT key is configured" : "API keys exist")"])
+        }
+        return true
+    }
+
+    /// The access a bearer credential grants.
+    func access(for token: Substring) async throws(HeraldError) -> Access {
+        if APIKey.parse(token) != nil {
+            guard let access = await keyRing.access(for: token) else {
+                throw HeraldError(.invalidToken, "the API key is unknown or revoked")
+            }
+            return access
+        }
+        guard let jwt else { throw HeraldError(.invalidToken, "not an API key (hk_…), and this server accepts no JWTs") }
+        return try await jwt.access(for: token)
+    }
+}

@@ -1,0 +1,40 @@
+import HeraldCore
+import Hummingbird
+import HTTPTypes
+
+/// Cross-origin access for browser pages served from elsewhere, from an allow-list of origins
+/// (`--cors-origin`; none by default, so no page of another origin can read Herald's answers).
+/// `*` allows every origin; credentials travel in the Authorization header, never cookies.
+struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowedOrigins: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !allowedOrigins.isEmpty, let origin = request.headers[.origin] else { return try await next(request, context) }
+        let allowed = allowedOrigins.contains("*") || allowedOrigins.contains(origin)
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            guard allowed else {
+                throw HeraldError(.forbidden, "origin \(origin) is not in this server's CORS allow-list (--cors-origin)")
+            }
+            var response = Response(status: .noContent)
+            response.headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = "Authorization, Content-Type, Last-Event-ID"
+            response.headers[.accessControlMaxAge] = "600"
+            return decorate(response, origin: origin)
+        }
+        guard allowed else { return try await next(request, context) }
+        do {
+            return decorate(try await next(request, context), origin: origin)
+        } catch let error as any HTTPResponseError {
+            // Errors too: a page must be able to read a 401 or a 429 to act on it.
+            return decorate(try error.response(from: request, context: context), origin: origin)
+        }
+    }
+
+    private func decorate(_ response: Response, origin: String) -> Response {
+        var response = response
+        response.headers[.accessControlAllowOrigin] = allowedOrigins.contains("*") ? "*" : origin
+        response.headers[.accessControlExposeHeaders] = "Retry-After, WWW-Authenticate, X-Request-Id"
+        response.headers[.vary] = "Origin"
+        return response
+    }
+}

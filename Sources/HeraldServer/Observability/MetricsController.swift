@@ -1,0 +1,22 @@
+import HeraldCore
+import Hummingbird
+
+/// `GET /metrics`: Prometheus text format. With authentication on, it takes an admin key.
+struct MetricsController<Context: AccessRequestContext>: Sendable {
+    let metrics: HeraldMetrics
+    let hub: Hub
+    let store: any EventStore
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("metrics") { _, context in
+            try context.access.require(.admin)
+            let (live, catchingUp) = hub.subscriberStates()
+            let bytes = try? await store.storedBytes()
+            let body = metrics.exposition(live: live, catchingUp: catchingUp, storeBytes: bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body))
+            )
+        }
+    }
+}

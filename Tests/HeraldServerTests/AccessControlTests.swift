@@ -1,0 +1,277 @@
+import Foundation
+import HeraldCore
+import HeraldServer
+import HeraldSQLite
+import Logging
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// API keys end to end: every role against every endpoint, project isolation, how credentials
+/// travel, revocation, and when authentication is on.
+@Suite("Access control")
+struct AccessControlTests {
+    /// Keys of a server whose data folder holds runs of two projects, acme and beta.
+    struct Fixture: Sendable {
+        let readAcme: String
+        let publishAcme: String
+        let adminAcme: String
+        let adminAll: String
+        let readBeta: String
+        /// An event id of the acme run `a1`.
+        let eventID: String
+    }
+
+    static func withFixture(
+        configure: @escaping @Sendable (inout HeraldConfiguration) -> Void = { _ in }, logger: Logger? = nil,
+        _ body: @Sendable (TestServer, Fixture) async throws -> Void
+    ) async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keys = (
+            try await TestKeys.create(in: directory, project: "acme", role: .read),
+            try await TestKeys.create(in: directory, project: "acme", role: .publish),
+            try await TestKeys.create(in: directory, project: "acme", role: .admin),
+            try await TestKeys.create(in: directory, project: "*", role: .admin),
+            try await TestKeys.create(in: directory, project: "beta", role: .read)
+        )
+        try await TestServer.with(
+            dataDirectory: directory,
+            configure: { configuration in
+                // Project streams end quickly, so their answers can be read whole.
+                configuration.streams.heartbeat = .milliseconds(150)
+                configuration.streams.maxLifetime = .milliseconds(300)
+                configure(&configuration)
+            },
+            logger: logger
+        ) { server in
+            let seeded = try await server.request(
+                .POST, "/v1/events",
+                body: """
+                    [{"project":"acme","run":"a1","type":"run.started"},{"project":"acme","run":"a1","type":"agent.log","agent":"w","data":{"line":"hi"}},\
+                    {"project":"acme","run":"a1","type":"run.completed"},{"project":"beta","run":"b1","type":"run.started"}]
+                    """,
+                headers: TestKeys.bearer(keys.3)
+            )
+            #expect(seeded.status == 200, "\(seeded.text)")
+            let events = try seeded.json["events"] as? [[String: Any]] ?? []
+            let eventID = try #require(events.first?["id"] as? String)
+            try await body(server, Fixture(readAcme: keys.0, publishAcme: keys.1, adminAcme: keys.2, adminAll: keys.3, readBeta: keys.4, eventID: eventID))
+        }
+    }
+
+    // MARK: Roles × endpoints
+
+    @Test(.timeLimit(.minutes(1))) func everyRoleAgainstEveryEndpoint() async throws {
+        try await Self.withFixture { server, keys in
+            let id = keys.eventID
+            // (method, path, body) → expected status for: no key, read acme, publish acme, admin acme, read beta.
+            let table: [(HTTPMethod, String, String?, [Int])] = [
+                (.POST, "/v1/events", #"{"project":"acme","run":"a2","type":"x.y"}"#, [401, 403, 200, 200, 403]),
+                (.POST, "/v1/events", #"{"run":"a3","type":"x.y"}"#, [401, 403, 200, 200, 403]),
+                (.POST, "/v1/events", #"{"project":"beta","run":"b2","type":"x.y"}"#, [401, 403, 403, 403, 403]),
+                (.GET, "/v1/runs", nil, [401, 200, 200, 200, 200]),
+                (.GET, "/v1/runs/a1", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/runs/b1", nil, [401, 404, 404, 404, 200]),
+                (.GET, "/v1/runs/a1/events", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/runs/a1/events?before=3", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/runs/a1/events/\(id)", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/runs/a1/events/\(id)/causality", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/runs/a1/stream", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/projects/acme/stream", nil, [401, 200, 200, 200, 404]),
+                (.GET, "/v1/projects/beta/stream", nil, [401, 404, 404, 404, 200]),
+                (.GET, "/metrics", nil, [401, 403, 403, 200, 403]),
+                (.GET, "/healthz", nil, [200, 200, 200, 200, 200]),
+                (.GET, "/readyz", nil, [200, 200, 200, 200, 200]),
+                (.GET, "/openapi.json", nil, [200, 200, 200, 200, 200]),
+            ]
+            let callers: [String?] = [nil, keys.readAcme, keys.publishAcme, keys.adminAcme, keys.readBeta]
+            for (method, path, body, expected) in table {
+                for (caller, status) in zip(callers, expected) {
+                    let answer = try await server.request(method, path, body: body, headers: caller.map(TestKeys.bearer) ?? [])
+                    let who = caller.map { String($0.prefix(15)) } ?? "nobody"
+                    #expect(answer.status == status, "\(method) \(path) as \(who): \(answer.status) \(answer.text.prefix(200))")
+                    switch answer.status {
+                    case 401:
+                        #expect(answer.errorCode == "unauthorized")
+                        #expect(answer.headers["WWW-Authenticate"].first == #"Bearer realm="herald""#)
+                    case 403: #expect(answer.errorCode == "forbidden")
+                    case 404: #expect(["run_not_found", "not_found"].contains(answer.errorCode))
+                    default: break
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func anotherProjectsRunsDoNotExistForAKey() async throws {
+        try await Self.withFixture { server, keys in
+            let listed = try await server.get("/v1/runs", headers: TestKeys.bearer(keys.readAcme))
+            #expect(Self.runNames(listed) == ["a1"])
+            let asked = try await server.get("/v1/runs?project=beta", headers: TestKeys.bearer(keys.readAcme))
+            #expect(Self.runNames(asked) == [])
+            let all = try await server.get("/v1/runs", headers: TestKeys.bearer(keys.adminAll))
+            #expect(Set(Self.runNames(all)) == ["a1", "b1"])
+            // The same 404 as a run that does not exist: nothing tells the two apart.
+            let other = try await server.get("/v1/runs/b1", headers: TestKeys.bearer(keys.readAcme))
+            let missing = try await server.get("/v1/runs/zz", headers: TestKeys.bearer(keys.readAcme))
+            #expect(other.status == 404 && missing.status == 404)
+            #expect(other.text.replacingOccurrences(of: "b1", with: "zz") == missing.text)
+        }
+    }
+
+    @Test func anEventWithoutAProjectGoesToTheKeysProject() async throws {
+        try await Self.withFixture { server, keys in
+            let answer = try await server.request(.POST, "/v1/events", body: #"{"run":"p1","type":"x.y"}"#, headers: TestKeys.bearer(keys.publishAcme))
+            #expect(answer.status == 200)
+            let run = try await server.get("/v1/runs/p1", headers: TestKeys.bearer(keys.adminAll)).json
+            #expect(run["project"] as? String == "acme")
+        }
+    }
+
+    @Test func aStreamWaitingForAnotherProjectsRunEndsWithoutShowingIt() async throws {
+        try await Self.withFixture { server, keys in
+            async let stream = server.get("/v1/runs/b9/stream?wait=1", headers: TestKeys.bearer(keys.readAcme))
+            try await Task.sleep(for: .milliseconds(200))
+            let published = try await server.request(
+                .POST, "/v1/events", body: #"{"project":"beta","run":"b9","type":"run.started","data":{"name":"secret"}}"#,
+                headers: TestKeys.bearer(keys.adminAll)
+            )
+            #expect(published.status == 200)
+            let answer = try await stream
+            #expect(answer.status == 200)
+            #expect(!answer.text.contains("secret") && !answer.text.contains("run.started"), "\(answer.text)")
+        }
+    }
+
+    // MARK: Credentials
+
+    @Test func streamsTakeAnAccessTokenAndNothingElseDoes() async throws {
+        try await Self.withFixture { server, keys in
+            let stream = try await server.get("/v1/runs/a1/stream?access_token=\(keys.readAcme)")
+            #expect(stream.status == 200)
+            #expect(stream.text.contains("event: run.completed"))
+            let query = try await server.get("/v1/runs/a1?access_token=\(keys.readAcme)")
+            #expect(query.status == 401)
+            #expect(query.text.contains("stream endpoints only"))
+        }
+    }
+
+    @Test func malformedUnknownAndOtherSchemeCredentialsAre401() async throws {
+        try await Self.withFixture { server, keys in
+            let forged = "hk_" + keys.readAcme.dropFirst(3).prefix(12) + "_" + String(repeating: "a", count: 32)
+            for (header, code) in [
+                ("Bearer nonsense", "invalid_token"), ("Bearer \(forged)", "invalid_token"), ("Basic dXNlcjpwdw==", "unauthorized"),
+                ("Bearer", "unauthorized"),
+            ] {
+                let answer = try await server.get("/v1/runs", headers: [("Authorization", header)])
+                #expect(answer.status == 401, "\(header)")
+                #expect(answer.errorCode == code, "\(header): \(answer.text)")
+                #expect(answer.headers["WWW-Authenticate"].first?.hasPrefix("Bearer realm=\"herald\"") == true)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aRevokedKeyStopsWorkingAndANewOneWorksAtOnce() async throws {
+        try await Self.withFixture(configure: { $0.access.keyRefreshInterval = .milliseconds(100) }) { server, keys in
+            #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(keys.readAcme)).status == 200)
+            let store = try SQLiteKeyStore(path: server.dataDirectory + "/herald.sqlite")
+            let id = try #require(APIKey.id(of: keys.readAcme))
+            #expect(try await store.revokeKey(id: id, at: .now()))
+            var status = 200
+            while status == 200 {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await server.get("/v1/runs", headers: TestKeys.bearer(keys.readAcme)).status
+            }
+            #expect(status == 401)
+            // Created while the server runs: usable on its first request.
+            let fresh = try await TestKeys.create(in: server.dataDirectory, project: "acme", role: .read)
+            #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(fresh)).status == 200)
+        }
+    }
+
+    // MARK: When authentication is on
+
+    @Test(.timeLimit(.minutes(1))) func withoutKeysLoopbackIsOpenUntilTheFirstKeyAppears() async throws {
+        try await TestServer.with(configure: { $0.access.keyRefreshInterval = .milliseconds(100) }) { server in
+            #expect(try await server.get("/v1/runs").status == 200)
+            let key = try await TestKeys.create(in: server.dataDirectory, project: "*", role: .admin)
+            // Within a refresh interval the server knows of the key; from then on one is required.
+            while try await server.get("/v1/runs").status == 200 { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(try await server.get("/v1/runs").status == 401)
+            #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(key)).status == 200)
+            #expect(try await SQLiteKeyStore(path: server.dataDirectory + "/herald.sqlite").revokeKey(id: APIKey.id(of: key)!, at: .now()))
+            try await Task.sleep(for: .milliseconds(400))
+            // Revoking every key does not open the server again.
+            #expect(try await server.get("/v1/runs").status == 401)
+            #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(key)).status == 401)
+        }
+    }
+
+    @Test func aPublicAddressWithoutAuthenticationIsRefusedWithTheWayOut() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = HeraldConfiguration()
+        configuration.host = "0.0.0.0"
+        configuration.port = 0
+        configuration.dataDirectory = directory
+        do {
+            _ = try await buildApplication(configuration)
+            Issue.record("listening on 0.0.0.0 without keys was allowed")
+        } catch let error as HeraldError {
+            #expect(error.message.contains("refusing to listen on 0.0.0.0 without authentication"))
+            #expect(error.message.contains("--insecure-no-auth") && error.message.contains("herald keys create"))
+        }
+        configuration.access.insecureNoAuth = true
+        _ = try await buildApplication(configuration)
+        configuration.access.insecureNoAuth = false
+        _ = try await TestKeys.create(in: directory, project: "*", role: .admin)
+        _ = try await buildApplication(configuration)
+    }
+
+    // MARK: Secrets stay secret
+
+    @Test func thePlainKeyNeverReachesTheDataFolderOrTheLogs() async throws {
+        let records = LogRecords()
+        var logger = Logger(label: "herald") { _ in records }
+        logger.logLevel = .trace
+        try await Self.withFixture(configure: { $0.logLevel = .trace }, logger: logger) { server, keys in
+            _ = try await server.get("/v1/runs", headers: TestKeys.bearer(keys.readAcme))
+            _ = try await server.get("/v1/runs/a1/stream?access_token=\(keys.readAcme)")
+            _ = try await server.get("/v1/runs/a1?access_token=\(keys.readAcme)")
+            _ = try await server.request(.POST, "/v1/events", body: "{", headers: TestKeys.bearer(keys.publishAcme))
+            let secrets = [keys.readAcme, keys.publishAcme, keys.adminAll].map { String($0.split(separator: "_")[2]) }
+            #expect(records.text.contains("request"), "the server logged nothing to search")
+            for secret in secrets {
+                #expect(!records.text.contains(secret), "a key's secret is in the logs")
+                for file in try FileManager.default.contentsOfDirectory(atPath: server.dataDirectory) {
+                    let bytes = try Data(contentsOf: URL(fileURLWithPath: server.dataDirectory + "/" + file))
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "a key's secret is in \(file)")
+                }
+            }
+        }
+    }
+
+    static func runNames(_ answer: TestServer.Answer) -> [String] {
+        ((try? answer.json["runs"] as? [[String: Any]]) ?? []).compactMap { $0["run"] as? String }
+    }
+}
+
+/// Every log record's message and metadata, as text.
+final class LogRecords: LogHandler, @unchecked Sendable {
+    private let lines = Mutex([String]())
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let line = "\(event.level) \(event.message) \((event.metadata ?? [:]).merging(metadata) { a, _ in a })"
+        lines.withLock { $0.append(line) }
+    }
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+}
