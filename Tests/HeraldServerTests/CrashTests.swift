@@ -9,11 +9,44 @@ import Testing
 struct CrashTests {
     @Test func everyAcknowledgedEventSurvivesSIGKILLExactlyOnceWithGaplessSeqs() async throws {
         let data = TestServer.makeTemporaryDirectory()
+        // Given: a server under load from 8 concurrent producers; when: it is killed mid-stream.
+        let server = try ChildServer.start(data: data)
+        let acknowledged = try await Self.load(server) { server.kill() }
+        // Then: after a restart every acknowledged event is there exactly once, seqs gapless.
+        try await Self.verify(data: data, acknowledged: acknowledged)
+    }
+
+    /// SIGTERM under load: the server stops accepting, answers what it took in, ends its streams
+    /// at an event boundary and exits 0; nothing acknowledged is lost.
+    @Test func aGracefulShutdownUnderLoadLosesNothingAndEndsStreamsCleanly() async throws {
+        let data = TestServer.makeTemporaryDirectory()
+        let server = try ChildServer.start(data: data)
+        // A live subscriber to one of the runs the producers write.
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/runs/crash-0/stream?wait=1")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        let stream = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        async let received = stream.body.collect(upTo: 64 << 20)
+        let clock = ContinuousClock()
+        var exitStatus: Int32 = -1
+        var stopped = clock.now
+        let acknowledged = try await Self.load(server) {
+            stopped = clock.now
+            exitStatus = server.terminate()
+        }
+        #expect(exitStatus == 0, "herald serve exits 0 after SIGTERM")
+        #expect(clock.now - stopped < .seconds(20), "the shutdown finished promptly")
+        // The stream ended with the server, after a whole frame.
+        let text = String(buffer: try await received)
+        #expect(text.hasSuffix("\n\n"), "the stream ended mid-frame: \(text.suffix(200))")
+        #expect(text.contains("event: x.y"))
+        try await Self.verify(data: data, acknowledged: acknowledged)
+    }
+
+    /// Runs 8 producers against `server` until `stop` (called once 200 batches were acknowledged)
+    /// makes them fail; answers what was acknowledged.
+    static func load(_ server: ChildServer, stop: @escaping () -> Void) async throws -> Acknowledged {
         let acknowledged = Acknowledged()
         let client = HTTPClient.shared
-
-        // Given: a server under load from 8 concurrent producers.
-        let first = try ChildServer.start(data: data)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<8 {
                 group.addTask {
@@ -22,7 +55,7 @@ struct CrashTests {
                         batch += 1
                         let ids = (0..<10).map { _ in ChildServer.ulid() }
                         let body = ids.map { #"{"id":"\#($0)","run":"crash-\#(producer % 3)","type":"x.y","data":{"p":\#(producer)}}"# }
-                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(first.port)/v1/events")
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/events")
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: "application/json")
                         request.body = .bytes(ByteBuffer(string: "[" + body.joined(separator: ",") + "]"))
@@ -33,13 +66,17 @@ struct CrashTests {
                     }
                 }
             }
-            // When: it is killed mid-stream, once a good number of requests were acknowledged.
             while acknowledged.count < 200 { try await Task.sleep(for: .milliseconds(5)) }
-            first.kill()
+            stop()
             try await group.waitAll()
         }
+        return acknowledged
+    }
 
-        // Then: after a restart every acknowledged event is there exactly once, seqs gapless.
+    /// Restarts a server on `data` and checks every acknowledged event is stored exactly once,
+    /// with gapless seqs, and that unacknowledged requests left nothing or everything.
+    static func verify(data: String, acknowledged: Acknowledged) async throws {
+        let client = HTTPClient.shared
         let second = try ChildServer.start(data: data)
         defer { second.kill() }
         var stored: [String: Int] = [:]
@@ -104,6 +141,13 @@ struct ChildServer {
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// SIGTERM, then waits for the exit; answers the exit status.
+    func terminate() -> Int32 {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     static func ulid() -> String {

@@ -2,6 +2,7 @@ import HeraldCore
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 
 /// `GET /v1/runs/{run}/stream` and `GET /v1/projects/{project}/stream`: Server-Sent Events with
 /// durable replay and resume.
@@ -150,8 +151,14 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             body: ResponseBody { writer in
                 defer { hub.unsubscribe(session.subscription) }
                 do {
-                    try await request.body.consumeWithCancellationOnInboundClose { _ in
-                        try await session.run(writer: &writer)
+                    // The server's graceful shutdown waits for its open responses: end this one at
+                    // an event boundary (the client resumes elsewhere) instead of holding it up.
+                    try await withGracefulShutdownHandler {
+                        try await request.body.consumeWithCancellationOnInboundClose { _ in
+                            try await session.run(writer: &writer)
+                        }
+                    } onGracefulShutdown: {
+                        session.subscription.close()
                     }
                 } catch is CancellationError {
                     return

@@ -98,6 +98,17 @@ struct TestServer: Sendable {
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
     }
 
+    /// A request whose body is raw bytes (not necessarily UTF-8).
+    func request(_ method: HTTPMethod, _ path: String, bytes: [UInt8], contentType: String) async throws -> Answer {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.body = .bytes(ByteBuffer(bytes: bytes))
+        request.headers.add(name: "Content-Type", value: contentType)
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
+    }
+
     func get(_ path: String, headers: [(String, String)] = []) async throws -> Answer {
         try await request(.GET, path, headers: headers)
     }
