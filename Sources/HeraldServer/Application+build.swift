@@ -124,22 +124,26 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))
     }
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
-    router.add(middleware: AuthMiddleware(authenticator: services.authenticator))
     let store = services.store
-    HealthController(store: store, hub: services.hub).addRoutes(to: router)
+    let hub = services.hub
+    // Public: health checks, this API's description, the dashboard's files (the page asks for a key).
+    HealthController(store: store, hub: hub).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    MetricsController(metrics: services.metrics, hub: services.hub, store: store).addRoutes(to: router)
     let dashboard = DashboardController()
     if dashboard.folder == nil {
         logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
     }
     dashboard.addRoutes(to: router)
-    let v1 = router.group("v1")
+    // Everything else goes through authentication: attached to the routes themselves, so no
+    // spelling of a path can reach them around it.
+    let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: services.authenticator))
+    MetricsController(metrics: services.metrics, hub: hub, store: store).addRoutes(to: authenticated)
+    let v1 = authenticated.group("v1")
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)
-    RunsController(store: store, presence: services.hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
-    StreamController(store: store, hub: services.hub).addRoutes(to: v1)
+    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
+    StreamController(store: store, hub: hub).addRoutes(to: v1)
     allowedMethods.record(router.routes)
     return router
 }

@@ -111,7 +111,7 @@ struct TokenAndLimitTests {
         let first = try await TestKeys.create(in: directory, project: "*", role: .publish)
         let second = try await TestKeys.create(in: directory, project: "*", role: .publish)
         try await TestServer.with(dataDirectory: directory, configure: {
-            $0.access.ingestEventsPerSecond = 2
+            $0.access.ingestEventsPerSecond = 0.1
             $0.access.ingestBurst = 10
         }) { server in
             let batch = "[" + (1...10).map { _ in #"{"run":"rl","type":"x.y"}"# }.joined(separator: ",") + "]"

@@ -1,8 +1,8 @@
 import HeraldCore
 import Hummingbird
 
-/// Settles the caller's ``Access`` for the API (`/v1/…`) and `/metrics`; the dashboard's
-/// files, health checks and the OpenAPI document stay public.
+/// Settles the caller's ``Access`` on the routes it is attached to: the API (`/v1/…`) and
+/// `/metrics`. (Health checks, the OpenAPI document and the dashboard's files stay public.)
 ///
 /// The credential is `Authorization: Bearer <key or JWT>`. EventSource cannot set headers, so
 /// the GET stream endpoints also take `?access_token=`; nowhere else, so keys do not end up in
@@ -11,8 +11,6 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/v1/") || path == "/metrics" else { return try await next(request, context) }
         var context = context
         context.access = try await access(for: request, peer: context.peer)
         context.callerRecord.value = context.access.identity

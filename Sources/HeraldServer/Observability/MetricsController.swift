@@ -7,8 +7,8 @@ struct MetricsController<Context: AccessRequestContext>: Sendable {
     let hub: Hub
     let store: any EventStore
 
-    func addRoutes(to router: Router<Context>) {
-        router.get("metrics") { _, context in
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("metrics") { _, context in
             try context.access.require(.admin)
             let (live, catchingUp) = hub.subscriberStates()
             let bytes = try? await store.storedBytes()
