@@ -46,31 +46,32 @@ extension SQLiteStore {
         }
     }
 
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, seq: "e.seq > ?", bound: afterSeq, order: "ASC", limit: limit)
+    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, order: "ASC", limit: limit)
     }
 
     public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        var page = try await events(run: run, filter: filter, seq: "e.seq < ?", bound: beforeSeq, order: "DESC", limit: limit)
+        var page = try await events(run: run, filter: filter, after: 0, before: beforeSeq, order: "DESC", limit: limit)
         page.events.reverse()
         return page
     }
 
-    /// One page of a run's events on one side of `bound`, read in `order`, with the filtered total.
-    private func events(run: String, filter: EventFilter, seq: String, bound: Int64, order: String, limit: Int) async throws(HeraldError) -> EventPage {
+    /// One page of a run's events between `after` and `before` (both excluded), read in
+    /// `order`, with the filtered total.
+    private func events(run: String, filter: EventFilter, after: Int64, before: Int64, order: String, limit: Int) async throws(HeraldError) -> EventPage {
         let clause = FilterSQL(filter)
         return try await read { db in
             guard let runRow = try Row.fetchOne(db, sql: "SELECT run_key, event_count FROM runs WHERE run = ?", arguments: [run]) else {
                 throw HeraldError(.runNotFound, "run \(run) not found")
             }
             let key: Int64 = runRow["run_key"]
-            var arguments: StatementArguments = [key, bound]
+            var arguments: StatementArguments = [key, after, before]
             arguments += clause.arguments
             let rows = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.run_key = ? AND \(seq) \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
+                    WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
                     """,
                 arguments: arguments
             )

@@ -247,7 +247,7 @@ enum OpenAPIDocument {
           {
             "name": "before",
             "in": "query",
-            "description": "Read backward: the last `limit` matching events with a smaller `seq`, still in `seq` order; `hasMore` then says whether earlier ones match too (page on with `before` set to the first `seq` received). Not with `after` (400).",
+            "description": "Alone, read backward: the last `limit` matching events with a smaller `seq`, still in `seq` order; `hasMore` then says whether earlier ones match too (page on with `before` set to the first `seq` received). With `after`, read forward between the two: events with `after` < `seq` < `before`.",
             "allowEmptyValue": true,
             "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
           },

@@ -85,8 +85,20 @@ struct QueryTests {
             #expect(last["hasMore"] as? Bool == false)
             #expect(try await seqs(server, "before=3") == [1, 2])
             #expect(try await seqs(server, "before=1").isEmpty)
-            let both = try await server.get("/v1/runs/q/events?before=5&after=1")
-            #expect(both.status == 400 && both.errorCode == "invalid_parameter")
+        }
+    }
+
+    @Test func afterAndBeforeTogetherReadTheRangeBetween() async throws {
+        try await TestServer.with { server in
+            try await Self.seed(server)
+            #expect(try await seqs(server, "after=1&before=5") == [2, 3, 4])
+            #expect(try await seqs(server, "types=agent.log&after=3&before=17") == [4, 7, 10, 13, 16])
+            let page = try await server.get("/v1/runs/q/events?types=agent.log&after=3&before=17&limit=2").json
+            #expect(page["hasMore"] as? Bool == true && page["total"] as? Int == 6)
+            let rest = try await server.get("/v1/runs/q/events?types=agent.log&after=7&before=17&limit=10").json
+            #expect(rest["hasMore"] as? Bool == false)
+            #expect(try await seqs(server, "after=5&before=5").isEmpty)
+            #expect(try await seqs(server, "after=9&before=2").isEmpty)
         }
     }
 

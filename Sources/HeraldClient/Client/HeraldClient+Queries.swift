@@ -39,14 +39,16 @@ extension HeraldClient {
     ///   - run: the run.
     ///   - filter: types (with `agent.*` wildcards), agents, level, turn range, time range.
     ///   - after: only events with a larger seq (0: from the start).
-    ///   - before: read backward instead: the last `limit` events with a smaller seq (still in
-    ///     seq order; `hasMore` says whether earlier ones match).
+    ///   - before: alone (`after` 0), read backward: the last `limit` events with a smaller seq
+    ///     (still in seq order; `hasMore` says whether earlier ones match). With `after`, only
+    ///     the events between the two.
     ///   - limit: page size (the server caps it); nil for the server's default.
     public func events(
         run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, before: Int64? = nil, limit: Int? = nil
     ) async throws -> EventList {
         var query = filter.queryItems
-        if let before { query.append(("before", String(before))) } else if after > 0 { query.append(("after", String(after))) }
+        if after > 0 { query.append(("after", String(after))) }
+        if let before { query.append(("before", String(before))) }
         if let limit { query.append(("limit", String(limit))) }
         return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query))
     }

@@ -16,8 +16,9 @@ public protocol EventStore: Sendable {
     /// Runs, most recently updated first.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
-    /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
-    func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage
+    /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
+    /// filtered, at most `limit`; `hasMore` says whether more in that range match.
+    func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage
 
     /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
     /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
@@ -51,6 +52,13 @@ public protocol EventStore: Sendable {
 
     /// Flushes and closes.
     func close() async
+}
+
+extension EventStore {
+    /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
+    public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit)
+    }
 }
 
 /// One ingest request: all of it is stored, or none.

@@ -68,13 +68,12 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         let before = try Self.nonNegative("before", query.get("before"))
         let (run, limit) = (try await readableRun(context), try limit(query.get("limit")))
         let page: EventPage
-        switch (after, before) {
-        case (.some, .some):
-            throw HeraldError(.invalidParameter, "give after (read forward) or before (read backward), not both")
-        case (nil, .some(let before)):
+        if let before, after == nil {
+            // Only `before`: the latest events before it (a log's newest lines, "load earlier").
             page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit)
-        case (let after, nil):
-            page = try await store.events(run: run, filter: filter, afterSeq: after ?? 0, limit: limit)
+        } else {
+            // Forward from `after`; with `before` too, only the events between the two.
+            page = try await store.events(run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit)
         }
         return .json(page.json)
     }
