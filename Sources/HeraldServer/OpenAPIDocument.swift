@@ -593,8 +593,8 @@ enum OpenAPIDocument {
           "causedBy": {
             "type": "array",
             "maxItems": 256,
-            "items": {"type": ["string", "null"], "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"},
-            "description": "Ids of earlier events of the same run that caused this one (null entries are ignored)."
+            "items": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"},
+            "description": "Ids of earlier events of the same run that caused this one."
           },
           "data": {"type": ["object", "null"], "description": "The payload, a JSON object (at most 256 KiB by default)."},
           "expectedSeq": {

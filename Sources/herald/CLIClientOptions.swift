@@ -9,6 +9,9 @@ struct CLIClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for each request. (env: HERALD_TIMEOUT)", valueName: "seconds"))
     var timeout = Env.int("HERALD_TIMEOUT") ?? 60
 
+    @Option(help: ArgumentHelp("An API key or JWT, sent as Authorization: Bearer. Prefer the environment variable: options show in `ps`. (env: HERALD_TOKEN)", valueName: "key"))
+    var token = Env.string("HERALD_TOKEN")
+
     func validate() throws {
         guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
             throw ValidationError("--server must be an http:// or https:// URL, e.g. http://127.0.0.1:7373")
@@ -19,7 +22,7 @@ struct CLIClientOptions: ParsableArguments {
     /// Runs `body` with a client of the server, reporting Herald's errors the way a person reads them.
     func withClient<Result>(_ body: (HeraldClient) async throws -> Result) async throws -> Result {
         try await CLIOutput.reportingErrors {
-            try await HeraldClient.withClient(baseURL: server, configuration: .init(timeout: .seconds(timeout))) { client in
+            try await HeraldClient.withClient(baseURL: server, configuration: .init(timeout: .seconds(timeout), token: token)) { client in
                 try await body(client)
             }
         }

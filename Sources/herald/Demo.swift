@@ -44,10 +44,10 @@ struct Demo: AsyncParsableCommand {
         } else {
             try await CLIOutput.reportingErrors {
                 // Fail at once, with the server's address in the message, if nobody listens there.
-                _ = try await HeraldClient.withClient(baseURL: client.server) { try await $0.runs(limit: 1) }
+                _ = try await HeraldClient.withClient(baseURL: client.server, configuration: .init(token: client.token)) { try await $0.runs(limit: 1) }
             }
             CLIOutput.note("run \(name): watch it live in the dashboard at \(client.server)/#/runs/\(name)\nor in the terminal with\n  herald watch \(name) --server \(client.server)")
-            sink = HTTPSink(baseURL: client.server)
+            sink = HTTPSink(baseURL: client.server, token: client.token)
         }
         var emitter: Emitter?
         var interrupted = false

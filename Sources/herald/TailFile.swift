@@ -79,7 +79,7 @@ struct TailFile: AsyncParsableCommand {
         var emitting = Emitter.Configuration(run: run, project: project, agent: agentName)
         emitting.shutdownTimeout = .seconds(30)
         let tailer = LogTailer(configuration: tail)
-        let sink = HTTPSink(baseURL: client.server)
+        let sink = HTTPSink(baseURL: client.server, token: client.token)
         var emitter: Emitter?
         let count = try await Emitter.withEmitter(sink: sink, configuration: emitting) { herald in
             emitter = herald

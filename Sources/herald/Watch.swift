@@ -24,6 +24,9 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Herald's address. (env: HERALD_URL)")
     var server = Env.string("HERALD_URL") ?? "http://127.0.0.1:7373"
 
+    @Option(help: ArgumentHelp("An API key or JWT, sent as Authorization: Bearer. (env: HERALD_TOKEN)", valueName: "key"))
+    var token = Env.string("HERALD_TOKEN")
+
     @Option(help: "Types to show, comma-separated; `agent.*` wildcards allowed.")
     var types: String?
 
@@ -54,7 +57,7 @@ struct Watch: AsyncParsableCommand {
 
         var ending: String?
         do {
-            for try await message in EventSubscription(http: .shared, url: url) {
+            for try await message in EventSubscription(http: .shared, url: url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []) {
                 // Unbuffered, so a pipe sees each event as it arrives.
                 CLIOutput.writeAll(Array((style.line(for: message) + "\n").utf8), to: STDOUT_FILENO)
                 if run != nil, Vocabulary.isTerminal(message.event) { ending = message.event }

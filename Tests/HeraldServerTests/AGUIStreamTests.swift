@@ -144,6 +144,7 @@ struct AGUIStreamTests {
                 (#"{"type":"CUSTOM","run":"r","name":"a","value":1,"name":"b"}"#, "duplicate_field"),
                 (#"{"type":"TEXT_MESSAGE_END","run":"r","messageId":"m","timestamp":253402300800000}"#, "invalid_value"),  // year 10000
                 (#"{"type":"TEXT_MESSAGE_END","run":"r","messageId":"m","metadata":"x"}"#, "invalid_type"),
+                (#"{"type":"ACTIVITY_DELTA","run":"r","runId":{}}"#, "invalid_type"),  // found by schemathesis
                 (#"{"type":"TOOL_CALL_RESULT","run":"r","toolCallId":"c","messageId":"m","content":null}"#, "required"),
             ]
             for (body, code) in cases {

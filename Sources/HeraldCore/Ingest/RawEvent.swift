@@ -152,7 +152,7 @@ struct RawEvent {
             case "metadata" where kind(raw) != .object, "outcome" where kind(raw) != .object:
                 problem(key, "invalid_type", "\(key) must be an object")
                 continue
-            case "subagentRunId" where kind(raw) != .string:
+            case "subagentRunId" where kind(raw) != .string, "runId" where kind(raw) != .string:
                 problem(key, "invalid_type", "\(key) must be a string")
                 continue
             case "outcome":

@@ -27,10 +27,19 @@ struct BenchServerOptions: ParsableArguments {
     @Option(help: "Event-loop threads of the load client. Keep it low: the client shares the cores with the server.")
     var threads = 1
 
+    @Option(help: ArgumentHelp("An API key for a server with authentication on. (env: HERALD_TOKEN)", valueName: "key"))
+    var token = Env.string("HERALD_TOKEN")
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         _ = try Endpoint(server)
     }
 
-    var endpoint: Endpoint { get throws { try Endpoint(server) } }
+    var endpoint: Endpoint {
+        get throws {
+            var endpoint = try Endpoint(server)
+            endpoint.token = token
+            return endpoint
+        }
+    }
 }

@@ -79,7 +79,7 @@ struct BenchEmit: AsyncParsableCommand {
         var configuration = Emitter.Configuration(run: BenchSession.freshRunPrefix("emit"), agent: "bench")
         configuration.bufferCapacity = 20_000
         let start = ContinuousClock.now
-        let counters = try await Emitter.withEmitter(sink: HTTPSink(baseURL: options.server), configuration: configuration) { herald in
+        let counters = try await Emitter.withEmitter(sink: HTTPSink(baseURL: options.server, token: options.token), configuration: configuration) { herald in
             let end = start.advanced(by: .seconds(duration))
             var number = 0
             while ContinuousClock.now < end {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 
 /// Where the server listens, from a `--server` URL such as `http://127.0.0.1:7373`.
 struct Endpoint: Sendable {
@@ -7,6 +8,8 @@ struct Endpoint: Sendable {
     var port: Int
     /// Path prefix before `/v1/…`, empty unless the server sits behind a proxy path.
     var basePath: String
+    /// Sent as `Authorization: Bearer` on every request when set.
+    var token: String?
 
     init(_ url: String) throws {
         guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host, !host.isEmpty else {
@@ -28,4 +31,11 @@ struct Endpoint: Sendable {
 
     /// A request path under the server's base path.
     func path(_ path: String) -> String { basePath + path }
+}
+
+extension Endpoint {
+    /// Adds the bearer credential, if any.
+    func authorize(_ head: inout HTTPRequestHead) {
+        if let token { head.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    }
 }

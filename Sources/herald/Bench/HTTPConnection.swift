@@ -75,6 +75,7 @@ struct PreparedRequest: Sendable {
     static func get(_ endpoint: Endpoint, _ path: String) -> PreparedRequest {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: endpoint.path(path))
         head.headers.add(name: "Host", value: endpoint.authority)
+        endpoint.authorize(&head)
         return PreparedRequest(head: head, body: nil)
     }
 
@@ -83,6 +84,7 @@ struct PreparedRequest: Sendable {
         head.headers.add(name: "Host", value: endpoint.authority)
         head.headers.add(name: "Content-Type", value: "application/json")
         head.headers.add(name: "Content-Length", value: String(body.readableBytes))
+        endpoint.authorize(&head)
         return PreparedRequest(head: head, body: body)
     }
 }

@@ -50,6 +50,7 @@ enum SSESubscriber {
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: session.endpoint.path(path))
         head.headers.add(name: "Host", value: session.endpoint.authority)
         head.headers.add(name: "Accept", value: "text/event-stream")
+        session.endpoint.authorize(&head)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
         return (channel, answered.futureResult, finished.futureResult)
