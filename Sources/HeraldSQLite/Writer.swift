@@ -86,6 +86,10 @@ final class Writer: @unchecked Sendable {
                 }
                 if let stored = try storedPlacement(of: id, db: db) {
                     guard stored.run == draft.run else { return .failure(idConflict(id, index: index, run: stored.run)) }
+                    // The same event only if it names the same project: a retry never crosses projects.
+                    if let run = try touched[draft.run]?.run ?? cachedRun(draft.run, db: db)?.run, run.project != draft.project {
+                        return .failure(projectConflict(draft, run: run, index: index))
+                    }
                     placements.append(stored)
                     continue
                 }
@@ -149,12 +153,7 @@ final class Writer: @unchecked Sendable {
 
     /// Why `draft` may not be appended to `run`, if it may not.
     private func check(_ draft: EventDraft, against run: Run, index: Int) -> HeraldError? {
-        if run.project != draft.project {
-            return HeraldError(
-                .projectConflict, "run \(draft.run) belongs to project \(run.project), not \(draft.project)",
-                details: [FieldError(index: index, field: "project", code: "conflict", message: "the run belongs to project \(run.project)")]
-            )
-        }
+        if run.project != draft.project { return projectConflict(draft, run: run, index: index) }
         if run.status.isFinished {
             return HeraldError(
                 .runFinished, "run \(draft.run) is \(run.status.rawValue); it accepts no more events",
@@ -168,6 +167,13 @@ final class Writer: @unchecked Sendable {
             )
         }
         return nil
+    }
+
+    private func projectConflict(_ draft: EventDraft, run: Run, index: Int) -> HeraldError {
+        HeraldError(
+            .projectConflict, "run \(draft.run) belongs to project \(run.project), not \(draft.project)",
+            details: [FieldError(index: index, field: "project", code: "conflict", message: "the run belongs to project \(run.project)")]
+        )
     }
 
     private func idConflict(_ id: String, index: Int, run: String) -> HeraldError {

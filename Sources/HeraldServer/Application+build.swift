@@ -19,7 +19,10 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
 
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    // Only the server's user may read a new data folder: it holds every project's events.
+    try FileManager.default.createDirectory(
+        atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+    )
     let path = configuration.dataDirectory + "/herald.sqlite"
     let store = try SQLiteStore(path: path, durability: configuration.durability, logger: logger)
     let keys = try SQLiteKeyStore(path: path)

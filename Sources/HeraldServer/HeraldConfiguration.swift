@@ -2,6 +2,12 @@ import HeraldCore
 import HeraldSQLite
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Everything `herald serve` can be told, with safe defaults.
 public struct HeraldConfiguration: Sendable {
     /// Address to bind. Loopback by default.
@@ -31,9 +37,12 @@ public struct HeraldConfiguration: Sendable {
 
     public init() {}
 
-    /// Whether `host` is a loopback address, where Herald may run without authentication.
+    /// Whether `host` is a loopback address (`localhost`, `127.0.0.0/8`, `::1`), where Herald
+    /// may run without authentication. A name that merely starts with `127.` is not one.
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        var address = in_addr()
+        return inet_pton(AF_INET, host, &address) == 1 && UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 }
 

@@ -22,7 +22,7 @@ struct Keys: AsyncParsableCommand {
         var data = Env.string("HERALD_DATA") ?? "./herald-data"
 
         func open() throws -> SQLiteKeyStore {
-            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             return try SQLiteKeyStore(path: data + "/herald.sqlite")
         }
     }

@@ -95,7 +95,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")
         }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
-        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be a number of events per second > 0") }
+        if let rateLimit, !(rateLimit.isFinite && rateLimit >= 0.001 && rateLimit <= 1e9) {
+            throw ValidationError("--rate-limit must be a number of events per second between 0.001 and 1e9")
+        }
+        if let rateBurst, !(rateBurst.isFinite && rateBurst >= 1 && rateBurst <= 1e9) {
+            throw ValidationError("--rate-burst must be a number of events between 1 and 1e9")
+        }
         var policy = RetentionPolicy()
         for rule in retention {
             do { try policy.add(rule) } catch { throw ValidationError(error.message) }

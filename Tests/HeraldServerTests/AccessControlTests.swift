@@ -80,7 +80,7 @@ struct AccessControlTests {
                 (.GET, "/v1/runs/a1/stream", nil, [401, 200, 200, 200, 404]),
                 (.GET, "/v1/projects/acme/stream", nil, [401, 200, 200, 200, 404]),
                 (.GET, "/v1/projects/beta/stream", nil, [401, 404, 404, 404, 200]),
-                (.GET, "/metrics", nil, [401, 403, 403, 200, 403]),
+                (.GET, "/metrics", nil, [401, 403, 403, 403, 403]),  // server-wide: an admin key for every project
                 (.GET, "/healthz", nil, [200, 200, 200, 200, 200]),
                 (.GET, "/readyz", nil, [200, 200, 200, 200, 200]),
                 (.GET, "/openapi.json", nil, [200, 200, 200, 200, 200]),
@@ -120,6 +120,41 @@ struct AccessControlTests {
         }
     }
 
+    @Test func metricsTakeAnAdminKeyForEveryProject() async throws {
+        try await Self.withFixture { server, keys in
+            #expect(try await server.get("/metrics", headers: TestKeys.bearer(keys.adminAll)).status == 200)
+            let scoped = try await server.get("/metrics", headers: TestKeys.bearer(keys.adminAcme))
+            #expect(scoped.status == 403 && scoped.text.contains("every project"))
+        }
+    }
+
+    @Test func conflictsOnIngestDoNotNameAnotherProjectOrItsRuns() async throws {
+        try await Self.withFixture { server, keys in
+            let publishBeta = try await TestKeys.create(in: server.dataDirectory, project: "beta", role: .publish)
+            // A run name acme holds.
+            let taken = try await server.request(.POST, "/v1/events", body: #"{"run":"a1","type":"x.y"}"#, headers: TestKeys.bearer(publishBeta))
+            #expect(taken.status == 409 && taken.errorCode == "project_conflict")
+            #expect(!taken.text.contains("acme"), "\(taken.text)")
+            // An event id acme's run holds, in beta's own run, and under acme's run name.
+            let reused = try await server.request(
+                .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","run":"b1","type":"x.y"}"#, headers: TestKeys.bearer(publishBeta)
+            )
+            #expect(reused.status == 409 && reused.errorCode == "id_conflict")
+            #expect(!reused.text.contains("a1") && !reused.text.contains("acme"), "\(reused.text)")
+            let replayed = try await server.request(
+                .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","run":"a1","type":"run.started"}"#, headers: TestKeys.bearer(publishBeta)
+            )
+            #expect(replayed.status == 409, "a retry never crosses projects: \(replayed.text)")
+            #expect(!replayed.text.contains("\"seq\""), "\(replayed.text)")
+            // The owner's own retry is still a duplicate.
+            let retried = try await server.request(
+                .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","project":"acme","run":"a1","type":"run.started"}"#,
+                headers: TestKeys.bearer(keys.adminAll)
+            )
+            #expect(retried.status == 200 && retried.text.contains(#""duplicate":true"#), "\(retried.text)")
+        }
+    }
+
     @Test func anEventWithoutAProjectGoesToTheKeysProject() async throws {
         try await Self.withFixture { server, keys in
             let answer = try await server.request(.POST, "/v1/events", body: #"{"run":"p1","type":"x.y"}"#, headers: TestKeys.bearer(keys.publishAcme))
@@ -129,7 +164,7 @@ struct AccessControlTests {
         }
     }
 
-    @Test func aStreamWaitingForAnotherProjectsRunEndsWithoutShowingIt() async throws {
+    @Test func aStreamWaitingForAnotherProjectsRunStaysSilent() async throws {
         try await Self.withFixture { server, keys in
             async let stream = server.get("/v1/runs/b9/stream?wait=1", headers: TestKeys.bearer(keys.readAcme))
             try await Task.sleep(for: .milliseconds(200))
@@ -227,6 +262,25 @@ struct AccessControlTests {
         configuration.access.insecureNoAuth = false
         _ = try await TestKeys.create(in: directory, project: "*", role: .admin)
         _ = try await buildApplication(configuration)
+    }
+
+    @Test func withoutKeysOnlyLoopbackNamesAreServed() async throws {
+        try await TestServer.with { server in
+            #expect(try await server.get("/v1/runs", headers: [("Host", "localhost:\(server.port)")]).status == 200)
+            // A page whose domain was rebound to 127.0.0.1 sends its own name.
+            let rebound = try await server.get("/v1/runs", headers: [("Host", "evil.example:\(server.port)")])
+            #expect(rebound.status == 403 && rebound.text.contains("herald keys create"))
+            #expect(try await server.get("/healthz", headers: [("Host", "evil.example")]).status == 200)
+        }
+        try await TestServer.with(configure: { $0.access.insecureNoAuth = true }) { server in
+            let answer = try await server.get("/v1/runs", headers: [("Host", "herald.internal")])
+            #expect(answer.status == 200)
+        }
+    }
+
+    @Test func loopbackIsAnAddressNotAPrefix() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"] { #expect(HeraldConfiguration.isLoopback(host), "\(host)") }
+        for host in ["0.0.0.0", "127.evil.example", "10.0.0.1", "::", "example.com", ""] { #expect(!HeraldConfiguration.isLoopback(host), "\(host)") }
     }
 
     // MARK: Secrets stay secret

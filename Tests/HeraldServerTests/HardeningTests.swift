@@ -39,6 +39,9 @@ struct HardeningTests {
                     #expect(answer.errorCode != nil, "\(name): no error code in \(answer.text.prefix(200))")
                 }
             }
+            // A body without a content type (what a cross-site fetch of a blob sends) is refused too.
+            let untyped = try await server.request(.POST, "/v1/events", body: #"{"run":"r","type":"x.y"}"#, contentType: nil)
+            #expect(untyped.status == 415 && untyped.errorCode == "unsupported_media_type")
             #expect(try await server.get("/readyz").status == 200)
             let runs = try await server.get("/v1/runs").json["runs"] as? [[String: Any]]
             #expect(runs?.isEmpty == true, "a refused request stored something: \(String(describing: runs))")
@@ -97,6 +100,29 @@ struct HardeningTests {
     }
 }
 
+extension HardeningTests {
+    /// Stream requests whose connections are reset before the answer is written give their
+    /// slot back: a caller cannot be locked out by its own (or a proxy's) aborted requests.
+    @Test func streamsResetBeforeTheirAnswerGiveTheirSlotBack() async throws {
+        try await TestServer.with(configure: { $0.streams.maxConnectionsPerClient = 3 }) { server in
+            try await server.ingest([#"{"run":"slot","type":"run.started"}"#])
+            for index in 0..<20 {
+                let connection = try RawConnection(port: server.port)
+                try connection.send("GET /v1/runs/\(index % 2 == 0 ? "slot" : "nope")/stream?wait=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                connection.reset()
+            }
+            var subscribers = -1
+            for _ in 0..<100 where subscribers != 0 {
+                try await Task.sleep(for: .milliseconds(50))
+                subscribers = try await server.get("/readyz").json["subscribers"] as? Int ?? -1
+            }
+            #expect(subscribers == 0)
+            let stream = try await SSEConnection(server, "/v1/runs/slot/stream")
+            #expect(stream.status == 200)
+        }
+    }
+}
+
 /// A plain TCP connection to 127.0.0.1, for clients no HTTP library would be.
 final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
@@ -129,6 +155,13 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func close() { Glibc.close(descriptor) }
+
+    /// Closes with a reset (RST) instead of an orderly FIN, as a crashed client or a proxy does.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        Glibc.close(descriptor)
+    }
 }
 
 /// A deterministic generator for reproducible garbage (SplitMix64).

@@ -73,6 +73,11 @@ struct TokenAndLimitTests {
                 #expect(publish.status == 403)
                 // Authentication is on because a JWT key is configured: no credential, no entry.
                 #expect(try await server.get("/v1/runs").status == 401)
+                // Algorithm confusion: HS256 "signed" with the public key as the secret does not verify.
+                let confused = JWTKeyCollection()
+                await confused.add(hmac: HMACKey(from: publicPEM), digestAlgorithm: .sha256)
+                let forged = try await confused.sign(Self.claims(role: "admin", projects: ["*"]))
+                #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(forged)).status == 401)
             }
         }
     }

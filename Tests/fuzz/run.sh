@@ -51,8 +51,12 @@ SCHEMATHESIS_HOOKS="$here/hooks.py" timeout 900 "$venv/bin/schemathesis" run "$u
     --request-timeout 10 --no-color --output-truncate false \
     > "$work/report.txt" 2>&1 || status=$?
 echo "fuzz: schemathesis finished in $(( $(date +%s) - started )) s with status $status"
-# The summary (and every failure with its curl reproduction) goes to the log; secrets are masked.
-sed "s/$key/<key>/g" "$work/report.txt" | tail -60
+# Every failure with its curl reproduction, and the summary, go to the log; the key is masked.
+if grep -q '^=* FAILURES =*$' "$work/report.txt"; then
+    sed "s/$key/<key>/g" "$work/report.txt" | sed -n '/^=* FAILURES =*$/,$p' | cut -c1-2000
+else
+    sed "s/$key/<key>/g" "$work/report.txt" | tail -30
+fi
 if grep -q -E '"status":5[0-9][0-9]|HTTP/1.1 5[0-9][0-9]| 500 Internal' "$work/serve.log"; then
     echo "fuzz: the server logged a 5xx" >&2
     status=1

@@ -18,11 +18,34 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     }
 
     private func access(for request: Request, peer: String) async throws(HeraldError) -> Access {
-        guard authenticator.isRequired else { return .unrestricted(identity: peer) }
+        guard authenticator.isRequired else {
+            try Self.checkLoopbackHost(request, authenticator: authenticator)
+            return .unrestricted(identity: peer)
+        }
         guard let token = try Self.credential(in: request) else {
             throw HeraldError(.unauthorized, "this server requires an API key: send Authorization: Bearer <key>")
         }
         return try await authenticator.access(for: token)
+    }
+
+    /// Without authentication Herald serves loopback only, and only requests addressed to a
+    /// loopback name: a web page whose own domain was rebound to 127.0.0.1 (DNS rebinding) sends
+    /// its domain in `Host`, and is refused. `--insecure-no-auth` lifts this too.
+    static func checkLoopbackHost(_ request: Request, authenticator: Authenticator) throws(HeraldError) {
+        guard authenticator.mode == .keys else { return }
+        let authority = request.head.authority ?? ""
+        var host = Substring(authority)
+        if host.hasPrefix("["), let end = host.firstIndex(of: "]") {
+            host = host[host.index(after: host.startIndex)..<end]
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        guard HeraldConfiguration.isLoopback(String(host)) else {
+            throw HeraldError(
+                .forbidden,
+                "this Herald has no API keys, so it answers only requests addressed to localhost or 127.0.0.1, not \(authority.isEmpty ? "a request without Host" : authority); create a key (herald keys create) to serve other names"
+            )
+        }
     }
 
     /// The bearer credential of a request, if it carries one.
@@ -35,9 +58,15 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
             return parts[1].trimmingSpaces
         }
         guard let token = request.uri.queryParameters.get("access_token") else { return nil }
-        guard request.method == .get, request.uri.path.hasSuffix("/stream") else {
+        guard request.method == .get, Self.isStreamPath(request.uri.path) else {
             throw HeraldError(.unauthorized, "access_token is accepted on stream endpoints only; send Authorization: Bearer <key>")
         }
         return token.isEmpty ? nil : Substring(token)
+    }
+
+    /// `/v1/runs/{run}/stream` or `/v1/projects/{project}/stream` (not, say, the run named `stream`).
+    static func isStreamPath(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        return parts.count == 4 && parts[0] == "v1" && (parts[1] == "runs" || parts[1] == "projects") && parts[3] == "stream"
     }
 }

@@ -9,7 +9,13 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !allowedOrigins.isEmpty, let origin = request.headers[.origin] else { return try await next(request, context) }
+        guard !allowedOrigins.isEmpty else { return try await next(request, context) }
+        guard let origin = request.headers[.origin] else {
+            // Answers differ by Origin: caches must keep them apart.
+            var response = try await next(request, context)
+            response.headers[.vary] = "Origin"
+            return response
+        }
         let allowed = allowedOrigins.contains("*") || allowedOrigins.contains(origin)
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             guard allowed else {
@@ -21,7 +27,11 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
             response.headers[.accessControlMaxAge] = "600"
             return decorate(response, origin: origin)
         }
-        guard allowed else { return try await next(request, context) }
+        guard allowed else {
+            var response = try await next(request, context)
+            response.headers[.vary] = "Origin"
+            return response
+        }
         do {
             return decorate(try await next(request, context), origin: origin)
         } catch let error as any HTTPResponseError {

@@ -58,13 +58,16 @@ struct JWTVerifier: Sendable {
         }
         let projects = claims.projects ?? claims.project.map { [$0] } ?? []
         guard !projects.isEmpty else { throw HeraldError(.invalidToken, "the token names no project (claim projects or project)") }
-        return Access(identity: "jwt:" + (claims.sub?.value ?? "anonymous"), role: role, projects: ProjectScope(projects))
+        guard let subject = claims.sub?.value, !subject.isEmpty else {
+            throw HeraldError(.invalidToken, "the token names no subject (sub): limits and logs need one")
+        }
+        return Access(identity: "jwt:" + subject, role: role, projects: ProjectScope(projects))
     }
 
     private static func reason(_ error: any Error) -> String {
         guard let error = error as? JWTError else { return "malformed token" }
         switch error.errorType {
-        case .claimVerificationFailure: return "it has expired"
+        case .claimVerificationFailure: return "it has expired or is not valid yet"
         case .signatureVerificationFailed: return "its signature does not verify"
         default: return "malformed token"
         }
@@ -73,6 +76,7 @@ struct JWTVerifier: Sendable {
     struct Claims: JWTPayload {
         var sub: SubjectClaim?
         var exp: ExpirationClaim
+        var nbf: NotBeforeClaim?
         var iss: IssuerClaim?
         var aud: AudienceClaim?
         var projects: [String]?
@@ -81,6 +85,7 @@ struct JWTVerifier: Sendable {
 
         func verify(using algorithm: some JWTAlgorithm) throws {
             try exp.verifyNotExpired()
+            try nbf?.verifyNotBefore()
         }
     }
 }

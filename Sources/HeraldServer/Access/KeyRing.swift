@@ -11,6 +11,8 @@ final class KeyRing: Service {
     private struct State {
         var keys: [Substring: StoredKey] = [:]
         var loadedAt: ContinuousClock.Instant?
+        /// The reload callers with unknown keys share (single flight).
+        var pendingReload: Task<Void, Never>?
     }
 
     let store: any KeyStore
@@ -33,11 +35,10 @@ final class KeyRing: Service {
         guard let (id, secret) = APIKey.parse(token) else { return nil }
         var key = state.withLock { $0.keys[id] }
         if key == nil {
-            // Perhaps created since the last load. Loads are at least `minimumReloadAge` apart:
-            // a flood of unknown keys waits (and is slowed down) instead of hammering the store.
-            let wait = untilReloadIsDue()
-            if wait > .zero { try? await Task.sleep(for: wait) }
-            if untilReloadIsDue() <= .zero { await reload() }
+            // Perhaps created since the last load. Unknown keys share one reload at a time, at
+            // least `minimumReloadAge` after the last: a flood of them waits (and is slowed down)
+            // instead of hammering the store.
+            await sharedReload().value
             key = state.withLock { $0.keys[id] }
         }
         guard let key, key.revokedAt == nil, APIKey.digestsMatch(APIKey.hash(secret), key.secretHash) else { return nil }
@@ -59,12 +60,20 @@ final class KeyRing: Service {
 
     static let minimumReloadAge: Duration = .milliseconds(200)
 
-    private func untilReloadIsDue() -> Duration {
+    private func sharedReload() -> Task<Void, Never> {
         state.withLock { state in
-            guard let loadedAt = state.loadedAt else { return .zero }
-            return Self.minimumReloadAge - (clock.now - loadedAt)
+            if let pending = state.pendingReload { return pending }
+            let wait = state.loadedAt.map { Self.minimumReloadAge - (clock.now - $0) } ?? .zero
+            let reload = Task {
+                if wait > .zero { try? await Task.sleep(for: wait) }
+                await self.reload()
+                self.state.withLock { $0.pendingReload = nil }
+            }
+            state.pendingReload = reload
+            return reload
         }
     }
+
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {

@@ -11,28 +11,39 @@ final class RateLimiter: Sendable {
         var updated: ContinuousClock.Instant
     }
 
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var sweptAt: ContinuousClock.Instant
+    }
+
     let eventsPerSecond: Double
     let burst: Double
-    private let buckets = Mutex([String: Bucket]())
+    private let state: Mutex<State>
     private let clock = ContinuousClock()
+    /// Past this many callers, buckets that have refilled are forgotten (at most once a second).
+    static let sweepThreshold = 10_000
 
+    /// - Precondition: `eventsPerSecond` and `burst` are finite and positive (checked by `herald serve`).
     init(eventsPerSecond: Double, burst: Double) {
         self.eventsPerSecond = eventsPerSecond
         self.burst = max(burst, 1)
+        self.state = Mutex(State(sweptAt: clock.now))
     }
 
     /// Takes `cost` events from `caller`'s bucket, or throws 429 with the seconds to wait.
     func admit(_ caller: String, cost: Int) throws(HeraldError) {
         let now = clock.now
-        let wait: Double? = buckets.withLock { buckets in
-            var bucket = buckets[caller] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + seconds * eventsPerSecond)
+        let wait: Double? = state.withLock { state in
+            var bucket = state.buckets[caller] ?? Bucket(tokens: burst, updated: now)
+            bucket.tokens = refilled(bucket, at: now)
             bucket.updated = now
             defer {
-                buckets[caller] = bucket
-                if buckets.count > 10_000 { Self.forgetFull(&buckets, burst: burst) }
+                state.buckets[caller] = bucket
+                if state.buckets.count > Self.sweepThreshold, now - state.sweptAt > .seconds(1) {
+                    // A bucket full again is as good as new: forget it, to bound memory.
+                    state.buckets = state.buckets.filter { refilled($0.value, at: now) < burst }
+                    state.sweptAt = now
+                }
             }
             guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / eventsPerSecond }
             bucket.tokens -= Double(cost)
@@ -41,14 +52,15 @@ final class RateLimiter: Sendable {
         if let wait {
             throw HeraldError(
                 .rateLimited, "this caller publishes more than \(Self.format(eventsPerSecond)) events/s; retry after the Retry-After delay",
-                retryAfter: max(1, Int(wait.rounded(.up)))
+                retryAfter: Int(min(max(wait.rounded(.up), 1), 86_400))
             )
         }
     }
 
-    /// Callers whose bucket is full again are as good as new: forget them to bound memory.
-    private static func forgetFull(_ buckets: inout [String: Bucket], burst: Double) {
-        buckets = buckets.filter { $0.value.tokens < burst }
+    private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Double {
+        let elapsed = now - bucket.updated
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return min(burst, bucket.tokens + seconds * eventsPerSecond)
     }
 
     private static func format(_ value: Double) -> String {

@@ -48,18 +48,43 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         }
         try rateLimiter?.admit(access.identity, cost: drafts.count)
         let commitStart = ContinuousClock.now
-        let result = try await store.append(AppendRequest(drafts: drafts))
+        let result: AppendResult
+        do {
+            result = try await store.append(AppendRequest(drafts: drafts))
+        } catch {
+            throw access.projects == .all ? error : Self.withoutOtherProjects(error)
+        }
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.eventsIngested.increment(by: result.accepted)
         return .json(result.json)
     }
 
-    /// JSON unless the content type says NDJSON; no content type is read as JSON.
+    /// A conflict with another project's run or event, told to a caller scoped to some projects
+    /// without naming that run's project or that event's run: what other projects hold stays hidden.
+    static func withoutOtherProjects(_ error: HeraldError) -> HeraldError {
+        let hidden: (String, String)
+        switch error.code {
+        case .projectConflict: hidden = ("the run belongs to another project", "project")
+        case .idConflict: hidden = ("the event id is already used in another run", "id")
+        default: return error
+        }
+        let index = error.details.first?.index
+        return HeraldError(
+            error.code, "\(index.map { "event \($0): " } ?? "")\(hidden.0)",
+            details: [FieldError(index: index, field: hidden.1, code: "conflict", message: hidden.0)]
+        )
+    }
+
+    /// JSON or NDJSON, as the content type says. A body without one is refused: a browser sends
+    /// none for a cross-site `fetch` of a plain blob, which needs no preflight, so reading such
+    /// a body would let any web page publish to a Herald running without authentication.
     static func format(of contentType: String?) throws(HeraldError) -> EventParser.BodyFormat {
-        guard let contentType else { return .json }
+        guard let contentType, !contentType.trimmingSpaces.isEmpty else {
+            throw HeraldError(.unsupportedMediaType, "send Content-Type: application/json (an event or an array) or application/x-ndjson")
+        }
         let mediaType = (contentType.split(separator: ";").first ?? "").trimmingSpaces.lowercased()
         switch mediaType {
-        case "application/json", "text/json", "": return .json
+        case "application/json", "text/json": return .json
         case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":
             return .ndjson
         default:

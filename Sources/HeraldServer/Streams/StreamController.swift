@@ -139,7 +139,9 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
 
     /// The SSE response: runs the session until it ends or the client leaves, then releases it.
     private func stream(_ session: StreamSession, request: Request, context: Context) -> Response {
-        let hub = self.hub
+        // The body holds the lease: if the connection dies before the body ever runs, dropping
+        // the response releases the subscription (and the caller's connection slot) all the same.
+        let lease = SubscriptionLease(hub: hub, subscription: session.subscription)
         let logger = context.logger
         return Response(
             status: .ok,
@@ -149,7 +151,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
                 .connection: "close",
             ],
             body: ResponseBody { writer in
-                defer { hub.unsubscribe(session.subscription) }
+                defer { lease.release() }
                 do {
                     // The server's graceful shutdown waits for its open responses: end this one at
                     // an event boundary (the client resumes elsewhere) instead of holding it up.
@@ -197,6 +199,22 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         default: throw HeraldError(.invalidParameter, "from must be start or now")
         }
     }
+}
+
+/// Gives a subscription back to the hub when released, or at the latest when the last
+/// reference to it goes (a response dropped unsent).
+final class SubscriptionLease: Sendable {
+    let hub: Hub
+    let subscription: Subscription
+
+    init(hub: Hub, subscription: Subscription) {
+        self.hub = hub
+        self.subscription = subscription
+    }
+
+    func release() { hub.unsubscribe(subscription) }
+
+    deinit { hub.unsubscribe(subscription) }
 }
 
 extension HTTPField.Name {

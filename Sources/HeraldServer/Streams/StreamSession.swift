@@ -60,7 +60,7 @@ struct StreamSession: Sendable {
     /// How events are written as AG-UI events (with `format` `.agUI`).
     let agUI: AGUIStream
     /// The projects the caller may read: a run waited for (`?wait=1`) that turns out to be
-    /// another project's ends the stream without a word.
+    /// another project's sends nothing.
     let projects: ProjectScope
     let fanoutLag: CoreMetrics.Timer
 
@@ -138,7 +138,9 @@ struct StreamSession: Sendable {
         _ event: Event, into batch: inout ByteBuffer, cursor: inout Int64, writeFrame: (inout ByteBuffer) -> Void
     ) -> Bool {
         cursor = token(of: event)
-        guard projects.contains(event.project) else { return true }
+        // Another project's run (waited for with `?wait=1`): nothing of it is sent, and the stream
+        // stays open as for a run that does not exist, so it does not even tell that it exists.
+        guard projects.contains(event.project) else { return false }
         if wants(event) { writeFrame(&batch) }
         return isEnd(event)
     }
