@@ -531,17 +531,44 @@ enum OpenAPIDocument {
       },
       "AGUIEventInput": {
         "type": "object",
-        "description": "An AG-UI (protocol 1.0) event as an AG-UI producer writes it, with its fields at the top level, plus Herald's envelope: `run` (a RUN_* event's `runId` serves when `run` is absent), and optionally `project`, `agent`, `turn`, `causedBy`, `id`, `level`, `expectedSeq`. It is stored as its Herald equivalent, its fields in `data` (docs/ag-ui.md has the table): e.g. TEXT_MESSAGE_CONTENT as `message.delta` with `data.messageId` and `data.delta`, STEP_STARTED's `stepName` as `step.started`'s `data.stepId`, RUN_ERROR's `message` as `run.failed`'s `data.error`. `timestamp` (milliseconds) becomes `time`. A type without a Herald equivalent (CUSTOM, RAW, MESSAGES_SNAPSHOT, …) is stored as `ag_ui.<type in lower case>` and streamed back as it came. The Herald type's checks apply (e.g. a STATE_DELTA must hold a valid JSON Patch).",
+        "description": "An AG-UI (protocol 1.0) event as an AG-UI producer writes it, with its fields at the top level, plus Herald's envelope: `run` (a RUN_* event's `runId` serves when `run` is absent), and optionally `project`, `agent`, `turn`, `causedBy`, `id`, `level`, `expectedSeq`. It is stored as its Herald equivalent, its fields in `data` (docs/ag-ui.md has the table): e.g. TEXT_MESSAGE_CONTENT as `message.delta` with `data.messageId` and `data.delta`, STEP_STARTED's `stepName` as `step.started`'s `data.stepId`, RUN_ERROR's `message` as `run.failed`'s `data.error`. `timestamp` (milliseconds) becomes `time`. A type without a Herald equivalent (CUSTOM, RAW, MESSAGES_SNAPSHOT, …) is stored as `ag_ui.<type in lower case>` and streamed back as it came. The Herald type's checks apply (e.g. a STATE_DELTA must hold a valid JSON Patch). `anyOf` below has one branch per AG-UI type with a Herald equivalent (titled with the AG-UI type, requiring the fields the Herald type's checks need) and one for the others.",
         "required": ["type"],
         "anyOf": [
-          {"required": ["run"]},
-          {"required": ["runId"], "properties": {"type": {"enum": ["RUN_ERROR", "RUN_FINISHED", "RUN_STARTED"]}, "runId": {"pattern": "^[A-Za-z0-9._:-]{1,128}$"}}}
+          {"title": "RUN_STARTED", "required": ["type"], "properties": {"type": {"const": "RUN_STARTED"}, "name": {"type": ["string", "null"]}, "goal": {"type": ["string", "null"]}}, "anyOf": [{"required": ["run"]}, {"required": ["runId"], "properties": {"runId": {"pattern": "^[A-Za-z0-9._:-]{1,128}$"}}}]},
+          {"title": "RUN_FINISHED", "required": ["type"], "properties": {"type": {"const": "RUN_FINISHED"}, "summary": {"type": ["string", "null"]}}, "anyOf": [{"required": ["run"]}, {"required": ["runId"], "properties": {"runId": {"pattern": "^[A-Za-z0-9._:-]{1,128}$"}}}]},
+          {"title": "RUN_ERROR", "required": ["type", "message"], "properties": {"type": {"const": "RUN_ERROR"}, "message": {"type": "string"}, "code": {"type": ["string", "null"]}}, "anyOf": [{"required": ["run"]}, {"required": ["runId"], "properties": {"runId": {"pattern": "^[A-Za-z0-9._:-]{1,128}$"}}}]},
+          {"title": "STEP_STARTED", "required": ["type", "stepName", "run"], "properties": {"type": {"const": "STEP_STARTED"}, "stepName": {"type": "string"}, "label": {"type": ["string", "null"]}}},
+          {"title": "STEP_FINISHED", "required": ["type", "stepName", "run"], "properties": {"type": {"const": "STEP_FINISHED"}, "stepName": {"type": "string"}, "tokensUsed": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807}, "artifactId": {"type": ["string", "null"]}}},
+          {"title": "TEXT_MESSAGE_START", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "TEXT_MESSAGE_START"}, "messageId": {"type": "string"}, "role": {"type": ["string", "null"], "enum": ["developer", "system", "assistant", "user", null]}, "name": {"type": ["string", "null"]}}},
+          {"title": "TEXT_MESSAGE_CONTENT", "required": ["type", "messageId", "delta", "run"], "properties": {"type": {"const": "TEXT_MESSAGE_CONTENT"}, "messageId": {"type": "string"}, "delta": {"type": "string"}}},
+          {"title": "TEXT_MESSAGE_END", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "TEXT_MESSAGE_END"}, "messageId": {"type": "string"}}},
+          {"title": "TOOL_CALL_START", "required": ["type", "toolCallId", "toolCallName", "run"], "properties": {"type": {"const": "TOOL_CALL_START"}, "toolCallId": {"type": "string"}, "toolCallName": {"type": "string"}, "parentMessageId": {"type": ["string", "null"]}}},
+          {"title": "TOOL_CALL_ARGS", "required": ["type", "toolCallId", "delta", "run"], "properties": {"type": {"const": "TOOL_CALL_ARGS"}, "toolCallId": {"type": "string"}, "delta": {"type": "string"}}},
+          {"title": "TOOL_CALL_END", "required": ["type", "toolCallId", "run"], "properties": {"type": {"const": "TOOL_CALL_END"}, "toolCallId": {"type": "string"}}},
+          {"title": "TOOL_CALL_RESULT", "required": ["type", "toolCallId", "messageId", "content", "run"], "properties": {"type": {"const": "TOOL_CALL_RESULT"}, "toolCallId": {"type": "string"}, "messageId": {"type": "string"}, "content": {"type": ["string", "array"]}, "role": {"type": ["string", "null"], "enum": ["tool", null]}}},
+          {"title": "STATE_SNAPSHOT", "required": ["type", "snapshot", "run"], "properties": {"type": {"const": "STATE_SNAPSHOT"}, "snapshot": {"not": {"type": "null"}}}},
+          {"title": "STATE_DELTA", "required": ["type", "delta", "run"], "properties": {"type": {"const": "STATE_DELTA"}, "delta": {"$ref": "#/components/schemas/JSONPatch"}}},
+          {"title": "REASONING_START", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "REASONING_START"}, "messageId": {"type": "string"}}},
+          {"title": "REASONING_MESSAGE_START", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "REASONING_MESSAGE_START"}, "messageId": {"type": "string"}}},
+          {"title": "REASONING_MESSAGE_CONTENT", "required": ["type", "messageId", "delta", "run"], "properties": {"type": {"const": "REASONING_MESSAGE_CONTENT"}, "messageId": {"type": "string"}, "delta": {"type": "string"}}},
+          {"title": "REASONING_MESSAGE_END", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "REASONING_MESSAGE_END"}, "messageId": {"type": "string"}}},
+          {"title": "REASONING_END", "required": ["type", "messageId", "run"], "properties": {"type": {"const": "REASONING_END"}, "messageId": {"type": "string"}}},
+          {"title": "passthrough", "required": ["type", "run"], "properties": {"type": {"enum": ["ACTIVITY_DELTA", "ACTIVITY_SNAPSHOT", "CUSTOM", "MESSAGES_SNAPSHOT", "RAW", "REASONING_ENCRYPTED_VALUE", "REASONING_MESSAGE_CHUNK", "SUBAGENT_ERROR", "SUBAGENT_FINISHED", "SUBAGENT_STARTED", "TEXT_MESSAGE_CHUNK", "TOOL_CALL_CHUNK"]}}, "description": "AG-UI types without a Herald equivalent, stored as `ag_ui.<type in lower case>` with their fields as sent."}
         ],
         "properties": {
           "type": {"enum": ["ACTIVITY_DELTA", "ACTIVITY_SNAPSHOT", "CUSTOM", "MESSAGES_SNAPSHOT", "RAW", "REASONING_ENCRYPTED_VALUE", "REASONING_END", "REASONING_MESSAGE_CHUNK", "REASONING_MESSAGE_CONTENT", "REASONING_MESSAGE_END", "REASONING_MESSAGE_START", "REASONING_START", "RUN_ERROR", "RUN_FINISHED", "RUN_STARTED", "STATE_DELTA", "STATE_SNAPSHOT", "STEP_FINISHED", "STEP_STARTED", "SUBAGENT_ERROR", "SUBAGENT_FINISHED", "SUBAGENT_STARTED", "TEXT_MESSAGE_CHUNK", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "TEXT_MESSAGE_START", "TOOL_CALL_ARGS", "TOOL_CALL_CHUNK", "TOOL_CALL_END", "TOOL_CALL_RESULT", "TOOL_CALL_START"], "description": "An AG-UI 1.0 event type; others (typos, the removed THINKING_*) are refused with 422 `unknown_type`."},
-          "timestamp": {"type": "integer", "minimum": 0, "description": "Milliseconds since 1970; stored as the event's time."},
-          "run": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
-          "runId": {"type": "string"}
+          "timestamp": {"type": ["integer", "null"], "minimum": 0, "maximum": 253402300799999, "description": "Milliseconds since 1970; stored as the event's time."},
+          "run": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$", "description": "The run (a RUN_* event's `runId` serves when absent)."},
+          "runId": {"type": "string"},
+          "metadata": {"type": ["object", "null"]},
+          "subagentRunId": {"type": ["string", "null"]},
+          "id": {"type": ["string", "null"], "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$", "description": "A ULID chosen by the producer, used as an idempotency key: a retried event with the same id is stored once. Assigned when absent."},
+          "project": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9._:-]{1,128}$", "default": "default", "description": "The tenancy and access scope; a run belongs to one project."},
+          "level": {"type": ["string", "null"], "enum": ["milestone", "decision", "action", "state", "detail", "system", null], "description": "Defaulted from the type."},
+          "agent": {"type": ["string", "null"], "minLength": 1, "maxLength": 128, "pattern": "^[^\\u0000-\\u001f\\u007f,]+$", "description": "The agent id: 1 to 128 UTF-8 bytes, no control characters, no commas."},
+          "turn": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807, "description": "The turn number."},
+          "causedBy": {"type": "array", "maxItems": 256, "items": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"}, "description": "Ids of earlier events of the same run that caused this one."},
+          "expectedSeq": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807, "description": "Optimistic concurrency: refuse the request with 409 `seq_conflict` unless the run's last seq is exactly this (0 for a new run)."}
         }
       },
       "JSONPatch": {
@@ -552,11 +579,17 @@ enum OpenAPIDocument {
           "required": ["op", "path"],
           "properties": {
             "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]},
-            "path": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$"},
-            "from": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$"}
-          }
+            "path": {"$ref": "#/components/schemas/JSONPointer"},
+            "from": {"$ref": "#/components/schemas/JSONPointer"}
+          },
+          "anyOf": [
+            {"properties": {"op": {"enum": ["add", "replace", "test"]}}, "required": ["value"]},
+            {"properties": {"op": {"enum": ["move", "copy"]}}, "required": ["from"]},
+            {"properties": {"op": {"const": "remove"}}}
+          ]
         }
       },
+      "JSONPointer": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$", "description": "An RFC 6901 JSON Pointer."},
       "EventInput": {
         "type": "object",
         "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run`, `type` and `causedBy`). Unknown fields and repeated fields are refused. Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`, and for agent UIs `message.*`, `tool.*`, `state.*`, `reasoning.*`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.`, `milestone.`, `message.`, `tool.`, `state.` and `reasoning.` must be a built-in one. An AG-UI event is accepted too: see `AGUIEventInput`. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
@@ -613,7 +646,7 @@ enum OpenAPIDocument {
             "title": "run.queued",
             "properties": {
               "type": {"const": "run.queued"},
-              "data": {"type": "object", "properties": {"name": {"type": ["string", "null"]}}}
+              "data": {"type": ["object", "null"], "properties": {"name": {"type": ["string", "null"]}}}
             }
           },
           {
@@ -621,7 +654,7 @@ enum OpenAPIDocument {
             "properties": {
               "type": {"const": "run.started"},
               "data": {
-                "type": "object",
+                "type": ["object", "null"],
                 "properties": {"name": {"type": ["string", "null"]}, "goal": {"type": ["string", "null"]}}
               }
             }
@@ -630,7 +663,7 @@ enum OpenAPIDocument {
             "title": "run.completed",
             "properties": {
               "type": {"const": "run.completed"},
-              "data": {"type": "object", "properties": {"summary": {"type": ["string", "null"]}}}
+              "data": {"type": ["object", "null"], "properties": {"summary": {"type": ["string", "null"]}}}
             }
           },
           {
@@ -649,7 +682,7 @@ enum OpenAPIDocument {
             "title": "run.cancelled",
             "properties": {
               "type": {"const": "run.cancelled"},
-              "data": {"type": "object", "properties": {"reason": {"type": ["string", "null"]}}}
+              "data": {"type": ["object", "null"], "properties": {"reason": {"type": ["string", "null"]}}}
             }
           },
           {
@@ -881,7 +914,7 @@ enum OpenAPIDocument {
             "properties": {
               "type": {"const": "agent.started"},
               "agent": {"type": "string"},
-              "data": {"type": "object", "properties": {"role": {"type": ["string", "null"]}}}
+              "data": {"type": ["object", "null"], "properties": {"role": {"type": ["string", "null"]}}}
             }
           },
           {
@@ -909,7 +942,7 @@ enum OpenAPIDocument {
               "type": {"const": "agent.completed"},
               "agent": {"type": "string"},
               "data": {
-                "type": "object",
+                "type": ["object", "null"],
                 "properties": {"prUrl": {"type": ["string", "null"]}, "summary": {"type": ["string", "null"]}}
               }
             }
@@ -1332,7 +1365,7 @@ enum OpenAPIDocument {
             "properties": {
               "type": {"pattern": "^system\\.", "not": {"const": "system.error"}},
               "data": {
-                "type": "object",
+                "type": ["object", "null"],
                 "properties": {
                   "errorType": {"type": ["string", "null"]},
                   "status": {"type": ["string", "null"]},

@@ -302,3 +302,36 @@ def test_keyboard_and_half_a_laptop_screen(server, browser):
     browser.switch_to.active_element.send_keys("\ue00c")  # Escape
     wait_for(lambda: not browser.find_element(By.ID, "drawer").is_displayed(), 5, "the drawer to close")
     assert browser.switch_to.active_element.get_attribute("data-type") == "decision", "the focus is back on the row"
+
+
+def test_a_server_with_keys_asks_for_one_and_streams_with_it(browser):
+    """With API keys the page asks for one on the first 401, sends it as a header (never in a
+    URL), and the board then streams live; a wrong key brings the question back."""
+    s = Server()
+    keys = {role: subprocess.check_output([HERALD_BIN, "keys", "create", "--data", s.data, "--project", "*", "--role", role],
+                                          stderr=subprocess.DEVNULL, text=True).strip() for role in ("read", "publish")}
+    s.start()
+    try:
+        browser.get(s.url + "/")
+        wait_for(lambda: browser.find_elements(By.ID, "key-form"), 20, "the key form")
+        browser.find_element(By.ID, "key").send_keys("hk_aaaaaaaaaaaa_" + "b" * 32)
+        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        wait_for(lambda: js(browser, "sessionStorage.getItem('heraldKey')") and browser.find_elements(By.ID, "key-form"), 10,
+                 "the form again after a wrong key")
+        field = browser.find_element(By.ID, "key")
+        field.clear()
+        field.send_keys(keys["read"])
+        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        wait_for(lambda: js(browser, "window.herald && window.herald.mode") == "live", 20, "the board's stream with the key")
+        env = dict(os.environ, HERALD_TOKEN=keys["publish"])
+        subprocess.run([HERALD_BIN, "demo", "--server", s.url, "--run", "keyed", "--pace", "0"], env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        rows = lambda: {row.get_attribute("data-run"): row.text for row in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr[data-run]")}
+        wait_for(lambda: "completed" in rows().get("keyed", ""), 20, "the run on the board, live")
+        log = Path(s.log.name).read_text(errors="replace")
+        assert keys["read"].split("_")[2] not in log, "the key reached the server's log"
+    finally:
+        if s.proc.poll() is None:
+            s.stop()
+        shutil.rmtree(s.data, ignore_errors=True)
+        os.unlink(s.log.name)

@@ -9,6 +9,7 @@
 # Deterministic: one worker, a fixed seed, no example database, a fresh data folder.
 #
 #   HERALD_BIN=/path/to/herald bash Tests/fuzz/run.sh
+#   HERALD_FUZZ_ARGS='--include-path /v1/events' ...   (extra schemathesis options, e.g. one operation)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -44,12 +45,13 @@ HERALD_TOKEN="$key" "$herald" demo --server "$url" --run demo-1 --pace 0 >/dev/n
 
 started=$(date +%s)
 status=0
-SCHEMATHESIS_HOOKS="$here/hooks.py" timeout 900 "$venv/bin/schemathesis" run "$url/openapi.json" \
+# Run in the scratch folder: schemathesis keeps a crash cache (.schemathesis/) where it runs.
+(cd "$work" && SCHEMATHESIS_HOOKS="$here/hooks.py" timeout 900 "$venv/bin/schemathesis" run "$url/openapi.json" \
     --header "Authorization: Bearer $key" \
     --checks all \
     --max-examples 50 --seed 20261122 --workers 1 --generation-database none \
-    --request-timeout 10 --no-color --output-truncate false \
-    > "$work/report.txt" 2>&1 || status=$?
+    --request-timeout 10 --no-color --output-truncate false ${HERALD_FUZZ_ARGS:-} \
+    > "$work/report.txt" 2>&1) || status=$?
 echo "fuzz: schemathesis finished in $(( $(date +%s) - started )) s with status $status"
 # Every failure with its curl reproduction, and the summary, go to the log; the key is masked.
 if grep -q '^=* FAILURES =*$' "$work/report.txt"; then

@@ -8,10 +8,19 @@ public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     let label: String
+    /// Where each line goes: standard error, or a test's collector.
+    let output: @Sendable ([UInt8]) -> Void
+
+    public init(label: String, output: @escaping @Sendable ([UInt8]) -> Void = JSONLogHandler.standardError) {
+        self.label = label
+        self.output = output
+    }
+
     private static let lock = NSLock()
 
-    public init(label: String) {
-        self.label = label
+    /// Writes a whole line at once, so lines from several threads never interleave.
+    public static let standardError: @Sendable ([UInt8]) -> Void = { bytes in
+        lock.withLock { _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) } }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -38,7 +47,6 @@ public struct JSONLogHandler: LogHandler {
             writer.string(value.description)
         }
         writer.raw("}\n")
-        let bytes = writer.bytes
-        Self.lock.withLock { _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) } }
+        output(writer.bytes)
     }
 }
