@@ -9,7 +9,7 @@ struct EventFactory: Sendable {
     /// The mix, in events per 100.
     static let kinds: [(type: String, weight: Int)] = [
         ("agent.log", 40), ("step.progress", 15), ("thought", 10), ("action", 10), ("decision", 8), ("state", 8),
-        ("tool.call", 7), ("milestone.phase_transition", 1), ("task.status_changed", 1),
+        ("tool.call_result", 7), ("milestone.phase_transition", 1), ("task.status_changed", 1),
     ]
 
     /// About how many bytes each event's `data` object takes.
@@ -58,9 +58,9 @@ struct EventFactory: Sendable {
         case "state":
             fields = "\"variable\":\"budget.tokens\",\"old\":\(random.next() % 10_000),\"new\":\(random.next() % 10_000)"
             textField = "scope"
-        case "tool.call":
-            fields = "\"tool\":\"search\",\"durationMs\":\(random.next() % 900)"
-            textField = "arguments"
+        case "tool.call_result":
+            fields = "\"toolCallId\":\"call-\(random.next() % 1000)\",\"messageId\":\"msg-\(random.next() % 1000)\""
+            textField = "content"
         case "milestone.phase_transition":
             fields = "\"from\":\"plan\",\"to\":\"execute\""
             textField = "note"
