@@ -13,34 +13,16 @@
 #   HERALD_BIN=/path/to/herald bash Tests/agui/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-herald="${HERALD_BIN:-$root/.build/debug/herald}"
-[ -x "$herald" ] || { echo "ag-ui test: no herald binary at $herald" >&2; exit 1; }
+name="ag-ui test"
+source "$here/../lib.sh"
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-need=()
-for pkg in python3 python3-venv curl; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
-if [ ${#need[@]} -gt 0 ]; then
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+install_debian_packages python3 python3-venv curl
 venv="${HERALD_AGUI_VENV:-$HOME/.cache/herald-ci/agui-venv}"
-if ! "$venv/bin/python" -c 'import ag_ui, ag_ui_validate' >/dev/null 2>&1; then
-    echo "ag-ui test: creating $venv with ag-ui-protocol 1.0.0 and ag-ui-validate 0.4.0"
-    rm -rf "$venv"
-    /usr/bin/python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check 'ag-ui-protocol==1.0.0' 'ag-ui-validate==0.4.0'
-fi
+ensure_venv "$venv" 'import ag_ui, ag_ui_validate' 'ag-ui-protocol==1.0.0' 'ag-ui-validate==0.4.0'
 
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$herald" serve --port 0 --data "$work/data" --log-level info > "$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
-port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.log" | head -1)"
-[ -n "$port" ] || { echo "ag-ui test: the server did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
-url="http://127.0.0.1:$port"
+start_herald "$work/data"
 
 "$herald" demo --server "$url" --run agui-ok --pace 0 2>/dev/null
 "$herald" demo --server "$url" --run agui-failed --pace 0 --fail 2>/dev/null
