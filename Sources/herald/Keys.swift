@@ -11,7 +11,7 @@ struct Keys: AsyncParsableCommand {
         abstract: "Create, list and revoke API keys.",
         discussion: """
             A key belongs to one project (or * for all) and has a role: read (queries, streams), publish \
-            (read + POST /v1/events) or admin (publish + /metrics). Only a hash of each key is stored: the \
+            (read + POST /v1/events) or admin (publish, and /metrics for a key on *). Only a hash of each key is stored: the \
             key is printed once, by create. Once a key exists, herald serve requires one on every API request.
             """,
         subcommands: [Create.self, List.self, Revoke.self]
