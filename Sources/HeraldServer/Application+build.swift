@@ -142,6 +142,7 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: services.authenticator))
     MetricsController(metrics: services.metrics, hub: hub, store: store).addRoutes(to: authenticated)
     let v1 = authenticated.group("v1")
+    AccessController(authenticator: services.authenticator).addRoutes(to: v1)
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)

@@ -456,6 +456,35 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/access": {
+      "get": {
+        "operationId": "getAccess",
+        "tags": ["operations"],
+        "summary": "What the credential grants",
+        "description": "The caller as limits and logs name it, its role, and the projects it covers (`\"*\"` for all), so a client can open the project a key covers. With authentication off: `admin` on every project.",
+        "responses": {
+          "200": {
+            "description": "The caller's access.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": ["caller", "role", "projects", "authentication"],
+                  "properties": {
+                    "caller": {"type": "string", "description": "`key:<id>`, `jwt:<subject>`, or the peer address when authentication is off."},
+                    "role": {"enum": ["read", "publish", "admin"]},
+                    "projects": {"oneOf": [{"const": "*"}, {"type": "array", "items": {"type": "string"}}]},
+                    "authentication": {"type": "boolean", "description": "Whether this server requires credentials."}
+                  }
+                },
+                "example": {"caller": "key:k3v9q2m7x4ab", "role": "read", "projects": ["acme"], "authentication": true}
+              }
+            }
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        }
+      }
+    },
     "/metrics": {
       "get": {
         "operationId": "metrics",

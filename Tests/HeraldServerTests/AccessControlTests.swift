@@ -81,6 +81,7 @@ struct AccessControlTests {
                 (.GET, "/v1/projects/acme/stream", nil, [401, 200, 200, 200, 404]),
                 (.GET, "/v1/projects/beta/stream", nil, [401, 404, 404, 404, 200]),
                 (.GET, "/metrics", nil, [401, 403, 403, 403, 403]),  // server-wide: an admin key for every project
+                (.GET, "/v1/access", nil, [401, 200, 200, 200, 200]),
                 (.GET, "/healthz", nil, [200, 200, 200, 200, 200]),
                 (.GET, "/readyz", nil, [200, 200, 200, 200, 200]),
                 (.GET, "/openapi.json", nil, [200, 200, 200, 200, 200]),
@@ -152,6 +153,21 @@ struct AccessControlTests {
                 headers: TestKeys.bearer(keys.adminAll)
             )
             #expect(retried.status == 200 && retried.text.contains(#""duplicate":true"#), "\(retried.text)")
+        }
+    }
+
+    @Test func aCallerCanAskWhatItsCredentialGrants() async throws {
+        try await Self.withFixture { server, keys in
+            let read = try await server.get("/v1/access", headers: TestKeys.bearer(keys.readAcme)).json
+            #expect(read["role"] as? String == "read" && read["projects"] as? [String] == ["acme"])
+            #expect(read["authentication"] as? Bool == true)
+            #expect((read["caller"] as? String)?.hasPrefix("key:") == true && read["caller"] as? String == "key:" + APIKey.id(of: keys.readAcme)!)
+            let all = try await server.get("/v1/access", headers: TestKeys.bearer(keys.adminAll)).json
+            #expect(all["projects"] as? String == "*" && all["role"] as? String == "admin")
+        }
+        try await TestServer.with { server in
+            let open = try await server.get("/v1/access").json
+            #expect(open["authentication"] as? Bool == false && open["projects"] as? String == "*")
         }
     }
 

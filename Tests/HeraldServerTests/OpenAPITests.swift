@@ -347,6 +347,7 @@ extension OpenAPITests {
             Probe(operation: "GET /readyz", method: .GET, path: "/readyz", status: 200),
             Probe(operation: "GET /openapi.json", method: .GET, path: "/openapi.json", status: 200),
             Probe(operation: "GET /metrics", method: .GET, path: "/metrics", status: 200),
+            Probe(operation: "GET /v1/access", method: .GET, path: "/v1/access", status: 200),
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=ag-ui", status: 200),
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?format=xml", status: 400),
             Probe(operation: "GET /", method: .GET, path: "/", status: 200),

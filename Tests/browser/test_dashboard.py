@@ -328,8 +328,20 @@ def test_a_server_with_keys_asks_for_one_and_streams_with_it(browser):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         rows = lambda: {row.get_attribute("data-run"): row.text for row in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr[data-run]")}
         wait_for(lambda: "completed" in rows().get("keyed", ""), 20, "the run on the board, live")
+        # A key for one project opens that project's board (GET /v1/access says which).
+        acme = subprocess.check_output([HERALD_BIN, "keys", "create", "--data", s.data, "--project", "acme", "--role", "read"],
+                                       stderr=subprocess.DEVNULL, text=True).strip()
+        request = urllib.request.Request(s.url + "/v1/events", method="POST",
+                                         data=b'{"project":"acme","run":"acme-1","type":"run.started"}',
+                                         headers={"Content-Type": "application/json", "Authorization": "Bearer " + keys["publish"]})
+        urllib.request.urlopen(request, timeout=10).close()
+        browser.execute_script("sessionStorage.setItem('heraldKey', arguments[0])", acme)
+        browser.get(s.url + "/")
+        wait_for(lambda: browser.find_elements(By.ID, "board-title") and browser.find_element(By.ID, "board-title").text == "Runs of acme",
+                 20, "the board of the key's project")
+        wait_for(lambda: list(rows()) == ["acme-1"], 20, "only acme's run")
         log = Path(s.log.name).read_text(errors="replace")
-        assert keys["read"].split("_")[2] not in log, "the key reached the server's log"
+        assert keys["read"].split("_")[2] not in log and acme.split("_")[2] not in log, "a key reached the server's log"
     finally:
         if s.proc.poll() is None:
             s.stop()

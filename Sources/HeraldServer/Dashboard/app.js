@@ -1,6 +1,6 @@
 // The dashboard's entry: a hash router between the runs board and a run's view, and the
 // connection badge.
-import { el } from "./util.js";
+import { el, getJSON } from "./util.js";
 import { showBoard } from "./board.js";
 import { showRun } from "./run.js";
 
@@ -26,7 +26,7 @@ function route() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query = ""] = hash.split("?");
   const params = new URLSearchParams(query);
-  const project = params.get("project") ?? "default";
+  const project = params.get("project") ?? defaultProject;
   const match = path.match(/^\/runs\/(.+)$/);
   if (match) {
     const run = decodeURIComponent(match[1]);
@@ -51,11 +51,23 @@ window.addEventListener("herald-unauthorized", () => {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     sessionStorage.setItem("heraldKey", input.value.trim());
-    route();
+    start();
   });
   main.replaceChildren(form);
   input.focus();
 });
 
+// The board opens the project the key covers when it covers one (`/v1/access`), else `default`.
+let defaultProject = "default";
+async function start() {
+  try {
+    const access = await getJSON("/v1/access");
+    if (Array.isArray(access.projects) && access.projects.length === 1) defaultProject = access.projects[0];
+  } catch (error) {
+    if (error.status === 401) return;  // the key form is up; it starts again once a key is entered
+  }
+  route();
+}
+
 window.addEventListener("hashchange", route);
-route();
+start();
