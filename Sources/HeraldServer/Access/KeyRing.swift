@@ -74,7 +74,6 @@ final class KeyRing: Service {
         }
     }
 
-
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while true {
