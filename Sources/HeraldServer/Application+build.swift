@@ -130,7 +130,7 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     let store = services.store
     let hub = services.hub
     // Public: health checks, this API's description, the dashboard's files (the page asks for a key).
-    HealthController(store: store, hub: hub).addRoutes(to: router)
+    HealthController(store: store, hub: hub, authenticator: services.authenticator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let dashboard = DashboardController()
     if dashboard.folder == nil {

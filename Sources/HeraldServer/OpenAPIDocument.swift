@@ -1639,7 +1639,8 @@ enum OpenAPIDocument {
       "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}},
       "Readiness": {
         "type": "object",
-        "required": ["status", "lastPosition", "subscribers", "overflows"],
+        "description": "With authentication on, only `status`: the other figures concern every project (an admin key on `*` reads them at `/metrics`).",
+        "required": ["status"],
         "properties": {
           "status": {"type": "string", "const": "ready"},
           "lastPosition": {

@@ -156,6 +156,13 @@ struct AccessControlTests {
         }
     }
 
+    @Test func publicReadinessTellsNothingAboutProjectsWhenKeysExist() async throws {
+        try await Self.withFixture { server, _ in
+            let ready = try await server.get("/readyz")
+            #expect(ready.status == 200 && ready.text == #"{"status":"ready"}"#)
+        }
+    }
+
     @Test func aCallerCanAskWhatItsCredentialGrants() async throws {
         try await Self.withFixture { server, keys in
             let read = try await server.get("/v1/access", headers: TestKeys.bearer(keys.readAcme)).json

@@ -2,15 +2,19 @@ import HeraldCore
 import Hummingbird
 
 /// Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers too).
+/// Both are public, for load balancers; with authentication on, readiness tells nothing more
+/// (the store's position and the stream counts are every project's business: see `/metrics`).
 struct HealthController<Context: RequestContext>: Sendable {
     let store: any EventStore
     let hub: Hub
+    let authenticator: Authenticator
 
     func addRoutes(to router: Router<Context>) {
         router.get("healthz") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
             do {
                 let position = try await store.lastPosition()
+                if authenticator.isRequired { return Response.json(Array(#"{"status":"ready"}"#.utf8)) }
                 let subscribers = hub.subscriberCount
                 let overflows = hub.counters.overflows.load(ordering: .relaxed)
                 return Response.json(
