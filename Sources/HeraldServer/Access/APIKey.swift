@@ -27,6 +27,11 @@ public enum APIKey {
         return (id, secret)
     }
 
+    /// The id inside a key's text (`herald keys revoke` takes either).
+    public static func id(of token: String) -> String? {
+        parse(Substring(token)).map { String($0.id) }
+    }
+
     static func hash(_ secret: some StringProtocol) -> [UInt8] {
         Array(SHA256.hash(data: Array(secret.utf8)))
     }
@@ -42,12 +47,5 @@ public enum APIKey {
     private static func randomText(count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return String(decoding: (0..<count).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] }, as: UTF8.self)
-    }
-}
-
-extension APIKey {
-    /// The id inside a key's text (`herald keys revoke` takes either).
-    public static func id(of token: String) -> String? {
-        parse(Substring(token)).map { String($0.id) }
     }
 }

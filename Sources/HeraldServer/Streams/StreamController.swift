@@ -51,14 +51,21 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
                 return Response(status: .noContent)
             }
             var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
-            if cursor > lastSeq {
-                let gap = Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run")
-                preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: lastSeq) : Gap.frame(gap, continuesAfter: lastSeq))
-                cursor = lastSeq
-            } else if let run, cursor < run.firstSeq - 1 {
-                let gap = Gap.pruned(requested: cursor, continuesAfter: run.firstSeq - 1)
-                preamble.writeBytes(format == .agUI ? AGUIStream.gap(gap, continuesAfter: run.firstSeq - 1) : Gap.frame(gap, continuesAfter: run.firstSeq - 1))
-                cursor = run.firstSeq - 1
+            // A resume point past the end, or before what retention kept, is told in-band.
+            let gap: (json: [UInt8], continuesAfter: Int64)? =
+                if cursor > lastSeq {
+                    (Gap.ahead(requested: cursor, continuesAfter: lastSeq, scope: "run"), lastSeq)
+                } else if let run, cursor < run.firstSeq - 1 {
+                    (Gap.pruned(requested: cursor, continuesAfter: run.firstSeq - 1), run.firstSeq - 1)
+                } else {
+                    nil
+                }
+            if let gap {
+                preamble.writeBytes(
+                    format == .agUI
+                        ? AGUIStream.gap(gap.json, continuesAfter: gap.continuesAfter) : Gap.frame(gap.json, continuesAfter: gap.continuesAfter)
+                )
+                cursor = gap.continuesAfter
             }
             // An AG-UI client that resumes has RUN_STARTED already; one starting elsewhere (from=now,
             // filters) gets one made up, with the thread its run.started names.
@@ -231,26 +238,31 @@ enum Gap {
 
     /// The notice for a resume point whose events retention deleted.
     static func pruned(requested: Int64, continuesAfter: Int64) -> [UInt8] {
-        var writer = JSONWriter()
-        writer.raw("{\"reason\":\"retention\",\"requested\":")
-        writer.integer(requested)
-        writer.raw(",\"continuesAfter\":")
-        writer.integer(continuesAfter)
-        writer.raw(",\"message\":")
-        writer.string("events \(requested + 1) to \(continuesAfter) were deleted by the retention policy; the stream continues after \(continuesAfter)")
-        writer.raw("}")
-        return writer.bytes
+        notice(
+            reason: "retention", requested: requested, continuesAfter: continuesAfter,
+            message: "events \(requested + 1) to \(continuesAfter) were deleted by the retention policy; the stream continues after \(continuesAfter)"
+        )
     }
 
     /// The notice for a resume point past the stream's end.
     static func ahead(requested: Int64, continuesAfter: Int64, scope: String) -> [UInt8] {
+        notice(
+            reason: "ahead", requested: requested, continuesAfter: continuesAfter,
+            message: "the \(scope) stream has nothing after \(requested); it continues after \(continuesAfter)"
+        )
+    }
+
+    /// `{"reason", "requested", "continuesAfter", "message"}`
+    private static func notice(reason: String, requested: Int64, continuesAfter: Int64, message: String) -> [UInt8] {
         var writer = JSONWriter()
-        writer.raw("{\"reason\":\"ahead\",\"requested\":")
+        writer.raw("{\"reason\":")
+        writer.string(reason)
+        writer.raw(",\"requested\":")
         writer.integer(requested)
         writer.raw(",\"continuesAfter\":")
         writer.integer(continuesAfter)
         writer.raw(",\"message\":")
-        writer.string("the \(scope) stream has nothing after \(requested); it continues after \(continuesAfter)")
+        writer.string(message)
         writer.raw("}")
         return writer.bytes
     }
