@@ -80,7 +80,7 @@ extension SQLiteStore {
             countArguments += clause.arguments
             if filter.isEmpty {
                 total = runRow["event_count"]
-            } else if filter.turnFrom == nil, filter.turnTo == nil, filter.since == nil, filter.until == nil {
+            } else if FilterClause.countsFromFacets(filter) {
                 // Types, agents and level only: a sum over the run's facet counts.
                 total = try Int64.fetchOne(
                     db, sql: "SELECT COALESCE(SUM(e.count), 0) FROM run_facets e WHERE e.run_key = ? \(clause.sql)",
@@ -196,52 +196,21 @@ extension SQLiteStore {
     }
 }
 
-/// The SQL condition for an ``EventFilter`` over `events e`.
+/// An ``EventFilter``'s condition in SQLite's spelling.
 struct FilterSQL {
-    var sql = ""
-    var arguments: StatementArguments = []
+    let sql: String
+    let arguments: StatementArguments
 
     init(_ filter: EventFilter) {
-        if !filter.types.isEmpty {
-            var alternatives: [String] = []
-            for pattern in filter.types {
-                switch pattern {
-                case .exact(let type):
-                    alternatives.append("e.type = ?")
-                    arguments += [type]
-                case .prefix(let namespace) where namespace.isEmpty:
-                    alternatives.append("1")
-                case .prefix(let namespace):
-                    // A range, so the (run_key, type) index serves it: 'agent.' ≤ type < 'agent/'.
-                    alternatives.append("(e.type >= ? AND e.type < ?)")
-                    arguments += [namespace, String(namespace.dropLast()) + "/"]
+        let clause = FilterClause(filter) { _ in "?" }
+        sql = clause.sql
+        arguments = StatementArguments(
+            clause.values.map { value -> any DatabaseValueConvertible in
+                switch value {
+                case .text(let text): text
+                case .integer(let integer): integer
                 }
             }
-            sql += " AND (" + alternatives.joined(separator: " OR ") + ")"
-        }
-        if !filter.agents.isEmpty {
-            sql += " AND e.agent IN (" + Array(repeating: "?", count: filter.agents.count).joined(separator: ",") + ")"
-            arguments += StatementArguments(filter.agents)
-        }
-        if let level = filter.level {
-            sql += " AND (e.level <= ? OR e.level = ?)"
-            arguments += [level.rawValue, Level.system.rawValue]
-        }
-        if let turnFrom = filter.turnFrom {
-            sql += " AND e.turn >= ?"
-            arguments += [turnFrom]
-        }
-        if let turnTo = filter.turnTo {
-            sql += " AND e.turn <= ?"
-            arguments += [turnTo]
-        }
-        if let since = filter.since {
-            sql += " AND e.time >= ?"
-            arguments += [since.microseconds]
-        }
-        if let until = filter.until {
-            sql += " AND e.time < ?"
-            arguments += [until.microseconds]
-        }
+        )
     }
 }

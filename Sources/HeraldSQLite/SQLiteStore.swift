@@ -115,15 +115,18 @@ public final class SQLiteStore: EventStore {
     ) -> [Result<AppendResult, HeraldError>] {
         var results: [Result<AppendResult, HeraldError>] = []
         var committed: [Event] = []
+        var placer: EventPlacer?
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     results = []
                     committed = []
+                    var transaction = writer.placer(db: db)
                     for request in requests {
-                        results.append(try writer.append(request, db: db, committed: &committed))
+                        results.append(try writer.append(request, placer: &transaction, db: db, committed: &committed))
                     }
-                    try writer.flushRuns(db: db)
+                    try writer.flushRuns(transaction, db: db)
+                    placer = transaction
                     return .commit
                 }
             }
@@ -133,7 +136,7 @@ public final class SQLiteStore: EventStore {
             let failure = HeraldError(.unavailable, "the store could not commit: \(error)")
             return requests.map { _ in .failure(failure) }
         }
-        writer.didCommit(committed)
+        if let placer { writer.didCommit(placer, events: committed) }
         return results
     }
 

@@ -8,12 +8,7 @@ import Synchronization
 ///
 /// Only ever used on the group-commit queue (hence `@unchecked Sendable`), except `observer`.
 final class Writer: @unchecked Sendable {
-    struct CachedRun {
-        var key: Int64
-        var run: Run
-    }
-
-    private var runs: [String: CachedRun] = [:]
+    private var runs: [String: EventPlacer.PlacedRun] = [:]
     private var dirtyRuns: Set<String> = []
     /// Facet counts added by the current transaction.
     private var facets: [Facet: Int64] = [:]
@@ -61,66 +56,27 @@ final class Writer: @unchecked Sendable {
     static let insertEventSQL =
         "INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 
-    /// Places one request's events, or refuses the whole request. Nothing is written to the
-    /// database until every event has been checked.
-    func append(_ request: AppendRequest, db: Database, committed: inout [Event]) throws -> Result<AppendResult, HeraldError> {
-        var touched: [String: CachedRun] = [:]
-        var placements: [AppendResult.Placement] = []
-        placements.reserveCapacity(request.drafts.count)
-        var newEvents: [Event] = []
-        newEvents.reserveCapacity(request.drafts.count)
-        var runKeys: [Int64] = []
-        runKeys.reserveCapacity(request.drafts.count)
-        // Producer-chosen ids seen earlier in this request (generated ids are fresh).
-        var pendingIds: [String: AppendResult.Placement] = [:]
-        var position = lastPosition
-        var runKey = lastRunKey
+    /// A placer for one transaction, reading runs through the cache.
+    func placer(db: Database) -> EventPlacer {
+        EventPlacer(
+            lastPosition: lastPosition, lastRunKey: lastRunKey, ids: ids,
+            storedPlacement: { [unowned self] id in try self.storedPlacement(of: id, db: db) },
+            storedRun: { [unowned self] name in try self.cachedRun(name, db: db) }
+        )
+    }
 
-        for (index, draft) in request.drafts.enumerated() {
-            // Idempotency: an id already stored (or earlier in this request) answers its original place.
-            if let id = draft.id {
-                if let earlier = pendingIds[id] {
-                    guard earlier.run == draft.run else { return .failure(idConflict(id, index: index, run: earlier.run)) }
-                    placements.append(AppendResult.Placement(id: id, run: earlier.run, seq: earlier.seq, duplicate: true))
-                    continue
-                }
-                if let stored = try storedPlacement(of: id, db: db) {
-                    guard stored.run == draft.run else { return .failure(idConflict(id, index: index, run: stored.run)) }
-                    // The same event only if it names the same project: a retry never crosses projects.
-                    if let run = try touched[draft.run]?.run ?? cachedRun(draft.run, db: db)?.run, run.project != draft.project {
-                        return .failure(projectConflict(draft, run: run, index: index))
-                    }
-                    placements.append(stored)
-                    continue
-                }
-            }
-            var cached: CachedRun
-            if let run = touched[draft.run] {
-                cached = run
-            } else if let run = try cachedRun(draft.run, db: db) {
-                cached = run
-            } else {
-                runKey += 1
-                cached = CachedRun(key: runKey, run: Run(first: draft, at: draft.time ?? request.receivedAt))
-            }
-            if let refusal = check(draft, against: cached.run, index: index) { return .failure(refusal) }
-
-            position += 1
-            let id = draft.id ?? ids.next(at: request.receivedAt)
-            let event = Event(draft: draft, id: id, seq: cached.run.lastSeq + 1, time: draft.time ?? request.receivedAt, position: position)
-            cached.run.apply(event, name: Vocabulary.runName(in: draft))
-            touched[draft.run] = cached
-            let placement = AppendResult.Placement(id: id, run: draft.run, seq: event.seq, duplicate: false)
-            if draft.id != nil { pendingIds[id] = placement }
-            placements.append(placement)
-            newEvents.append(event)
-            runKeys.append(cached.key)
+    /// Places one request's events and writes them, or refuses the whole request.
+    func append(
+        _ request: AppendRequest, placer: inout EventPlacer, db: Database, committed: inout [Event]
+    ) throws -> Result<AppendResult, HeraldError> {
+        let placement: EventPlacer.Placement
+        switch try placer.place(request) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let placed): placement = placed
         }
-
-        // Every event passed: write them.
         let insertEvent = RawStatement(try db.cachedStatement(sql: Self.insertEventSQL))
         let insertCause = RawStatement(try db.cachedStatement(sql: "INSERT OR IGNORE INTO causes (cause_id, run_key, pos) VALUES (?,?,?)"))
-        for (event, key) in zip(newEvents, runKeys) {
+        for (event, key) in placement.events {
             facets[Facet(runKey: key, type: event.type, agent: event.agent ?? "", level: event.level), default: 0] += 1
             insertEvent.bind(1, event.position)
             insertEvent.bind(2, key)
@@ -140,47 +96,9 @@ final class Writer: @unchecked Sendable {
                 insertCause.bind(3, event.position)
                 try insertCause.execute()
             }
+            committed.append(event)
         }
-        for (name, run) in touched {
-            runs[name] = run
-            dirtyRuns.insert(name)
-        }
-        lastPosition = position
-        lastRunKey = runKey
-        committed.append(contentsOf: newEvents)
-        return .success(AppendResult(placements: placements))
-    }
-
-    /// Why `draft` may not be appended to `run`, if it may not.
-    private func check(_ draft: EventDraft, against run: Run, index: Int) -> HeraldError? {
-        if run.project != draft.project { return projectConflict(draft, run: run, index: index) }
-        if run.status.isFinished {
-            return HeraldError(
-                .runFinished, "run \(draft.run) is \(run.status.rawValue); it accepts no more events",
-                details: [FieldError(index: index, field: "run", code: "finished", message: "the run ended with \(run.status.rawValue)")]
-            )
-        }
-        if let expected = draft.expectedSeq, expected != run.lastSeq {
-            return HeraldError(
-                .seqConflict, "run \(draft.run) is at seq \(run.lastSeq), not the expected \(expected)",
-                details: [FieldError(index: index, field: "expectedSeq", code: "conflict", message: "the run's last seq is \(run.lastSeq)")]
-            )
-        }
-        return nil
-    }
-
-    private func projectConflict(_ draft: EventDraft, run: Run, index: Int) -> HeraldError {
-        HeraldError(
-            .projectConflict, "run \(draft.run) belongs to project \(run.project), not \(draft.project)",
-            details: [FieldError(index: index, field: "project", code: "conflict", message: "the run belongs to project \(run.project)")]
-        )
-    }
-
-    private func idConflict(_ id: String, index: Int, run: String) -> HeraldError {
-        HeraldError(
-            .idConflict, "event id \(id) is already used in run \(run)",
-            details: [FieldError(index: index, field: "id", code: "conflict", message: "the id belongs to an event of run \(run)")]
-        )
+        return .success(placement.result)
     }
 
     private func storedPlacement(of id: String, db: Database) throws -> AppendResult.Placement? {
@@ -191,18 +109,22 @@ final class Writer: @unchecked Sendable {
         return AppendResult.Placement(id: id, run: row[0], seq: row[1], duplicate: true)
     }
 
-    private func cachedRun(_ name: String, db: Database) throws -> CachedRun? {
+    private func cachedRun(_ name: String, db: Database) throws -> EventPlacer.PlacedRun? {
         if let cached = runs[name] { return cached }
         if runs.count >= maxCachedRuns && dirtyRuns.isEmpty { runs.removeAll() }
         let statement = try db.cachedStatement(sql: "SELECT \(RunRow.columns) FROM runs WHERE run = ?")
         guard let row = try Row.fetchOne(statement, arguments: [name]) else { return nil }
-        let cached = CachedRun(key: row["run_key"], run: RunRow.run(from: row))
+        let cached = EventPlacer.PlacedRun(key: row["run_key"], run: RunRow.run(from: row))
         runs[name] = cached
         return cached
     }
 
     /// Writes the runs and facet counts changed in this transaction.
-    func flushRuns(db: Database) throws {
+    func flushRuns(_ placer: EventPlacer, db: Database) throws {
+        for (name, run) in placer.touched {
+            runs[name] = run
+            dirtyRuns.insert(name)
+        }
         let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents)
@@ -245,8 +167,10 @@ final class Writer: @unchecked Sendable {
         for name in names { runs[name] = nil }
     }
 
-    /// After a successful commit: hand the new events to the observer, in position order.
-    func didCommit(_ events: [Event]) {
+    /// After a successful commit: keep the counters and hand the new events to the observer, in position order.
+    func didCommit(_ placer: EventPlacer, events: [Event]) {
+        lastPosition = placer.lastPosition
+        lastRunKey = placer.lastRunKey
         dirtyRuns.removeAll(keepingCapacity: true)
         facets.removeAll(keepingCapacity: true)
         if !events.isEmpty, let observer = observer.withLock({ $0 }) { observer.notify(events) }
