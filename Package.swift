@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The shared store for several replicas. Its TLS is swift-nio-ssl, already built for
+        // async-http-client.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
     ],
     targets: [
         // Pure core: event model, JSON scanning, validation, filters, SSE framing. No I/O.
@@ -44,12 +48,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The shared store for replicas: PostgreSQL through postgres-nio, with LISTEN/NOTIFY fan-out.
+        .target(
+            name: "HeraldPostgres",
+            dependencies: [
+                "HeraldCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP server as a library, so tests build the real application.
         .target(
             name: "HeraldServer",
             dependencies: [
                 "HeraldCore",
                 "HeraldSQLite",
+                "HeraldPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldPostgres
 import HeraldSQLite
 import Hummingbird
 import HummingbirdCore
@@ -19,6 +20,11 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
 
+    if let location = configuration.postgres {
+        let store = try await PostgresStore.open(location, logger: logger)
+        logger.info("store.opened", metadata: ["store": "\(location)"])
+        return try await buildApplication(configuration, store: store, keys: store, logger: logger, onServerRunning: onServerRunning)
+    }
     // Only the server's user may read a new data folder: it holds every project's events.
     try FileManager.default.createDirectory(
         atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
@@ -32,7 +38,9 @@ public func buildApplication(
 /// Builds the Herald application on a store the caller opened: a Swift program that embeds
 /// Herald appends to the same store (e.g. through `HeraldClient`'s `StoreSink`) and its
 /// events reach the application's live streams like any ingested over HTTP. The application
-/// closes the store when it stops. Without a key store, only JWTs (if configured) authenticate.
+/// runs the store's background work and closes the store when it stops. Without a key store,
+/// only JWTs (if configured) authenticate. A store that counts live streams for a cluster
+/// (``StreamSlots``) holds the per-caller limit across it.
 ///
 /// Throws when the configuration would expose Herald beyond loopback without authentication.
 public func buildApplication(
@@ -101,7 +109,7 @@ struct HeraldServices: Sendable {
         }
         return HeraldServices(
             store: store,
-            hub: Hub(configuration: configuration.streams, metrics: metrics),
+            hub: Hub(configuration: configuration.streams, metrics: metrics, sharedSlots: store as? any StreamSlots),
             authenticator: Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger),
             metrics: metrics,
             rateLimiter: rateLimiter

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldPostgres
 import HeraldSQLite
 import Logging
 
@@ -16,6 +17,9 @@ public struct HeraldConfiguration: Sendable {
     public var port = 7373
     /// Folder holding the embedded store.
     public var dataDirectory = "./herald-data"
+    /// The shared store, when replicas scale out on PostgreSQL (`--store postgres://…`);
+    /// nil: the embedded store in ``dataDirectory``.
+    public var postgres: PostgresLocation?
     /// How hard each commit is pushed to disk.
     public var durability: SQLiteStore.Durability = .normal
     /// Limits on ingest requests.

@@ -4,7 +4,7 @@ import HeraldCore
 import HeraldServer
 import HeraldSQLite
 
-/// `herald keys`: API keys in a data folder. Works while `herald serve` runs on that folder:
+/// `herald keys`: API keys in a data folder (or the PostgreSQL store). Works while `herald serve` runs on that folder:
 /// a new key is usable at once, a revoked one stops working within seconds.
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,20 +17,10 @@ struct Keys: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct DataOption: ParsableArguments {
-        @Option(name: .long, help: "The data folder herald serve uses. (env: HERALD_DATA)")
-        var data = Env.string("HERALD_DATA") ?? "./herald-data"
-
-        func open() throws -> SQLiteKeyStore {
-            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return try SQLiteKeyStore(path: data + "/herald.sqlite")
-        }
-    }
-
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (the only time it is shown).")
 
-        @OptionGroup var data: DataOption
+        @OptionGroup var storage: StoreOption
 
         @Option(help: "The project the key covers; * for every project.")
         var project: String
@@ -49,7 +39,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let (key, token) = APIKey.generate(project: project, role: role, name: name)
-            try await data.open().createKey(key)
+            try await storage.withKeyStore { keys in try await keys.createKey(key) }
             CLIOutput.writeAll(Array((token + "\n").utf8), to: STDOUT_FILENO)
             CLIOutput.note("created key \(key.id) (\(role.rawValue) on \(project == "*" ? "every project" : project)); it is shown only this once")
         }
@@ -58,10 +48,10 @@ struct Keys: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys (ids and roles, never the keys).")
 
-        @OptionGroup var data: DataOption
+        @OptionGroup var storage: StoreOption
 
         func run() async throws {
-            let keys = try await data.open().keys()
+            let keys = try await storage.withKeyStore { keys in try await keys.keys() }
             var table = CLITable([.init(title: "ID"), .init(title: "PROJECT"), .init(title: "ROLE"), .init(title: "NAME"), .init(title: "CREATED"), .init(title: "REVOKED")])
             let rows = keys.map { key in
                 [key.id, key.project, key.role.rawValue, key.name, key.createdAt.rfc3339, key.revokedAt?.rfc3339 ?? "-"]
@@ -75,14 +65,14 @@ struct Keys: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key: it stops working within seconds.")
 
-        @OptionGroup var data: DataOption
+        @OptionGroup var storage: StoreOption
 
         @Argument(help: "The key's id (from list), or the key itself.")
         var key: String
 
         func run() async throws {
             let id = APIKey.id(of: key) ?? key
-            guard try await data.open().revokeKey(id: id, at: .now()) else {
+            guard try await storage.withKeyStore({ keys in try await keys.revokeKey(id: id, at: .now()) }) else {
                 throw ValidationError("no key has the id \(id) (see herald keys list)")
             }
             CLIOutput.note("revoked key \(id)")

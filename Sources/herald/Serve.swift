@@ -5,7 +5,7 @@ import HeraldServer
 import HeraldSQLite
 import Logging
 
-/// `herald serve`: runs the server on the embedded store.
+/// `herald serve`: runs the server on the embedded store, or as one replica on PostgreSQL.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Herald server.",
@@ -18,8 +18,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one. (env: HERALD_PORT)")
     var port = Env.int("HERALD_PORT") ?? 7373
 
-    @Option(name: .long, help: "Folder for the embedded store. (env: HERALD_DATA)")
-    var data = Env.string("HERALD_DATA") ?? "./herald-data"
+    @OptionGroup var storage: StoreOption
 
     @Option(help: "normal: survive a process crash (WAL); full: survive power loss too. (env: HERALD_SYNC)")
     var sync: SQLiteStore.Durability = Env.string("HERALD_SYNC").flatMap(SQLiteStore.Durability.init(rawValue:)) ?? .normal
@@ -114,7 +113,8 @@ struct Serve: AsyncParsableCommand {
         var configuration = HeraldConfiguration()
         configuration.host = host
         configuration.port = port
-        configuration.dataDirectory = data
+        configuration.dataDirectory = storage.data
+        configuration.postgres = try storage.postgres
         configuration.durability = sync
         configuration.limits.maxBodyBytes = maxBodyBytes
         configuration.limits.maxEventsPerRequest = maxEventsPerRequest

@@ -50,11 +50,17 @@ public protocol EventStore: Sendable {
     /// Registers who hears of committed events. Called once, before the first append.
     func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void)
 
+    /// Does the store's background work (connections, notifications) until the task is
+    /// cancelled. Stores without any answer at once.
+    func run() async
+
     /// Flushes and closes.
     func close() async
 }
 
 extension EventStore {
+    public func run() async {}
+
     /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
     public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
         try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit)

@@ -26,22 +26,27 @@ final class Hub: Service, Presence {
 
     let configuration: StreamConfiguration
     let metrics: HeraldMetrics
+    /// Where live streams are counted when several replicas share the limit; nil: here.
+    let sharedSlots: (any StreamSlots)?
     private let state = Mutex(State())
     let counters = HubCounters()
 
-    init(configuration: StreamConfiguration, metrics: HeraldMetrics) {
+    init(configuration: StreamConfiguration, metrics: HeraldMetrics, sharedSlots: (any StreamSlots)? = nil) {
         self.configuration = configuration
         self.metrics = metrics
+        self.sharedSlots = sharedSlots
     }
 
     // MARK: Subscribing
 
     /// Registers live interest in `scope` for `client`, or refuses past the per-client limit.
-    func subscribe(_ scope: Subscription.Scope, client: String) throws(HeraldError) -> Subscription {
+    func subscribe(_ scope: Subscription.Scope, client: String) async throws(HeraldError) -> Subscription {
         let limit = configuration.maxConnectionsPerClient
+        if let sharedSlots { try await sharedSlots.acquireSlot(client: client, limit: limit) }
+        let counted = sharedSlots == nil
         let subscription = try state.withLock { state throws(HeraldError) -> Subscription in
             let held = state.connectionsByClient[client, default: 0]
-            guard held < limit else {
+            guard held < limit || !counted else {
                 throw HeraldError(
                     .tooManyConnections, "this caller already holds \(held) live streams (limit \(limit))",
                     retryAfter: max(1, Int(configuration.heartbeat.components.seconds))
@@ -75,6 +80,7 @@ final class Hub: Service, Presence {
             let held = state.connectionsByClient[subscription.client, default: 1] - 1
             state.connectionsByClient[subscription.client] = held > 0 ? held : nil
             state.total -= 1
+            if let sharedSlots { Task { await sharedSlots.releaseSlot(client: subscription.client) } }
         }
     }
 

@@ -36,7 +36,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let format = try StreamSession.Format(query.get("format"))
 
         // Register live interest before reading anything, so nothing slips between the two.
-        let subscription = try subscribe(.run(name), context: context)
+        let subscription = try await subscribe(.run(name), context: context)
         do {
             var run = try await store.run(name)
             if let found = run, !context.access.canRead(found.project) { run = nil }
@@ -102,7 +102,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             throw HeraldError(.invalidParameter, "format=ag-ui applies to run streams (/v1/runs/{run}/stream): an AG-UI stream is one run")
         }
 
-        let subscription = try subscribe(.project(project), context: context)
+        let subscription = try await subscribe(.project(project), context: context)
         do {
             let lastPosition = try await store.lastPosition()
             var cursor = resumeAfter ?? (fromNow ? lastPosition : 0)
@@ -135,9 +135,9 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
     }
 
     /// A live subscription counted against the caller's connection limit.
-    private func subscribe(_ scope: Subscription.Scope, context: Context) throws(HeraldError) -> Subscription {
+    private func subscribe(_ scope: Subscription.Scope, context: Context) async throws(HeraldError) -> Subscription {
         do {
-            return try hub.subscribe(scope, client: context.access.identity)
+            return try await hub.subscribe(scope, client: context.access.identity)
         } catch {
             if error.code == .tooManyConnections { hub.metrics.refusedByLimit("connections") }
             throw error

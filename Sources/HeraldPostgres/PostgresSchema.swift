@@ -1,0 +1,161 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as numbered migrations. A store applies the missing ones when it
+/// opens (`herald migrate` does it explicitly), under an advisory lock, so replicas starting
+/// together apply each migration once.
+///
+/// Text that is compared or range-scanned (`type` prefixes, names, ids) uses the "C"
+/// collation: byte order, the same as SQLite's, whatever the database's locale.
+enum PostgresSchema {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "events, runs, keys and stream slots",
+            statements: [
+                // The head: the last position and run key handed out. Every write transaction
+                // locks this one row first, so positions are assigned in commit order (see
+                // docs/notes/resume-tokens.md).
+                """
+                CREATE TABLE head (
+                    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+                    last_pos BIGINT NOT NULL,
+                    last_run_key BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO head (last_pos, last_run_key) VALUES (0, 0)",
+                """
+                CREATE TABLE runs (
+                    run_key BIGINT PRIMARY KEY,
+                    run TEXT COLLATE "C" NOT NULL UNIQUE,
+                    project TEXT COLLATE "C" NOT NULL,
+                    name TEXT,
+                    status TEXT NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    finished_at BIGINT,
+                    event_count BIGINT NOT NULL,
+                    first_seq BIGINT NOT NULL DEFAULT 1,
+                    last_seq BIGINT NOT NULL,
+                    last_pos BIGINT NOT NULL,
+                    agents TEXT[] NOT NULL
+                )
+                """,
+                "CREATE INDEX runs_updated ON runs (updated_at, run_key)",
+                "CREATE INDEX runs_project ON runs (project, updated_at)",
+                // body: the event's canonical JSON, encoded once at ingest, kept byte for byte.
+                """
+                CREATE TABLE events (
+                    pos BIGINT PRIMARY KEY,
+                    run_key BIGINT NOT NULL,
+                    seq BIGINT NOT NULL,
+                    id TEXT COLLATE "C" NOT NULL,
+                    type TEXT COLLATE "C" NOT NULL,
+                    level BIGINT NOT NULL,
+                    agent TEXT COLLATE "C",
+                    turn BIGINT,
+                    time BIGINT NOT NULL,
+                    caused_by TEXT,
+                    body BYTEA NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX events_run_seq ON events (run_key, seq)",
+                "CREATE UNIQUE INDEX events_id ON events (id)",
+                "CREATE INDEX events_run_type_seq ON events (run_key, type, seq)",
+                // Reverse causal links, for downstream walks.
+                """
+                CREATE TABLE causes (
+                    cause_id TEXT COLLATE "C" NOT NULL,
+                    run_key BIGINT NOT NULL,
+                    pos BIGINT NOT NULL,
+                    PRIMARY KEY (cause_id, pos)
+                )
+                """,
+                "CREATE INDEX causes_run_pos ON causes (run_key, pos)",
+                // Per-run counts by (type, agent, level): a filtered total without a count over the run.
+                """
+                CREATE TABLE run_facets (
+                    run_key BIGINT NOT NULL,
+                    type TEXT COLLATE "C" NOT NULL,
+                    agent TEXT COLLATE "C" NOT NULL,
+                    level BIGINT NOT NULL,
+                    count BIGINT NOT NULL,
+                    PRIMARY KEY (run_key, type, agent, level)
+                )
+                """,
+                // Only the SHA-256 of each key's secret is kept.
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    secret_hash BYTEA NOT NULL,
+                    project TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT
+                )
+                """,
+                // Live streams per caller and replica, for cluster-wide limits. A replica that
+                // stops refreshing `seen_at` (killed) no longer counts.
+                "CREATE TABLE replicas (id TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL)",
+                """
+                CREATE TABLE stream_slots (
+                    replica TEXT NOT NULL,
+                    client TEXT NOT NULL,
+                    held BIGINT NOT NULL,
+                    PRIMARY KEY (replica, client)
+                )
+                """,
+            ]
+        )
+    ]
+
+    /// Applies the migrations `connection`'s database lacks; answers the versions applied.
+    @discardableResult
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        try await connection.withTransaction(logger: logger) { connection in
+            // One migrator at a time across replicas; the lock ends with the transaction.
+            try await connection.query("SELECT pg_advisory_xact_lock(7373001)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS herald_migrations (
+                    version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )
+                """,
+                logger: logger
+            )
+            var applied: Set<Int> = []
+            for try await version in try await connection.query("SELECT version FROM herald_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            if let newest = applied.max(), newest > migrations.last!.version {
+                throw PostgresStoreError(
+                    "the database's schema is at version \(newest), newer than this herald knows (\(migrations.last!.version)): upgrade herald"
+                )
+            }
+            var done: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO herald_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger
+                )
+                logger.info("store.migrated", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}
+
+/// A failure of the PostgreSQL store that is not PostgreSQL's own.
+struct PostgresStoreError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

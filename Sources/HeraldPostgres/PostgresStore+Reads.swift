@@ -1,0 +1,201 @@
+import HeraldCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    static let eventColumns = "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project"
+
+    public func run(_ run: String) async throws(HeraldError) -> Run? {
+        try await rows("SELECT \(Self.runColumns) FROM runs WHERE run = $1", [.text(run)]).first.map { row throws(HeraldError) in try placedRun(row).run }
+    }
+
+    public func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage {
+        var conditions: [String] = []
+        var values: [FilterClause.Value] = []
+        func bind(_ value: FilterClause.Value) -> String {
+            values.append(value)
+            return "$\(values.count)"
+        }
+        switch query.status {
+        case .any: break
+        case .active: conditions.append("status IN ('queued', 'running')")
+        case .only(let status): conditions.append("status = \(bind(.text(status.rawValue)))")
+        }
+        if let project = query.project { conditions.append("project = \(bind(.text(project)))") }
+        if let cursor = query.cursor {
+            let parts = cursor.split(separator: "_")
+            guard parts.count == 2, let updated = Int64(parts[0]), let key = Int64(parts[1]) else {
+                throw HeraldError(.invalidParameter, "cursor is not one this server gave out")
+            }
+            conditions.append("(updated_at, run_key) < (\(bind(.integer(updated))), \(bind(.integer(key))))")
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = query.limit
+        let runs = try await rows(
+            "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)", values
+        ).map { row throws(HeraldError) in try placedRun(row) }
+        let page = runs.prefix(limit)
+        let next = runs.count > limit ? page.last.map { "\($0.run.updatedAt.microseconds)_\($0.key)" } : nil
+        return RunPage(runs: page.map(\.run), nextCursor: next)
+    }
+
+    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, order: "ASC", limit: limit)
+    }
+
+    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
+        var page = try await events(run: run, filter: filter, after: 0, before: beforeSeq, order: "DESC", limit: limit)
+        page.events.reverse()
+        return page
+    }
+
+    /// One page of a run's events between `after` and `before` (both excluded), read in
+    /// `order`, with the filtered total.
+    private func events(run: String, filter: EventFilter, after: Int64, before: Int64, order: String, limit: Int) async throws(HeraldError) -> EventPage {
+        guard let runRow = try await rows("SELECT run_key, event_count FROM runs WHERE run = $1", [.text(run)]).first else {
+            throw HeraldError(.runNotFound, "run \(run) not found")
+        }
+        let (key, eventCount) = try decode(runRow, as: (Int64, Int64).self)
+        let clause = FilterClause(filter) { "$\($0 + 4)" }
+        let events = try await self.events(
+            """
+            SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+            WHERE e.run_key = $1 AND e.seq > $2 AND e.seq < $3 \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
+            """,
+            [.integer(key), .integer(after), .integer(before)] + clause.values
+        )
+        let total: Int64
+        let countClause = FilterClause(filter) { "$\($0 + 2)" }
+        if filter.isEmpty {
+            total = eventCount
+        } else if FilterClause.countsFromFacets(filter) {
+            total = try await scalar("SELECT COALESCE(SUM(e.count), 0)::BIGINT FROM run_facets e WHERE e.run_key = $1 \(countClause.sql)", [.integer(key)] + countClause.values)
+        } else {
+            total = try await scalar("SELECT COUNT(*) FROM events e WHERE e.run_key = $1 \(countClause.sql)", [.integer(key)] + countClause.values)
+        }
+        return EventPage(events: Array(events.prefix(limit)), total: total, hasMore: events.count > limit)
+    }
+
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+        var values: [FilterClause.Value] = [.integer(afterPosition)]
+        var projectClause = ""
+        if let project {
+            values.append(.text(project))
+            projectClause = "AND r.project = $2"
+        }
+        let clause = FilterClause(filter) { [count = values.count] in "$\($0 + count + 1)" }
+        return try await events(
+            """
+            SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+            """,
+            values + clause.values
+        )
+    }
+
+    public func event(run: String, id: String) async throws(HeraldError) -> Event? {
+        try await events(
+            "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = $1 AND r.run = $2",
+            [.text(id), .text(run)]
+        ).first
+    }
+
+    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
+        guard !ids.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(run)
+        bindings.append(ids)
+        return try await events(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE r.run = $1 AND e.id = ANY($2) ORDER BY e.seq
+                    """,
+                binds: bindings
+            )
+        )
+    }
+
+    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
+        try await events(
+            """
+            SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
+            WHERE c.cause_id = $1 AND r.run = $2 ORDER BY e.seq
+            """,
+            [.text(id), .text(run)]
+        )
+    }
+
+    public func lastPosition() async throws(HeraldError) -> Int64 {
+        try await scalar("SELECT last_pos FROM head", [])
+    }
+
+    public func storedBytes() async throws(HeraldError) -> Int64 {
+        try await scalar("SELECT pg_database_size(current_database())", [])
+    }
+
+    // MARK: Helpers
+
+    private func events(_ sql: String, _ values: [FilterClause.Value]) async throws(HeraldError) -> [Event] {
+        try await events(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)))
+    }
+
+    private func events(_ query: PostgresQuery) async throws(HeraldError) -> [Event] {
+        try await rows(query).map { row throws(HeraldError) in
+            let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try decode(
+                row, as: (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
+            )
+            return Event(
+                position: position, id: id, project: project, run: run, seq: seq, type: type,
+                level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
+                causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
+            )
+        }
+    }
+
+    private func placedRun(_ row: PostgresRow) throws(HeraldError) -> EventPlacer.PlacedRun {
+        do {
+            return try Self.runFrom(row)
+        } catch {
+            throw Self.unavailable(error, "decode a run", logger: logger)
+        }
+    }
+
+    private func scalar(_ sql: String, _ values: [FilterClause.Value]) async throws(HeraldError) -> Int64 {
+        guard let row = try await rows(sql, values).first else { return 0 }
+        return try decode(row, as: Int64.self)
+    }
+
+    func rows(_ sql: String, _ values: [FilterClause.Value]) async throws(HeraldError) -> [PostgresRow] {
+        try await rows(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)))
+    }
+
+    /// Runs a read on a pooled connection, mapping failures to ``HeraldError``.
+    func rows(_ query: PostgresQuery) async throws(HeraldError) -> [PostgresRow] {
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
+        }
+    }
+
+    private func decode<each T: PostgresDecodable>(_ row: PostgresRow, as type: (repeat each T).Type) throws(HeraldError) -> (repeat each T) {
+        do {
+            return try row.decode(type)
+        } catch {
+            throw Self.unavailable(error, "decode a row", logger: logger)
+        }
+    }
+
+    static func bindings(_ values: [FilterClause.Value]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .integer(let integer): bindings.append(integer)
+            }
+        }
+        return bindings
+    }
+}
