@@ -118,7 +118,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldSQLite"], swiftSettings: swiftSettings),
+        // Chooses the store the store, API and stream tests run on (HERALD_TEST_STORE).
+        .target(
+            name: "HeraldTestSupport",
+            dependencies: [
+                "HeraldCore", "HeraldSQLite", "HeraldPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldStoreTests", dependencies: ["HeraldSQLite", "HeraldPostgres", "HeraldTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HeraldClientTests",
             dependencies: [
@@ -133,6 +146,8 @@ let package = Package(
                 "HeraldServer",
                 "HeraldCore",
                 "HeraldSQLite",
+                "HeraldPostgres",
+                "HeraldTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -89,7 +89,8 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         return configuration
     }
 
-    var connectionConfiguration: PostgresConnection.Configuration {
+    /// For one connection of its own (the listener, migrations).
+    public var connectionConfiguration: PostgresConnection.Configuration {
         get throws {
             var configuration = PostgresConnection.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: try connectionTLS

@@ -100,8 +100,10 @@ enum PostgresSchema {
                     revoked_at BIGINT
                 )
                 """,
-                // Live streams per caller and replica, for cluster-wide limits. A replica that
-                // stops refreshing `seen_at` (killed) no longer counts.
+                // Live streams per caller: the cluster-wide total, where the limit is checked,
+                // and each replica's share, subtracted when that replica stops refreshing
+                // `seen_at` (killed).
+                "CREATE TABLE stream_totals (client TEXT PRIMARY KEY, held BIGINT NOT NULL)",
                 "CREATE TABLE replicas (id TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL)",
                 """
                 CREATE TABLE stream_slots (
@@ -120,8 +122,8 @@ enum PostgresSchema {
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         try await connection.withTransaction(logger: logger) { connection in
             // One migrator at a time across replicas; the lock ends with the transaction.
-            try await connection.query("SELECT pg_advisory_xact_lock(7373001)", logger: logger)
-            try await connection.query(
+            try await connection.perform("SELECT pg_advisory_xact_lock(7373001)", logger: logger)
+            try await connection.perform(
                 """
                 CREATE TABLE IF NOT EXISTS herald_migrations (
                     version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
@@ -141,9 +143,9 @@ enum PostgresSchema {
             var done: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.perform(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.perform(
                     "INSERT INTO herald_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger
                 )
                 logger.info("store.migrated", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])

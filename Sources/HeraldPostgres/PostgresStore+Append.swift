@@ -11,10 +11,10 @@ extension PostgresStore {
     /// a whole by ``EventPlacer`` while this transaction holds the head lock; the accepted ones
     /// are written with one statement per table.
     static func append(
-        _ requests: [AppendRequest], client: PostgresClient, ids: ULIDGenerator, logger: Logger, feed: CommitFeed
+        _ requests: [AppendRequest], connections: Connections, ids: ULIDGenerator, logger: Logger, feed: CommitFeed
     ) async -> [Result<AppendResult, HeraldError>] {
         do {
-            let (results, wrote) = try await client.withTransaction(logger: logger) { connection in
+            let (results, wrote) = try await connections.transaction(logger: logger) { connection in
                 try await place(requests, on: connection, ids: ids, logger: logger)
             }
             if wrote { feed.wake() }
@@ -73,11 +73,11 @@ extension PostgresStore {
 
         try await insert(events, on: connection, logger: logger)
         try await upsert(Array(placer.touched.values), on: connection, logger: logger)
-        try await connection.query(
+        try await connection.perform(
             "UPDATE head SET last_pos = \(placer.lastPosition), last_run_key = \(placer.lastRunKey)", logger: logger
         )
         // Delivered at COMMIT, to every replica; the payload is only a hint.
-        try await connection.query("SELECT pg_notify(\(channel), \(String(placer.lastPosition)))", logger: logger)
+        try await connection.perform("SELECT pg_notify(\(channel), \(String(placer.lastPosition)))", logger: logger)
         return (results, true)
     }
 
@@ -110,7 +110,7 @@ extension PostgresStore {
             }
             facets[Facet(runKey: key, type: event.type, agent: event.agent ?? "", level: Int64(event.level.rawValue)), default: 0] += 1
         }
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body)
             SELECT pos, run_key, seq, id, type, level, CASE WHEN has_agent THEN agent END, CASE WHEN has_turn THEN turn END,
@@ -122,7 +122,7 @@ extension PostgresStore {
             logger: logger
         )
         if !causeIds.isEmpty {
-            try await connection.query(
+            try await connection.perform(
                 """
                 INSERT INTO causes (cause_id, run_key, pos) SELECT * FROM unnest(\(causeIds), \(causeRunKeys), \(causePositions))
                 ON CONFLICT DO NOTHING
@@ -131,7 +131,7 @@ extension PostgresStore {
             )
         }
         let facetList = Array(facets)
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO run_facets (run_key, type, agent, level, count)
             SELECT * FROM unnest(\(facetList.map(\.key.runKey)), \(facetList.map(\.key.type)), \(facetList.map(\.key.agent)),
@@ -152,7 +152,7 @@ extension PostgresStore {
     /// Writes the runs as the placer left them.
     private static func upsert(_ runs: [EventPlacer.PlacedRun], on connection: PostgresConnection, logger: Logger) async throws {
         // agents travel as one newline-joined text per run (agent names hold no control characters).
-        try await connection.query(
+        try await connection.perform(
             """
             INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, first_seq,
                 last_seq, last_pos, agents)

@@ -53,77 +53,85 @@ extension PostgresStore {
 
     // MARK: StreamSlots
 
+    // Each caller's live streams are counted twice, in one statement each time: a cluster-wide
+    // total (`stream_totals`, where the limit is checked under the row's lock) and a tally per
+    // replica (`stream_slots`). When a replica stops refreshing its heartbeat (killed), the
+    // others subtract its tallies from the totals. Every statement locks a total before a
+    // tally, and no statement waits on another's transaction for longer than one row update.
+
     /// A replica whose heartbeat is older than this no longer counts (it was killed).
     static let replicaTimeout = Duration.seconds(15)
     static let heartbeatInterval = Duration.seconds(5)
 
     public func acquireSlot(client: String, limit: Int) async throws(HeraldError) {
-        let held: Int64
-        do {
-            held = try await self.client.withTransaction(logger: logger) { connection in
-                // One decision at a time per caller, cluster-wide; the lock ends with the transaction.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(client), 7373))", logger: logger)
-                try await connection.query(
-                    "INSERT INTO replicas (id, seen_at) VALUES (\(replica), now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()",
-                    logger: logger
-                )
-                let held = try await connection.query(
-                    """
-                    SELECT COALESCE(SUM(s.held), 0)::BIGINT FROM stream_slots s JOIN replicas r ON r.id = s.replica
-                    WHERE s.client = \(client) AND r.seen_at > now() - make_interval(secs => \(Self.replicaTimeout.components.seconds))
-                    """,
-                    logger: logger
-                ).collect().first?.decode(Int64.self) ?? 0
-                guard held < limit else { return held }
-                try await connection.query(
-                    """
-                    INSERT INTO stream_slots (replica, client, held) VALUES (\(replica), \(client), 1)
-                    ON CONFLICT (replica, client) DO UPDATE SET held = stream_slots.held + 1
-                    """,
-                    logger: logger
-                )
-                return -1
-            }
-        } catch {
-            throw Self.unavailable(error, "count live streams", logger: logger)
-        }
-        if held >= 0 {
-            throw HeraldError(
-                .tooManyConnections, "this caller already holds \(held) live streams across the cluster (limit \(limit))",
-                retryAfter: 1
+        // The total goes up only while under the limit: an upsert checks it on the locked row.
+        let taken = try await rows(
+            """
+            WITH taken AS (
+                INSERT INTO stream_totals AS t (client, held) SELECT $1, 1 WHERE $3 > 0
+                ON CONFLICT (client) DO UPDATE SET held = t.held + 1 WHERE t.held < $3
+                RETURNING held
             )
-        }
+            INSERT INTO stream_slots AS s (replica, client, held) SELECT $2, $1, 1 FROM taken
+            ON CONFLICT (replica, client) DO UPDATE SET held = s.held + 1
+            RETURNING held
+            """,
+            [.text(client), .text(replica), .integer(Int64(limit))]
+        )
+        guard taken.isEmpty else { return }
+        throw HeraldError(
+            .tooManyConnections, "this caller already holds \(limit) live streams across the cluster (limit \(limit))",
+            retryAfter: 1
+        )
     }
 
     public func releaseSlot(client: String) async {
         do {
-            try await self.client.query(
-                "UPDATE stream_slots SET held = held - 1 WHERE replica = \(replica) AND client = \(client) AND held > 0", logger: logger
+            _ = try await rows(
+                """
+                WITH total AS (
+                    UPDATE stream_totals SET held = held - 1
+                    WHERE client = $1 AND held > 0
+                        AND EXISTS (SELECT 1 FROM stream_slots WHERE replica = $2 AND client = $1 AND held > 0)
+                    RETURNING 1
+                )
+                UPDATE stream_slots SET held = held - 1
+                WHERE replica = $2 AND client = $1 AND held > 0 AND EXISTS (SELECT 1 FROM total)
+                """,
+                [.text(client), .text(replica)]
             )
         } catch {
-            logger.warning("store.slot.release.failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning("store.slot.release.failed", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Keeps this replica counted and forgets replicas that stopped (their slots with them).
+    /// Removes replicas (`condition` over `replicas`) with their streams from the totals, in one statement.
+    func forgetReplicas(where condition: String, _ values: [FilterClause.Value]) async throws(HeraldError) {
+        _ = try await rows(
+            """
+            WITH gone AS (DELETE FROM replicas WHERE \(condition) RETURNING id),
+            slots AS (DELETE FROM stream_slots s USING gone WHERE s.replica = gone.id RETURNING s.client, s.held),
+            sums AS (SELECT client, SUM(held) AS held FROM slots GROUP BY client)
+            UPDATE stream_totals t SET held = GREATEST(t.held - sums.held, 0) FROM sums WHERE t.client = sums.client
+            """,
+            values
+        )
+    }
+
+    /// Keeps this replica counted and forgets replicas that stopped.
     func heartbeat() async {
         while !Task.isCancelled {
             do {
-                try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query(
-                        "INSERT INTO replicas (id, seen_at) VALUES (\(replica), now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()",
-                        logger: logger
-                    )
-                    let stale = "now() - make_interval(secs => \(Self.replicaTimeout.components.seconds * 4))"
-                    try await connection.query(
-                        PostgresQuery(unsafeSQL: "DELETE FROM stream_slots WHERE replica IN (SELECT id FROM replicas WHERE seen_at < \(stale))"),
-                        logger: logger
-                    )
-                    try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM replicas WHERE seen_at < \(stale)"), logger: logger)
-                }
+                _ = try await rows(
+                    "INSERT INTO replicas (id, seen_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()",
+                    [.text(replica)]
+                )
+                try await forgetReplicas(
+                    where: "seen_at < now() - make_interval(secs => $1)", [.integer(Self.replicaTimeout.components.seconds)]
+                )
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("store.heartbeat.failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.debug("store.heartbeat.failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: Self.heartbeatInterval)
         }

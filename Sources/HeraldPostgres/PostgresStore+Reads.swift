@@ -174,7 +174,7 @@ extension PostgresStore {
     /// Runs a read on a pooled connection, mapping failures to ``HeraldError``.
     func rows(_ query: PostgresQuery) async throws(HeraldError) -> [PostgresRow] {
         do {
-            return try await client.query(query, logger: logger).collect()
+            return try await connections.query(query, logger: logger)
         } catch {
             throw Self.unavailable(error, "be read", logger: logger)
         }

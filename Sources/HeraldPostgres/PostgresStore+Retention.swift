@@ -9,12 +9,12 @@ extension PostgresStore {
     /// One retention pass in its own transaction, holding the head lock like an append (it
     /// changes runs' counts), deleting at most about `limit` events.
     static func prune(
-        _ policy: RetentionPolicy, now: Timestamp, limit: Int, client: PostgresClient, logger: Logger
+        _ policy: RetentionPolicy, now: Timestamp, limit: Int, connections: Connections, logger: Logger
     ) async -> Result<PruneResult, HeraldError> {
         do {
             return .success(
-                try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query("SELECT 1 FROM head FOR UPDATE", logger: logger)
+                try await connections.transaction(logger: logger) { connection in
+                    try await connection.perform("SELECT 1 FROM head FOR UPDATE", logger: logger)
                     var pass = PrunePass(budget: max(limit, 1), connection: connection, logger: logger)
                     for (project, rule) in rules(policy) where pass.budget > 0 {
                         if let maxAge = rule.maxAge {
@@ -89,8 +89,8 @@ extension PostgresStore {
                 if through < target {
                     result.isComplete = false
                 } else if keep == 0 {
-                    try await connection.query("DELETE FROM run_facets WHERE run_key = \(key)", logger: logger)
-                    try await connection.query("DELETE FROM runs WHERE run_key = \(key)", logger: logger)
+                    try await connection.perform("DELETE FROM run_facets WHERE run_key = \(key)", logger: logger)
+                    try await connection.perform("DELETE FROM runs WHERE run_key = \(key)", logger: logger)
                     result.runsDeleted += 1
                 }
             }
@@ -98,7 +98,7 @@ extension PostgresStore {
 
         /// Deletes a run's events up to `throughSeq` with their causal links and facet counts.
         private func deleteEvents(runKey: Int64, throughSeq: Int64) async throws -> Int {
-            try await connection.query(
+            try await connection.perform(
                 """
                 UPDATE run_facets f SET count = f.count - d.n
                 FROM (SELECT type, COALESCE(agent, '') AS agent, level, COUNT(*) AS n FROM events
@@ -107,8 +107,8 @@ extension PostgresStore {
                 """,
                 logger: logger
             )
-            try await connection.query("DELETE FROM run_facets WHERE run_key = \(runKey) AND count <= 0", logger: logger)
-            try await connection.query(
+            try await connection.perform("DELETE FROM run_facets WHERE run_key = \(runKey) AND count <= 0", logger: logger)
+            try await connection.perform(
                 """
                 DELETE FROM causes WHERE run_key = \(runKey)
                     AND pos IN (SELECT pos FROM events WHERE run_key = \(runKey) AND seq <= \(throughSeq))
@@ -122,7 +122,7 @@ extension PostgresStore {
                 """,
                 logger: logger
             ).collect().first?.decode(Int64.self) ?? 0
-            try await connection.query(
+            try await connection.perform(
                 """
                 UPDATE runs SET event_count = event_count - \(deleted), first_seq = GREATEST(first_seq, \(throughSeq) + 1)
                 WHERE run_key = \(runKey)

@@ -16,15 +16,13 @@ import Synchronization
 /// - Keys and live-stream counts live here too, so they hold across the cluster.
 public final class PostgresStore: EventStore, KeyStore, StreamSlots {
     public let location: PostgresLocation
-    let client: PostgresClient
+    let connections: Connections
     let logger: Logger
     /// This process's id among the replicas (for stream slots).
     let replica = UUID().uuidString
     /// The notification channel; one per database, as NOTIFY is.
     static let channel = "herald_commits"
     let feed: CommitFeed
-    /// The connection pool runs from open to close (the server reads keys before it serves).
-    private let pool: Task<Void, Never>
     private let batcher: Batcher<WriteRequest, WriteResult>
     private let ids = ULIDGenerator()
 
@@ -60,33 +58,20 @@ public final class PostgresStore: EventStore, KeyStore, StreamSlots {
     public static func withRunning<T: Sendable>(
         _ location: PostgresLocation, logger: Logger = Logger(label: "herald.postgres"), _ body: (PostgresStore) async throws -> T
     ) async throws -> T {
-        let store = try await open(location, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.run() }
-            do {
-                let result = try await body(store)
-                await store.close()
-                group.cancelAll()
-                return result
-            } catch {
-                await store.close()
-                group.cancelAll()
-                throw error
-            }
-        }
+        try await open(location, logger: logger).whileRunning(body)
     }
 
     private init(location: PostgresLocation, head: Int64, logger: Logger) {
         self.location = location
         self.logger = logger
-        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
-        self.client = client
-        self.pool = Task { await client.run() }
+        // The pool runs from open to close: the server reads keys before it serves.
+        let connections = Connections(location.clientConfiguration, logger: logger)
+        self.connections = connections
         let feed = CommitFeed(after: head, logger: logger)
         self.feed = feed
         let ids = self.ids
         self.batcher = Batcher { batch in
-            await Self.write(batch, client: client, ids: ids, logger: logger, feed: feed)
+            await Self.write(batch, connections: connections, ids: ids, logger: logger, feed: feed)
         }
     }
 
@@ -120,17 +105,15 @@ public final class PostgresStore: EventStore, KeyStore, StreamSlots {
         feed.observe(observer)
     }
 
-    /// Gives this replica's stream slots back and closes the connections.
+    /// Gives this replica's stream slots back and closes the connections. Call it once
+    /// ``run()`` has ended.
     public func close() async {
-        defer { pool.cancel() }
         do {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("DELETE FROM stream_slots WHERE replica = \(replica)", logger: logger)
-                try await connection.query("DELETE FROM replicas WHERE id = \(replica)", logger: logger)
-            }
+            try await forgetReplicas(where: "id = $1", [.text(replica)])
         } catch {
-            logger.debug("store.close.slots", metadata: ["error": "\(String(reflecting: error))"])
+            logger.debug("store.close.slots", metadata: ["error": "\(error)"])
         }
+        await connections.close()
     }
 
     /// LISTENs on a connection of its own, reconnecting with backoff when PostgreSQL goes away.
@@ -140,11 +123,16 @@ public final class PostgresStore: EventStore, KeyStore, StreamSlots {
         while !Task.isCancelled {
             do {
                 try await Self.withConnection(location, logger: logger) { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        if delay > .milliseconds(100) { logger.info("store.listen.resumed") }
-                        delay = .milliseconds(100)
-                        feed.wake()
-                        for try await _ in notifications { feed.wake() }
+                    // A notification sequence does not end on cancellation; closing its connection does.
+                    try await withTaskCancellationHandler {
+                        try await connection.listen(on: Self.channel) { notifications in
+                            if delay > .milliseconds(100) { logger.info("store.listen.resumed") }
+                            delay = .milliseconds(100)
+                            feed.wake()
+                            for try await _ in notifications { feed.wake() }
+                        }
+                    } onCancel: {
+                        connection.close().whenComplete { _ in }
                     }
                 }
             } catch {
@@ -172,19 +160,19 @@ public final class PostgresStore: EventStore, KeyStore, StreamSlots {
 
     /// One batch: its appends in one transaction, then its prunes, each in its own.
     private static func write(
-        _ batch: [WriteRequest], client: PostgresClient, ids: ULIDGenerator, logger: Logger, feed: CommitFeed
+        _ batch: [WriteRequest], connections: Connections, ids: ULIDGenerator, logger: Logger, feed: CommitFeed
     ) async -> [WriteResult] {
         let appends = batch.compactMap { request -> AppendRequest? in
             if case .append(let append) = request { return append }
             return nil
         }
-        var appendResults = (appends.isEmpty ? [] : await append(appends, client: client, ids: ids, logger: logger, feed: feed)).makeIterator()
+        var appendResults = (appends.isEmpty ? [] : await append(appends, connections: connections, ids: ids, logger: logger, feed: feed)).makeIterator()
         var results: [WriteResult] = []
         for request in batch {
             switch request {
             case .append: results.append(.append(appendResults.next()!))
             case .prune(let policy, let now, let limit):
-                results.append(.prune(await prune(policy, now: now, limit: limit, client: client, logger: logger)))
+                results.append(.prune(await prune(policy, now: now, limit: limit, connections: connections, logger: logger)))
             }
         }
         return results

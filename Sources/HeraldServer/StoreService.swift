@@ -7,11 +7,10 @@ struct StoreService: Service {
     let store: any EventStore
 
     func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await store.run() }
-            try? await gracefulShutdown()
-            await store.close()
-            group.cancelAll()
-        }
+        let background = Task { await store.run() }
+        try? await gracefulShutdown()
+        background.cancel()
+        await background.value
+        await store.close()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import HeraldServer
 import HeraldSQLite
+import HeraldTestSupport
 import Logging
 import NIOHTTP1
 import Synchronization
@@ -233,9 +234,8 @@ struct AccessControlTests {
     @Test(.timeLimit(.minutes(1))) func aRevokedKeyStopsWorkingAndANewOneWorksAtOnce() async throws {
         try await Self.withFixture(configure: { $0.access.keyRefreshInterval = .milliseconds(100) }) { server, keys in
             #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(keys.readAcme)).status == 200)
-            let store = try SQLiteKeyStore(path: server.dataDirectory + "/herald.sqlite")
             let id = try #require(APIKey.id(of: keys.readAcme))
-            #expect(try await store.revokeKey(id: id, at: .now()))
+            #expect(try await TestStores.withKeyStore(server.dataDirectory) { store in try await store.revokeKey(id: id, at: .now()) })
             var status = 200
             while status == 200 {
                 try await Task.sleep(for: .milliseconds(50))
@@ -258,7 +258,7 @@ struct AccessControlTests {
             while try await server.get("/v1/runs").status == 200 { try await Task.sleep(for: .milliseconds(50)) }
             #expect(try await server.get("/v1/runs").status == 401)
             #expect(try await server.get("/v1/runs", headers: TestKeys.bearer(key)).status == 200)
-            #expect(try await SQLiteKeyStore(path: server.dataDirectory + "/herald.sqlite").revokeKey(id: APIKey.id(of: key)!, at: .now()))
+            #expect(try await TestStores.withKeyStore(server.dataDirectory) { store in try await store.revokeKey(id: APIKey.id(of: key)!, at: .now()) })
             try await Task.sleep(for: .milliseconds(400))
             // Revoking every key does not open the server again.
             #expect(try await server.get("/v1/runs").status == 401)
@@ -269,10 +269,8 @@ struct AccessControlTests {
     @Test func aPublicAddressWithoutAuthenticationIsRefusedWithTheWayOut() async throws {
         let directory = TestServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = HeraldConfiguration()
+        var configuration = try await TestServer.configuration(directory: directory)
         configuration.host = "0.0.0.0"
-        configuration.port = 0
-        configuration.dataDirectory = directory
         do {
             _ = try await buildApplication(configuration)
             Issue.record("listening on 0.0.0.0 without keys was allowed")

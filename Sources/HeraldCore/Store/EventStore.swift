@@ -61,6 +61,22 @@ public protocol EventStore: Sendable {
 extension EventStore {
     public func run() async {}
 
+    /// Runs the store's background work while `body` uses it, then closes it: for tools and
+    /// tests that use a store without a server.
+    public func whileRunning<T: Sendable>(_ body: (Self) async throws -> T) async throws -> T {
+        let running = Task { await self.run() }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(self))
+        } catch {
+            result = .failure(error)
+        }
+        running.cancel()
+        await running.value
+        await close()
+        return try result.get()
+    }
+
     /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
     public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
         try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit)

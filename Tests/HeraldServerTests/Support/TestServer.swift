@@ -1,12 +1,13 @@
 import AsyncHTTPClient
 import Foundation
 import HeraldServer
+import HeraldTestSupport
 import Logging
 import NIOCore
 import NIOHTTP1
 
-/// A real Herald server on 127.0.0.1 and a random free port, with its own data folder, for
-/// end-to-end tests over real HTTP.
+/// A real Herald server on 127.0.0.1 and a random free port, with its own data folder (or
+/// PostgreSQL database, see ``TestStores``), for end-to-end tests over real HTTP.
 struct TestServer: Sendable {
     let port: Int
     let dataDirectory: String
@@ -23,10 +24,7 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let directory = dataDirectory ?? makeTemporaryDirectory()
-        var configuration = HeraldConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.logLevel = .critical
+        var configuration = try await configuration(directory: directory)
         configure(&configuration)
         let (ports, portSource) = AsyncStream<Int>.makeStream()
         let app = try await buildApplication(configuration, logger: logger) { port in portSource.yield(port) }
@@ -53,10 +51,19 @@ struct TestServer: Sendable {
         }
     }
 
-    static func makeTemporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-test-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+    static func makeTemporaryDirectory() -> String { TestStores.makeTemporaryDirectory() }
+
+    /// A test server's configuration on the chosen store (``TestStores``), port 0, quiet.
+    static func configuration(directory: String) async throws -> HeraldConfiguration {
+        var configuration = HeraldConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = directory
+        // HERALD_TEST_LOG_LEVEL=debug shows what the servers of a failing test did.
+        configuration.logLevel = ProcessInfo.processInfo.environment["HERALD_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        if TestStores.backend == .postgres {
+            configuration.postgres = try await TestStores.postgres(for: directory)
+        }
+        return configuration
     }
 
     // MARK: HTTP

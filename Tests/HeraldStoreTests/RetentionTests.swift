@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 import Testing
 
 /// Retention in the store: what is deleted, what stays, and that pruning in small passes ends
@@ -10,7 +9,7 @@ struct RetentionTests {
     static let day: Int64 = 86_400_000_000
     static let now = Timestamp(microseconds: 1_800_000_000_000_000)
 
-    static func append(_ store: SQLiteStore, run: String, project: String = "default", count: Int, daysAgo: Int64 = 0) async throws {
+    static func append(_ store: any EventStore, run: String, project: String = "default", count: Int, daysAgo: Int64 = 0) async throws {
         let time = Timestamp(microseconds: now.microseconds - daysAgo * day)
         var drafts: [EventDraft] = []
         for index in 0..<count {
@@ -26,7 +25,7 @@ struct RetentionTests {
     }
 
     @Test func maxEventsKeepsEachRunsNewestAndMovesFirstSeq() async throws {
-        try await SQLiteStoreTests.withStore { store in
+        try await StoreContractTests.withStore { store in
             try await Self.append(store, run: "long", count: 30)
             try await Self.append(store, run: "short", count: 5)
             let result = try await store.prune(try Self.policy("max-events=10"), now: Self.now, limit: 1000)
@@ -48,7 +47,7 @@ struct RetentionTests {
     }
 
     @Test func maxAgeDeletesWholeRunsPerProject() async throws {
-        try await SQLiteStoreTests.withStore { store in
+        try await StoreContractTests.withStore { store in
             try await Self.append(store, run: "old", count: 4, daysAgo: 40)
             try await Self.append(store, run: "recent", count: 4, daysAgo: 2)
             try await Self.append(store, run: "kept-old", project: "archive", count: 4, daysAgo: 40)
@@ -67,7 +66,7 @@ struct RetentionTests {
     }
 
     @Test func smallPassesEndWhereOneBigPassWould() async throws {
-        try await SQLiteStoreTests.withStore { store in
+        try await StoreContractTests.withStore { store in
             for index in 0..<5 { try await Self.append(store, run: "r\(index)", count: 50) }
             try await Self.append(store, run: "gone", count: 50, daysAgo: 10)
             let policy = try Self.policy("max-events=7,max-age=5d")
@@ -92,7 +91,7 @@ struct RetentionTests {
     }
 
     @Test func causalLinksOfDeletedEventsGoWithThem() async throws {
-        try await SQLiteStoreTests.withStore { store in
+        try await StoreContractTests.withStore { store in
             let first = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y")]))
             let cause = first.placements[0].id
             _ = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y", causedBy: [cause])]))
