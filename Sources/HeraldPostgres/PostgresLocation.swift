@@ -57,10 +57,12 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         )
     }
 
-    /// The URL without its password, for logs and messages.
-    public var description: String {
-        "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(tls.rawValue)"
+    /// The URL without its password, for logs and messages (the password travels in PGPASSWORD).
+    public var url: String {
+        "postgres://\(username)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)?sslmode=\(tls.rawValue)"
     }
+
+    public var description: String { url }
 
     var clientTLS: PostgresClient.Configuration.TLS {
         switch tls {

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import HeraldPostgres
+import HeraldTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -10,7 +12,7 @@ struct CrashTests {
     @Test func everyAcknowledgedEventSurvivesSIGKILLExactlyOnceWithGaplessSeqs() async throws {
         let data = TestServer.makeTemporaryDirectory()
         // Given: a server under load from 8 concurrent producers; when: it is killed mid-stream.
-        let server = try ChildServer.start(data: data)
+        let server = try await ChildServer.start(data: data)
         let acknowledged = try await Self.load(server) { server.kill() }
         // Then: after a restart every acknowledged event is there exactly once, seqs gapless.
         try await Self.verify(data: data, acknowledged: acknowledged)
@@ -20,7 +22,7 @@ struct CrashTests {
     /// at an event boundary and exits 0; nothing acknowledged is lost.
     @Test func aGracefulShutdownUnderLoadLosesNothingAndEndsStreamsCleanly() async throws {
         let data = TestServer.makeTemporaryDirectory()
-        let server = try ChildServer.start(data: data)
+        let server = try await ChildServer.start(data: data)
         // A live subscriber to one of the runs the producers write.
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/runs/crash-0/stream?wait=1")
         request.headers.add(name: "Accept", value: "text/event-stream")
@@ -75,9 +77,9 @@ struct CrashTests {
 
     /// Restarts a server on `data` and checks every acknowledged event is stored exactly once,
     /// with gapless seqs, and that unacknowledged requests left nothing or everything.
-    static func verify(data: String, acknowledged: Acknowledged) async throws {
+    static func verify(data: String, acknowledged: Acknowledged, postgres: PostgresLocation? = nil) async throws {
         let client = HTTPClient.shared
-        let second = try ChildServer.start(data: data)
+        let second = try await ChildServer.start(data: data, postgres: postgres)
         defer { second.kill() }
         var stored: [String: Int] = [:]
         for run in 0..<3 {
@@ -112,7 +114,9 @@ struct ChildServer {
     let process: Process
     let port: Int
 
-    static func start(data: String) throws -> ChildServer {
+    /// Starts `herald serve` on `data`'s store (its PostgreSQL database when the tests run on
+    /// PostgreSQL, so several children on one `data` are replicas of one store).
+    static func start(data: String, postgres: PostgresLocation? = nil) async throws -> ChildServer {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("herald")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestFailure("no herald binary at \(binary.path): run `swift build` first")
@@ -120,6 +124,9 @@ struct ChildServer {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve", "--port", "0", "--data", data, "--log-level", "info"]
+        var location = postgres
+        if location == nil, TestStores.backend == .postgres { location = try await TestStores.postgres(for: data) }
+        if let location { process.arguments! += ["--store", location.url] }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
