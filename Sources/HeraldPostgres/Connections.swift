@@ -2,9 +2,12 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// The store's connection pool, running from open to close. Closing waits for the queries and
-/// transactions in flight (a pool shut down under one can leave its caller waiting forever)
-/// and refuses new ones.
+/// The store's connection pool, running from open to close.
+///
+/// Every use runs in a task of its own with a deadline: a caller's cancellation (a client gone)
+/// never cuts a statement or a transaction off halfway, and a statement whose connection died
+/// under it (PostgreSQL restarting) fails after ``deadline`` instead of waiting forever.
+/// Closing waits for what is in flight and refuses new work.
 final class Connections: Sendable {
     private let client: PostgresClient
     private let pool: Task<Void, Never>
@@ -16,14 +19,15 @@ final class Connections: Sendable {
         self.pool = Task { await client.run() }
     }
 
+    /// How long one statement or transaction may take before its caller is answered with a failure.
+    static let deadline = Duration.seconds(30)
+
     /// Runs `body` in a transaction (committed when it returns, rolled back when it throws).
-    /// Like every use of the pool, it runs in a task of its own: a caller's cancellation (a
-    /// client gone) never cuts a statement or a transaction off halfway.
     func transaction<T: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try enter()
         defer { leave() }
         let client = client
-        return try await Task { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }.value
+        return try await Self.withDeadline { try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
     }
 
     /// Runs one statement and answers all its rows.
@@ -32,7 +36,7 @@ final class Connections: Sendable {
         try enter()
         defer { leave() }
         let client = client
-        return try await Task { try await client.query(query, logger: logger).collect() }.value
+        return try await Self.withDeadline { try await client.query(query, logger: logger).collect() }
     }
 
     /// Waits (up to 10 s) for what is in flight, then shuts the pool down.
@@ -43,6 +47,25 @@ final class Connections: Sendable {
         }
         pool.cancel()
         await pool.value
+    }
+
+    /// `work` in a task of its own; its result, or a failure once ``deadline`` has passed.
+    private static func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let first = FirstResult<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            first.wait(continuation)
+            let worker = Task { try await work() }
+            let timer = Task {
+                // Cancelled when the work finished first.
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
+                // The worker is left to finish: cancelling a statement in flight can lose its connection.
+                first.settle(.failure(PostgresStoreError("PostgreSQL did not answer within \(deadline)")))
+            }
+            Task {
+                first.settle(await worker.result)
+                timer.cancel()
+            }
+        }
     }
 
     private func enter() throws {
@@ -62,5 +85,27 @@ extension PostgresConnection {
     /// stream left unread holds its connection, and the next statement waits behind it.
     func perform(_ query: PostgresQuery, logger: Logger) async throws {
         _ = try await self.query(query, logger: logger).collect()
+    }
+}
+
+/// Whichever of several racing tasks finishes first answers the one continuation.
+private final class FirstResult<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, settled: Bool)>((nil, false))
+
+    func wait(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// Answers whether this result was the first.
+    @discardableResult
+    func settle(_ result: Result<T, any Error>) -> Bool {
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard !state.settled else { return nil }
+            state.settled = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+        return continuation != nil
     }
 }

@@ -9,6 +9,7 @@ import Testing
 
 /// Several replicas on one PostgreSQL: what scaling out promises. These need a PostgreSQL
 /// server (`HERALD_TEST_POSTGRES_URL`); in CI they fail without one instead of being skipped.
+/// One at a time: one of them restarts PostgreSQL.
 @Suite("Replicas on one PostgreSQL", .serialized, .enabled(if: TestStores.postgresRequired), .timeLimit(.minutes(2)))
 struct ClusterTests {
     /// Runs `body` with `count` in-process replicas sharing one fresh database.
@@ -192,11 +193,10 @@ struct ClusterTests {
     }
 }
 
-/// The resume token's guarantee, tested where it could break: a tailer reading by position while
-/// two stores (two replicas) commit concurrently must never see a position before a smaller
-/// one that commits later.
-@Suite("Resume tokens under concurrent writers", .enabled(if: TestStores.postgresRequired), .timeLimit(.minutes(2)))
-struct ConcurrentResumeTokenTests {
+extension ClusterTests {
+    /// The resume token's guarantee, tested where it could break (docs/notes/resume-tokens.md):
+    /// a tailer reading by position while two stores (two replicas) commit concurrently must
+    /// never see a position before a smaller one that commits later.
     @Test func aTailerNeverSkipsALateCommit() async throws {
         let location = try await TestStores.postgres(for: TestServer.makeTemporaryDirectory())
         try await PostgresStore.withRunning(location) { first in

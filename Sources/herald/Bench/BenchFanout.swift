@@ -45,11 +45,25 @@ struct BenchFanout: AsyncParsableCommand {
     @Option(help: "Seconds to wait, after run.completed, for every stream to end.")
     var drainTimeout = 30.0
 
+    @Option(help: "Publish through this server instead of --server, where the subscribers stay: fan-out across replicas of one PostgreSQL store.")
+    var publishServer: String?
+
+    /// Where the publisher posts.
+    var publishEndpoint: Endpoint? {
+        get throws {
+            guard let publishServer else { return nil }
+            var endpoint = try Endpoint(publishServer)
+            endpoint.token = options.token
+            return endpoint
+        }
+    }
+
     func validate() throws {
         guard subscribers >= 1, rate > 0, duration > 0, maxBatch >= 1 else {
             throw ValidationError("--subscribers and --max-batch must be at least 1, --rate and --duration > 0")
         }
         guard (1...254).contains(sourceIps) else { throw ValidationError("--source-ips must be between 1 and 254") }
+        _ = try publishEndpoint
     }
 
     func run() async throws {

@@ -19,9 +19,16 @@ struct FanoutRound {
         var clientCPU = ""
     }
 
+    /// The publisher's server: --publish-server, or the subscribers' own.
+    var publishEndpoint: Endpoint {
+        // validate() has checked --publish-server.
+        if let endpoint = try? bench.publishEndpoint { return endpoint }
+        return session.endpoint
+    }
+
     func execute() async throws -> Outcome {
         var outcome = Outcome()
-        let publisher = try await session.connect()
+        let publisher = try await HTTPConnection.connect(to: publishEndpoint, on: session.group.next(), localAddress: nil).get()
         defer { publisher.close() }
         try await post(#"[{"run":"\#(run)","type":"run.started","data":{"name":"herald bench fanout"}}]"#, on: publisher)
         let streams = try await subscribe()
@@ -87,7 +94,7 @@ struct FanoutRound {
                 body += #""i":\#(outcome.published + offset),"pad":"\#(filler)"}}"#
             }
             body += "]"
-            let reply = try await publisher.send(.postJSON(session.endpoint, "/v1/events", body: ByteBuffer(string: body))).get()
+            let reply = try await publisher.send(.postJSON(publishEndpoint, "/v1/events", body: ByteBuffer(string: body))).get()
             guard reply.isSuccess else { throw BenchFailure("publishing failed with \(reply.status.code): \(reply.text)") }
             outcome.publish.record(start: sent, end: .now())
             outcome.publish.requests += 1
@@ -101,7 +108,7 @@ struct FanoutRound {
 
     @discardableResult
     private func post(_ json: String, on connection: HTTPConnection) async throws -> String {
-        let reply = try await connection.send(.postJSON(session.endpoint, "/v1/events", body: ByteBuffer(string: json))).get()
+        let reply = try await connection.send(.postJSON(publishEndpoint, "/v1/events", body: ByteBuffer(string: json))).get()
         guard reply.isSuccess else { throw BenchFailure("POST /v1/events answered \(reply.status.code): \(reply.text)") }
         return reply.text
     }
