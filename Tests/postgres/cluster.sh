@@ -26,12 +26,14 @@ as_owner() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Tests need no durability across a machine crash: fsync is off unless HERALD_PG_DURABLE=1
+# (benchmarks), which keeps PostgreSQL's durable defaults.
 pg_ctl_start() {
-    local port
+    local port options
     port="$(cat "$dir/port")"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
-        start >&2
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400"
+    [ "${HERALD_PG_DURABLE:-0}" = 1 ] || options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" start >&2
 }
 
 case "$command" in
