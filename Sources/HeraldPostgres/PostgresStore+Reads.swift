@@ -40,19 +40,10 @@ extension PostgresStore {
         return RunPage(runs: page.map(\.run), nextCursor: next)
     }
 
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, order: "ASC", limit: limit)
-    }
-
-    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        var page = try await events(run: run, filter: filter, after: 0, before: beforeSeq, order: "DESC", limit: limit)
-        page.events.reverse()
-        return page
-    }
-
-    /// One page of a run's events between `after` and `before` (both excluded), read in
-    /// `order`, with the filtered total.
-    private func events(run: String, filter: EventFilter, after: Int64, before: Int64, order: String, limit: Int) async throws(HeraldError) -> EventPage {
+    /// One page of a run's events between `after` and `before` (both excluded), with the
+    /// filtered total.
+    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+        let order = newestFirst ? "DESC" : "ASC"
         guard let runRow = try await rows("SELECT run_key, event_count FROM runs WHERE run = $1", [.text(run)]).first else {
             throw HeraldError(.runNotFound, "run \(run) not found")
         }
@@ -74,7 +65,8 @@ extension PostgresStore {
         } else {
             total = try await scalar("SELECT COUNT(*) FROM events e WHERE e.run_key = $1 \(countClause.sql)", [.integer(key)] + countClause.values)
         }
-        return EventPage(events: Array(events.prefix(limit)), total: total, hasMore: events.count > limit)
+        let page = events.prefix(limit)
+        return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: events.count > limit)
     }
 
     public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {

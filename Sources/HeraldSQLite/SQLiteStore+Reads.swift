@@ -46,19 +46,10 @@ extension SQLiteStore {
         }
     }
 
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, order: "ASC", limit: limit)
-    }
-
-    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        var page = try await events(run: run, filter: filter, after: 0, before: beforeSeq, order: "DESC", limit: limit)
-        page.events.reverse()
-        return page
-    }
-
-    /// One page of a run's events between `after` and `before` (both excluded), read in
-    /// `order`, with the filtered total.
-    private func events(run: String, filter: EventFilter, after: Int64, before: Int64, order: String, limit: Int) async throws(HeraldError) -> EventPage {
+    /// One page of a run's events between `after` and `before` (both excluded), with the
+    /// filtered total.
+    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+        let order = newestFirst ? "DESC" : "ASC"
         let clause = FilterSQL(filter)
         return try await read { db in
             guard let runRow = try Row.fetchOne(db, sql: "SELECT run_key, event_count FROM runs WHERE run = ?", arguments: [run]) else {
@@ -91,7 +82,8 @@ extension SQLiteStore {
                     db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
                 ) ?? 0
             }
-            return EventPage(events: Array(rows.prefix(limit)), total: total, hasMore: rows.count > limit)
+            let page = rows.prefix(limit)
+            return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: rows.count > limit)
         }
     }
 

@@ -16,13 +16,10 @@ public protocol EventStore: Sendable {
     /// Runs, most recently updated first.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
-    /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
-    /// filtered, at most `limit`; `hasMore` says whether more in that range match.
-    func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage
-
-    /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
-    /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
-    func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage
+    /// A run's events strictly between seq `after` and `before`, filtered, at most `limit`, in
+    /// seq order: the first ones of the range, or its last ones when `newestFirst` (reading
+    /// backwards). `hasMore` says whether more in the range match beyond the page.
+    func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage
 
     /// Events of every run (or of one project) in position order after `afterPosition`.
     func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event]
@@ -60,6 +57,18 @@ public protocol EventStore: Sendable {
 
 extension EventStore {
     public func run() async {}
+
+    /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
+    /// filtered, at most `limit`; `hasMore` says whether more in that range match.
+    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit)
+    }
+
+    /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
+    /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
+    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit)
+    }
 
     /// Runs the store's background work while `body` uses it, then closes it: for tools and
     /// tests that use a store without a server.
