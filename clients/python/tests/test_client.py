@@ -1,0 +1,232 @@
+"""Queries and subscriptions (sync and asyncio), against the real herald binary."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+
+import pytest
+
+import herald
+from conftest import wait_until
+
+
+def publish(url: str, run: str, count: int, start: int = 0, **fields) -> None:
+    herald.Client(url).publish([{"run": run, "type": "agent.log", "agent": "w", "data": {"line": f"l{i}"}, **fields}
+                                for i in range(start, start + count)])
+
+
+def test_queries_answer_as_the_server_does(herald_server):
+    client = herald.Client(herald_server.url)
+    answer = client.publish([
+        {"run": "q", "type": "run.started", "data": {"name": "Query run"}},
+        {"run": "q", "type": "agent.log", "agent": "w1", "data": {"line": "a"}},
+        {"run": "q", "type": "agent.log", "agent": "w2", "data": {"line": "b"}},
+    ])
+    assert answer["accepted"] == 3
+    first = answer["events"][0]["id"]
+    client.publish([{"run": "q", "type": "decision", "agent": "w1", "causedBy": [first],
+                     "data": {"decisionType": "d", "newValue": 1}}])
+    assert [r["run"] for r in client.runs()] == ["q"]
+    assert client.run("q")["name"] == "Query run"
+    page = client.events_page("q", types=["agent.*"], limit=1)
+    assert page["total"] == 2 and page["hasMore"] and page["events"][0].data == {"line": "a"}
+    assert [e.agent for e in client.events("q", agents=["w2"])] == ["w2"]
+    assert [e.seq for e in client.events("q", page_size=1)] == [1, 2, 3, 4]
+    assert client.event("q", first).type == "run.started"
+    causality = client.causality("q", first)
+    assert [e.type for e in causality["downstream"]] == ["decision"]
+
+
+def test_errors_carry_status_code_message_and_details(herald_server):
+    client = herald.Client(herald_server.url)
+    with pytest.raises(herald.HeraldError) as missing:
+        client.run("nobody")
+    assert (missing.value.status, missing.value.code) == (404, "run_not_found")
+    with pytest.raises(herald.HeraldError) as refused:
+        client.publish([{"run": "e", "type": "decision", "data": {"newValue": 1}}])
+    assert refused.value.status == 422 and refused.value.details
+    assert {d["field"] for d in refused.value.details} >= {"agent", "data.decisionType"}
+    with pytest.raises(herald.HeraldError) as down:
+        herald.Client("http://127.0.0.1:9").runs()
+    assert (down.value.status, down.value.code) == (0, "unreachable")
+    with pytest.raises(TypeError):
+        list(client.events("q", offset=2))  # a filter the API does not have is the caller's mistake
+
+
+def test_subscriber_follows_a_run_to_its_end(herald_server):
+    publish(herald_server.url, "live", 3)
+    items = []
+    done = threading.Event()
+
+    def follow():
+        for item in herald.Client(herald_server.url).subscribe(run="live", after=0):
+            items.append(item)
+        done.set()
+
+    threading.Thread(target=follow, daemon=True).start()
+    wait_until(lambda: len(items) == 3)
+    publish(herald_server.url, "live", 2, start=3)
+    herald.Client(herald_server.url).publish([{"run": "live", "type": "run.completed"}])
+    assert done.wait(20)
+    assert [e.seq for e in items] == [1, 2, 3, 4, 5, 6] and items[-1].type == "run.completed"
+
+
+def test_subscriber_resumes_across_a_server_restart(herald_server):
+    publish(herald_server.url, "restart", 5)
+    subscription = herald.Client(herald_server.url).subscribe(run="restart", after=0, max_backoff=0.5)
+    seen = []
+    done = threading.Event()
+
+    def follow():
+        for item in subscription:
+            seen.append(item)
+        done.set()
+
+    threading.Thread(target=follow, daemon=True).start()
+    wait_until(lambda: len(seen) == 5)
+    herald_server.stop(signal.SIGKILL)
+    herald_server.start()
+    publish(herald_server.url, "restart", 5, start=5)
+    herald.Client(herald_server.url).publish([{"run": "restart", "type": "run.completed"}])
+    assert done.wait(30)
+    assert [e.seq for e in seen] == list(range(1, 12))  # no gap, no duplicate
+    assert subscription.reconnects >= 1
+
+
+def test_subscriber_resumes_when_the_server_ends_its_stream(start_herald):
+    server = start_herald("--stream-lifetime", "1")
+    publish(server.url, "lifetime", 2)
+    subscription = herald.Client(server.url).subscribe(run="lifetime", after=0)
+    seen = []
+    thread = threading.Thread(target=lambda: seen.extend(subscription), daemon=True)
+    thread.start()
+    wait_until(lambda: subscription.reconnects >= 2, timeout=15)
+    publish(server.url, "lifetime", 2, start=2)
+    herald.Client(server.url).publish([{"run": "lifetime", "type": "run.failed", "data": {"error": "x"}}])
+    thread.join(20)
+    assert [e.seq for e in seen] == [1, 2, 3, 4, 5] and seen[-1].type == "run.failed"
+
+
+def test_a_finished_run_answers_204_and_the_subscription_ends(herald_server):
+    publish(herald_server.url, "over", 2)
+    herald.Client(herald_server.url).publish([{"run": "over", "type": "run.completed"}])
+    assert list(herald.Client(herald_server.url).subscribe(run="over", after=3)) == []
+
+
+def test_a_resume_point_ahead_of_the_run_is_told_as_a_gap(herald_server):
+    publish(herald_server.url, "ahead", 2)
+    subscription = herald.Client(herald_server.url).subscribe(run="ahead", after=10)
+    items = []
+    thread = threading.Thread(target=lambda: items.extend(subscription), daemon=True)
+    thread.start()
+    wait_until(lambda: len(items) == 1)
+    gap = items[0]
+    assert isinstance(gap, herald.Gap) and gap.reason == "ahead" and gap.requested == 10 and gap.continues_after == 2
+    herald.Client(herald_server.url).publish([{"run": "ahead", "type": "run.completed"}])
+    thread.join(10)
+    assert [getattr(i, "seq", None) for i in items[1:]] == [3]
+
+
+def test_filters_apply_to_the_stream_and_the_run_end_still_comes(herald_server):
+    client = herald.Client(herald_server.url)
+    client.publish([
+        {"run": "f", "type": "agent.log", "agent": "w1", "data": {"line": "1"}},
+        {"run": "f", "type": "step.started", "data": {"stepId": "s"}},
+        {"run": "f", "type": "agent.log", "agent": "w2", "data": {"line": "2"}},
+        {"run": "f", "type": "run.completed"},
+    ])
+    items = list(client.subscribe(run="f", after=0, types=["agent.*"], agents=["w2"]))
+    assert [(e.type, e.agent) for e in items] == [("agent.log", "w2"), ("run.completed", None)]
+
+
+def test_project_stream_with_log_lines_of_chosen_runs(herald_server):
+    client = herald.Client(herald_server.url)
+    subscription = client.subscribe(project="default", logs=["r1"])
+    items = []
+    threading.Thread(target=lambda: items.extend(subscription), daemon=True).start()
+    wait_until(lambda: subscription.connected is not None)
+    client.publish([
+        {"run": "r1", "type": "run.started"},
+        {"run": "r1", "type": "agent.log", "agent": "w", "data": {"line": "wanted"}},
+        {"run": "r2", "type": "agent.log", "agent": "w", "data": {"line": "not wanted"}},
+        {"run": "r2", "type": "step.started", "data": {"stepId": "s"}},
+        {"run": "r1", "type": "run.completed"},
+    ])
+    wait_until(lambda: len(items) == 4)
+    subscription.close()
+    assert [(e.run, e.type) for e in items] == [("r1", "run.started"), ("r1", "agent.log"), ("r2", "step.started"),
+                                                 ("r1", "run.completed")]
+    assert int(subscription.last_event_id) >= 5  # project streams resume by store position
+
+
+def test_a_run_that_does_not_exist_raises_unless_waited_for(herald_server):
+    client = herald.Client(herald_server.url)
+    with pytest.raises(herald.HeraldError) as missing:
+        list(client.subscribe(run="later"))
+    assert missing.value.status == 404
+    items = []
+    thread = threading.Thread(target=lambda: items.extend(client.subscribe(run="later", wait=True)), daemon=True)
+    thread.start()
+    publish(herald_server.url, "later", 1)
+    client.publish([{"run": "later", "type": "run.completed"}])
+    thread.join(10)
+    assert [e.type for e in items] == ["agent.log", "run.completed"]
+
+
+def test_asyncio_subscriber_across_a_restart(herald_server):
+    publish(herald_server.url, "aio", 3)
+
+    async def main():
+        client = herald.AsyncClient(herald_server.url)
+        assert (await client.run("aio"))["eventCount"] == 3
+        seen = []
+        subscription = client.subscribe(run="aio", after=0, max_backoff=0.5)
+
+        async def follow():
+            async for item in subscription:
+                seen.append(item)
+
+        task = asyncio.create_task(follow())
+        while len(seen) < 3:
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(herald_server.restart)
+        await client.publish([{"run": "aio", "type": "agent.log", "agent": "w", "data": {"line": "after"}},
+                              {"run": "aio", "type": "run.completed"}])
+        await asyncio.wait_for(task, 30)
+        return seen, subscription
+
+    seen, subscription = asyncio.run(main())
+    assert [e.seq for e in seen] == [1, 2, 3, 4, 5] and seen[-1].type == "run.completed"
+    assert subscription.reconnects >= 1
+
+
+def test_asyncio_project_stream_and_errors(herald_server):
+    async def main():
+        client = herald.AsyncClient(herald_server.url)
+        try:
+            async for _ in client.subscribe(run="missing"):
+                pass
+        except herald.HeraldError as error:
+            assert error.status == 404
+        else:
+            raise AssertionError("a missing run must raise")
+        subscription = client.subscribe(project="default")
+        items = []
+
+        async def follow():
+            async for item in subscription:
+                items.append(item)
+                if len(items) == 2:
+                    return
+
+        task = asyncio.create_task(follow())
+        while subscription.connected is None:
+            await asyncio.sleep(0.02)
+        await client.publish([{"run": "p", "type": "run.started"}, {"run": "p", "type": "run.completed"}])
+        await asyncio.wait_for(task, 10)
+        return items
+
+    items = asyncio.run(main())
+    assert [e.type for e in items] == ["run.started", "run.completed"]
