@@ -11,6 +11,8 @@ struct VocabularyTests {
         var agent = false
         var turn = false
         var required: [String] = []
+        /// At least one of these must be present.
+        var oneOf: [String] = []
         var testDescription: String { type }
     }
 
@@ -42,8 +44,8 @@ struct VocabularyTests {
         .init(type: "agent.log", level: .detail, agent: true, required: ["line"]),
         .init(type: "agent.completed", level: .milestone, agent: true),
         .init(type: "agent.failed", level: .milestone, agent: true, required: ["error", "willRetry"]),
-        .init(type: "reflection", level: .decision, required: ["content"]),
-        .init(type: "thought", level: .detail, required: ["content"]),
+        .init(type: "reflection", level: .decision, oneOf: ["content", "done", "gaps", "newTasks"]),
+        .init(type: "thought", level: .detail, oneOf: ["content", "text"]),
         .init(type: "message.started", level: .action, required: ["messageId"]),
         .init(type: "message.delta", level: .detail, required: ["messageId", "delta"]),
         .init(type: "message.completed", level: .action, required: ["messageId"]),
@@ -98,7 +100,18 @@ struct VocabularyTests {
         #expect(Vocabulary.defaultLevel(for: expected.type) == expected.level)
         #expect(Vocabulary.isBuiltin(expected.type))
 
-        let data = rule.fields.filter(\.required).map { ($0.name, Self.sample($0.kind)) }
+        #expect(rule.atLeastOneOf == expected.oneOf)
+        var data = rule.fields.filter(\.required).map { ($0.name, Self.sample($0.kind)) }
+        for name in expected.oneOf {
+            let field = try #require(rule.fields.first { $0.name == name })
+            let alone = Self.body(expected.type, agent: expected.agent, turn: expected.turn, data: data + [(name, Self.sample(field.kind))])
+            #expect(parseError(alone) == nil, "\(name) alone is enough")
+        }
+        if !expected.oneOf.isEmpty {
+            let none = Self.body(expected.type, agent: expected.agent, turn: expected.turn, data: data)
+            #expect(parseError(none)?.problems == ["0:data:required"])
+            data.append((expected.oneOf[0], Self.sample(.string)))
+        }
         let valid = Self.body(expected.type, agent: expected.agent, turn: expected.turn, data: data)
         let draft = try #require(try parse(valid).first)
         #expect(draft.level == expected.level)

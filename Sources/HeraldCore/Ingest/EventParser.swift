@@ -33,10 +33,36 @@ public struct EventParser: Sendable {
 
     /// Parses and validates a whole request body held in `buffer`.
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat) throws(HeraldError) -> [EventDraft] {
+        let parsed = try parseEach(buffer, format: format)
+        let problems = parsed.problems
+        if !problems.isEmpty {
+            let count = Set(problems.compactMap(\.index)).count
+            let drafts = parsed.drafts
+            throw HeraldError(
+                .validationFailed,
+                "\(count) of \(drafts.count + count) event\(drafts.count + count == 1 ? "" : "s") failed validation; nothing was stored",
+                details: Array(problems.prefix(limits.maxReportedProblems))
+            )
+        }
+        return parsed.drafts
+    }
+
+    /// Parses a whole request body for partial ingest: the valid events with their indices in
+    /// the request, and the problems of each invalid one. Malformed JSON still fails the whole
+    /// request, since no event after it can be told apart.
+    public func parsePartial(_ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat) throws(HeraldError) -> PartialBatch {
+        let parsed = try parseEach(buffer, format: format)
+        return PartialBatch(drafts: parsed.drafts, indices: parsed.indices, problems: Dictionary(grouping: parsed.problems) { $0.index ?? 0 })
+    }
+
+    private func parseEach(
+        _ buffer: UnsafeBufferPointer<UInt8>, format: BodyFormat
+    ) throws(HeraldError) -> (drafts: [EventDraft], indices: [Int], problems: [FieldError]) {
         guard buffer.count <= limits.maxBodyBytes else {
             throw HeraldError(.payloadTooLarge, "request body is larger than \(limits.maxBodyBytes) bytes")
         }
         var drafts: [EventDraft] = []
+        var indices: [Int] = []
         var problems: [FieldError] = []
         var reader = makeReader(buffer)
         do {
@@ -46,13 +72,13 @@ public struct EventParser: Sendable {
                 case UInt8(ascii: "["):
                     var index = 0
                     try reader.readArray { (element: inout JSONReader) throws(JSONSyntaxError) in
-                        try parseOne(&element, index: index, into: &drafts, problems: &problems)
+                        try parseOne(&element, index: index, into: &drafts, indices: &indices, problems: &problems)
                         index += 1
                     }
                     try checkCount(index)
                     if index == 0 { throw HeraldError(.invalidRequest, "the array holds no event") }
                 case UInt8(ascii: "{"):
-                    try parseOne(&reader, index: 0, into: &drafts, problems: &problems)
+                    try parseOne(&reader, index: 0, into: &drafts, indices: &indices, problems: &problems)
                 case nil:
                     throw HeraldError(.invalidRequest, "the request body is empty: send an event object, an array of them, or NDJSON")
                 default:
@@ -65,7 +91,7 @@ public struct EventParser: Sendable {
                     guard reader.peek() == UInt8(ascii: "{") else {
                         throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object")
                     }
-                    try parseOne(&reader, index: index, into: &drafts, problems: &problems)
+                    try parseOne(&reader, index: index, into: &drafts, indices: &indices, problems: &problems)
                     index += 1
                     try checkCount(index)
                     // Each object must end its line.
@@ -90,15 +116,7 @@ public struct EventParser: Sendable {
         } catch {
             throw HeraldError(.invalidJSON, "malformed JSON")
         }
-        if !problems.isEmpty {
-            let count = Set(problems.compactMap(\.index)).count
-            throw HeraldError(
-                .validationFailed,
-                "\(count) of \(drafts.count + count) event\(drafts.count + count == 1 ? "" : "s") failed validation; nothing was stored",
-                details: Array(problems.prefix(limits.maxReportedProblems))
-            )
-        }
-        return drafts
+        return (drafts, indices, problems)
     }
 
     private func checkCount(_ count: Int) throws(HeraldError) {
@@ -116,6 +134,7 @@ public struct EventParser: Sendable {
         _ reader: inout JSONReader,
         index: Int,
         into drafts: inout [EventDraft],
+        indices: inout [Int],
         problems: inout [FieldError]
     ) throws(JSONSyntaxError) {
         var fields = RawEvent()
@@ -141,6 +160,7 @@ public struct EventParser: Sendable {
                 }
             }
         } else {
+            fields.takeTimestampAlias(reader.bytes, limits: limits, problem: problem)
             fields.reportExtras(problem: problem)
             if let type = fields.type, type.hasPrefix(AGUI.passthroughPrefix) {
                 problem("type", "unknown_type", "\(AGUI.passthroughPrefix)* types are made from AG-UI events: post the AG-UI event itself")
@@ -159,10 +179,23 @@ public struct EventParser: Sendable {
         }
         if let draft = fields.draft(index: index, defaultProject: defaultProject, problem: problem) {
             Vocabulary.validate(draft, data: fields.dataView, index: index, problems: &errors)
-            if errors.isEmpty { drafts.append(draft) }
+            if errors.isEmpty {
+                drafts.append(draft)
+                indices.append(index)
+            }
         }
         problems.append(contentsOf: errors)
     }
+}
+
+/// A request body parsed for partial ingest (``EventParser/parsePartial(_:format:)``).
+public struct PartialBatch: Sendable {
+    /// The valid events, in request order.
+    public var drafts: [EventDraft]
+    /// The index in the request of each of ``drafts``.
+    public var indices: [Int]
+    /// The problems of each refused event, by its index in the request.
+    public var problems: [Int: [FieldError]]
 }
 
 /// Limits on what one ingest request may carry.

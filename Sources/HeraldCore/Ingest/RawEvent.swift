@@ -49,7 +49,7 @@ struct RawEvent {
         case "time":
             if let text = try readString(key, &reader, problem) {
                 time = Timestamp(rfc3339: text)
-                if time == nil { problem(key, "invalid_value", "time must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05.000006Z") }
+                if time == nil { problem(key, "invalid_value", Self.timeProblem(key, text)) }
             }
         case "turn":
             turn = try readInteger(key, &reader, problem)
@@ -58,6 +58,8 @@ struct RawEvent {
             expectedSeq = try readInteger(key, &reader, problem)
             if let value = expectedSeq, value < 0 { problem(key, "invalid_value", "expectedSeq must be ≥ 0") }
         case "causedBy":
+            // null stands for "caused by nothing", as an empty list does.
+            if reader.readNull() { return }
             guard try reader.peekKind() == .array else {
                 try reader.skipValue()
                 problem(key, "invalid_type", "causedBy must be an array of event ids")
@@ -103,9 +105,52 @@ struct RawEvent {
         }
     }
 
-    /// Refuses the members that are not Herald fields.
+    /// Refuses the members that are not Herald fields, naming Herald's field when the member is
+    /// a known other spelling of one (``Vocabulary/fieldRenames``).
     func reportExtras(problem: Problem) {
-        for extra in extras { problem(extra.key, "unknown_field", "unknown field '\(extra.key)'; the payload goes in 'data'") }
+        for extra in extras {
+            if let herald = Vocabulary.fieldRenames[extra.key] {
+                problem(extra.key, "unknown_field", "unknown field '\(extra.key)': Herald calls it '\(herald)'")
+            } else {
+                problem(extra.key, "unknown_field", "unknown field '\(extra.key)'; the payload goes in 'data'")
+            }
+        }
+    }
+
+    /// Takes a top-level `timestamp` (what R-emit lines carry) as `time`. Both may be given only
+    /// when they name the same instant. (An AG-UI event's `timestamp`, in milliseconds, is read
+    /// by ``translateFromAGUI(_:limits:problem:)`` instead.)
+    mutating func takeTimestampAlias(_ bytes: UnsafeBufferPointer<UInt8>, limits: IngestLimits, problem: Problem) {
+        guard let position = extras.firstIndex(where: { $0.key == "timestamp" }) else { return }
+        let range = extras.remove(at: position).range
+        if extras.contains(where: { $0.key == "timestamp" }) {
+            problem("timestamp", "duplicate_field", "the field appears more than once")
+            extras.removeAll { $0.key == "timestamp" }
+        }
+        var reader = JSONReader(UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: 1, maxStringBytes: limits.maxStringBytes)
+        if reader.readNull() { return }
+        guard (try? reader.peekKind()) == .string, let text = try? reader.readString() else {
+            problem("timestamp", "invalid_type", "timestamp (an alias of time) must be an RFC 3339 string")
+            return
+        }
+        guard let value = Timestamp(rfc3339: text) else {
+            problem("timestamp", "invalid_value", Self.timeProblem("timestamp", text))
+            return
+        }
+        if let time, time != value {
+            problem("timestamp", "conflict", "timestamp is an alias of time, and the two differ: send one of them")
+            return
+        }
+        time = value
+    }
+
+    /// Why `text` is not a time, with the fix for the usual case: Python's naive `isoformat()`.
+    static func timeProblem(_ field: String, _ text: String) -> String {
+        if Timestamp.lacksOffset(text) {
+            return "\(field) has no UTC offset, so the instant it names is unknown: add one, "
+                + "e.g. datetime.now(timezone.utc).isoformat() in Python, or end it with Z"
+        }
+        return "\(field) must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05.000006Z"
     }
 
     /// Turns an AG-UI-shaped event (`{"type":"TEXT_MESSAGE_CONTENT","messageId":…,"delta":…,"run":…}`)
@@ -115,7 +160,7 @@ struct RawEvent {
     mutating func translateFromAGUI(_ bytes: UnsafeBufferPointer<UInt8>, limits: IngestLimits, problem: Problem) {
         guard let aguiType = type else { return }
         guard AGUI.isKnown(aguiType) else {
-            problem("type", "unknown_type", "\(aguiType) is not an AG-UI 1.0 event type; the AG-UI types are: \(AGUI.knownTypes.sorted().joined(separator: ", "))")
+            problem("type", "unknown_type", Vocabulary.upperCaseTypeHint(aguiType))
             return
         }
         if dataRange != nil {

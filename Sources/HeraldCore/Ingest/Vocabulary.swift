@@ -36,6 +36,9 @@ public enum Vocabulary {
         public var needsAgent = false
         public var needsTurn = false
         public var fields: [Field] = []
+        /// Fields of which at least one must be present (and not null), when not empty: the
+        /// hooks that name their payload differently (`thought` with `content` or `text`).
+        public var atLeastOneOf: [String] = []
     }
 
     static func required(_ name: String, _ kind: FieldKind = .string) -> Field { Field(name: name, kind: kind, required: true) }
@@ -95,8 +98,11 @@ public enum Vocabulary {
         "agent.completed": Rule(level: .milestone, needsAgent: true, fields: [optional("prUrl"), optional("summary")]),
         "agent.failed": Rule(level: .milestone, needsAgent: true, fields: [required("error"), required("willRetry", .bool)]),
         // Orchestrator hooks (R-emit).
-        "reflection": Rule(level: .decision, fields: [required("content")]),
-        "thought": Rule(level: .detail, fields: [required("content")]),
+        "reflection": Rule(
+            level: .decision, fields: [optional("content"), optional("done", .bool), optional("gaps", .any), optional("newTasks", .any)],
+            atLeastOneOf: ["content", "done", "gaps", "newTasks"]
+        ),
+        "thought": Rule(level: .detail, fields: [optional("content"), optional("text")], atLeastOneOf: ["content", "text"]),
         // What agent UIs render (the AG-UI protocol's events; docs/ag-ui.md has the mapping).
         // Streamed assistant text.
         "message.started": Rule(
@@ -159,8 +165,14 @@ public enum Vocabulary {
         func problem(_ field: String, _ code: String, _ message: String) {
             problems.append(FieldError(index: index, field: field, code: code, message: message))
         }
+        if let hint = categoryHints[draft.type] {
+            problem("type", "unknown_type", "\(draft.type) is a category, not a type: \(hint)")
+            return
+        }
         let fields: [Field]
+        var atLeastOneOf: [String] = []
         if let rule = rules[draft.type] {
+            atLeastOneOf = rule.atLeastOneOf
             if rule.needsAgent && draft.agent == nil { problem("agent", "required", "\(draft.type) events need an agent") }
             if rule.needsTurn && draft.turn == nil { problem("turn", "required", "\(draft.type) events need a turn") }
             fields = rule.fields
@@ -181,10 +193,17 @@ public enum Vocabulary {
         for field in fields {
             // A null is a value for fields that take any JSON (a state may change to null).
             guard let member = data[field.name], member.kind != .null || field.kind.acceptsNull else {
-                if field.required { problem("data.\(field.name)", "required", "\(draft.type) events need data.\(field.name)") }
+                if field.required {
+                    problem("data.\(field.name)", "required", "\(draft.type) events need data.\(field.name)" + renameHint(for: [field.name], in: data))
+                }
                 continue
             }
             check(member, against: field, type: draft.type, problem: problem)
+        }
+        if !atLeastOneOf.isEmpty, !atLeastOneOf.contains(where: { data[$0].map { $0.kind != .null } ?? false }) {
+            let names = atLeastOneOf.map { "data.\($0)" }
+            let list = names.count == 2 ? "\(names[0]) or \(names[1])" : names.dropLast().joined(separator: ", ") + " or " + names.last!
+            problem("data", "required", "\(draft.type) events need \(list)" + renameHint(for: atLeastOneOf, in: data))
         }
     }
 

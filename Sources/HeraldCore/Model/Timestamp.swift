@@ -16,6 +16,13 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         self = value
     }
 
+    /// Whether `text` is a date and time without a UTC offset (`2026-12-06T16:20:30.123456`,
+    /// Python's naive `isoformat()`): RFC 3339 but for the missing offset. Such a time names no
+    /// instant until a time zone is chosen, which only the producer's side can do.
+    public static func lacksOffset(_ text: String) -> Bool {
+        Timestamp(rfc3339: text) == nil && Timestamp(rfc3339: text + "Z") != nil
+    }
+
     private static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         func digits(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= s.count else { return nil }
