@@ -36,6 +36,12 @@ COMMON = (
 PASS_COMMON = "run=run, agent=agent, turn=turn, level=level, caused_by=caused_by, id=id, project=project"
 
 
+def python_type(field: Dict[str, Any]) -> str:
+    if field["kind"] == "oneOf" and field.get("values"):
+        return "Literal[" + ", ".join(repr(v) for v in field["values"]) + "]"
+    return PYTHON_TYPES[field["kind"]]
+
+
 def snake(name: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
     return text + "_" if keyword.iskeyword(text) else text
@@ -47,19 +53,19 @@ def helper(rule: Dict[str, Any]) -> List[str]:
     required = [f for f in fields if f["required"]]
     optional = [f for f in fields if not f["required"]]
     params = ["self"]
-    params += [f"{snake(f['name'])}: {PYTHON_TYPES[f['kind']]}" for f in required]
+    params += [f"{snake(f['name'])}: {python_type(f)}" for f in required]
     params.append("*")
     for f in optional:
         # A field that takes any JSON may be set to null: "not given" is a separate marker.
         default = "_UNSET" if f["kind"] == "any" else "None"
-        params.append(f"{snake(f['name'])}: Optional[{PYTHON_TYPES[f['kind']]}] = {default}")
+        params.append(f"{snake(f['name'])}: Optional[{python_type(f)}] = {default}")
     params.append(COMMON)
     needs = [word for word, flag in (("an agent", rule.get("needsAgent")), ("a turn", rule.get("needsTurn"))) if flag]
     notes = [f"level {rule['level']}"] + (["needs " + " and ".join(needs)] if needs else [])
     if rule.get("terminal"):
         notes.append("ends the run")
-    if rule.get("anyOf"):
-        notes.append("give at least one of " + ", ".join(snake(n) for n in rule["anyOf"]))
+    if rule.get("atLeastOneOf"):
+        notes.append("give at least one of " + ", ".join(snake(n) for n in rule["atLeastOneOf"]))
     lines = [
         f"    def {snake(type_name.replace('.', '_'))}({', '.join(params)}) -> Optional[str]:",
         f'        """Emits ``{type_name}`` ({"; ".join(notes)})."""',
@@ -80,7 +86,7 @@ def helper(rule: Dict[str, Any]) -> List[str]:
 def system_helper(system: Dict[str, Any]) -> List[str]:
     fields = system.get("fields", [])
     params = ["self", "name: str", "*"]
-    params += [f"{snake(f['name'])}: Optional[{PYTHON_TYPES[f['kind']]}] = None" for f in fields]
+    params += [f"{snake(f['name'])}: Optional[{python_type(f)}] = None" for f in fields]
     params.append(COMMON)
     lines = [
         f"    def system(self, {', '.join(params[1:])}) -> Optional[str]:",
@@ -105,7 +111,7 @@ def generate(vocabulary: Dict[str, Any]) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union",
+        "from typing import TYPE_CHECKING, Any, Dict, List, Literal, Mapping, Optional, Sequence, Union",
         "",
         "#: The level each built-in type gets when the producer names none.",
         "DEFAULT_LEVELS: Dict[str, str] = {",
@@ -135,7 +141,8 @@ def generate(vocabulary: Dict[str, Any]) -> str:
         out.append("")
         out += helper(rule)
     out.append("")
-    out += system_helper(vocabulary.get("system", {}))
+    system = next(t for t in vocabulary["openTypes"] if t["pattern"] == "system.*")
+    out += system_helper(system)
     return "\n".join(out) + "\n"
 
 

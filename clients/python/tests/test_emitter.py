@@ -344,3 +344,47 @@ def test_rotated_files_are_what_herald_import_loads(herald_server, tmp_path):
     assert all(name.startswith("events-") and name.endswith("Z.jsonl") for name in files[:-1])
     herald_server.cli("import", str(folder))
     assert [e.id for e in all_events(herald_server.url, "filed")] == ids
+
+
+def test_a_batch_too_large_for_the_server_is_split(start_herald):
+    server = start_herald("--max-body-bytes", "4096")
+    h = herald.Emitter(server.url, run="split", agent="w", linger=0.2)
+    ids = [h.agent_log(f"{i:03d} " + "x" * 200) for i in range(60)]  # ~15 KB in one batch
+    too_big = h.agent_log("y" * 5000)  # alone larger than a request may be
+    counters = h.shutdown(timeout=20)
+    assert (counters.delivered, counters.failed) == (60, 1)
+    assert [e.id for e in all_events(server.url, "split")] == ids and too_big not in ids
+
+
+def test_a_rate_limited_emitter_waits_for_retry_after(start_herald):
+    server = start_herald("--rate-limit", "50", "--rate-burst", "50")
+    h = herald.Emitter(server.url, run="limited", agent="w", linger=0)
+    for i in range(100):  # one request may overdraw the bucket: the next must wait
+        h.agent_log(str(i))
+    assert h.flush(timeout=10)
+    start = time.monotonic()
+    later = [h.agent_log(f"later {i}") for i in range(5)]
+    assert h.flush(timeout=20)
+    assert time.monotonic() - start >= 0.5  # it waited for the server's Retry-After instead of hammering it
+    counters = h.shutdown()
+    assert (counters.delivered, counters.failed) == (105, 0)
+    assert [e.id for e in all_events(server.url, "limited")][-5:] == later
+
+
+def test_bad_credentials_are_final_and_loud(tmp_path, start_herald, caplog):
+    data = tmp_path / "data0"
+    key = subprocess.run([HERALD_BIN, "keys", "create", "--data", str(data), "--project", "default", "--role", "publish"],
+                         capture_output=True, text=True, check=True).stdout.split()[0]
+    server = start_herald()
+    assert server.data == data
+    anonymous = herald.Emitter(server.url, run="auth", agent="w", token="")
+    with caplog.at_level(logging.ERROR, logger="herald"):
+        anonymous.agent_log("refused")
+        counters = anonymous.shutdown(timeout=10)
+    assert (counters.delivered, counters.failed) == (0, 1)
+    assert any("401" in r.getMessage() for r in caplog.records)
+    with herald.Emitter(server.url, run="auth", agent="w", token=key) as h:
+        h.agent_log("accepted")
+    assert h.counters.delivered == 1
+    events = list(herald.Client(server.url, token=key).events("auth"))
+    assert [e.data["line"] for e in events] == ["accepted"]
