@@ -178,7 +178,9 @@ class Emitter(TypedHelpers):
             run = run or self.run
             if not run:
                 raise ValueError("no run: give run= to the Emitter or to emit()")
-            causes = None if not caused_by else [c for c in caused_by if c]
+            if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int)):
+                raise TypeError(f"turn must be an int, not {turn!r}")
+            causes = None if not caused_by else [str(c) for c in caused_by if c]
         except Exception as error:  # noqa: BLE001 — emit never raises
             with self._lock:
                 self._failed += 1
@@ -391,23 +393,45 @@ def _line(event: _Pending) -> str:
     """The event as one JSON object: the ingest shape, and the lines ``herald emit --stdin`` and
     ``herald import`` read."""
     event_id, time_ns, run, type_, level, agent, turn, causes, data, project = event
-    seconds, micros = divmod(time_ns // 1000, 1_000_000)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"
-    parts = ['{"id":"', event_id, '","run":', _ENCODE(run), ',"type":', _ENCODE(type_), ',"time":"', stamp, '"']
+    line = f'{{"id":"{event_id}","run":{_quoted(run)},"type":{_quoted(type_)},"time":"{_stamp(time_ns // 1000)}"'
     if project is not None:
-        parts += [',"project":', _ENCODE(project)]
+        line += ',"project":' + _quoted(project)
     if level is not None:
-        parts += [',"level":', _ENCODE(level)]
+        line += ',"level":' + _quoted(level)
     if agent is not None:
-        parts += [',"agent":', _ENCODE(agent)]
+        line += ',"agent":' + _quoted(agent)
     if turn is not None:
-        parts += [',"turn":', _ENCODE(turn)]
+        line += ',"turn":' + str(turn)
     if causes:
-        parts += [',"causedBy":', _ENCODE(list(causes))]
+        # Ids are ULIDs (letters and digits, nothing to escape); anything else is encoded.
+        line += ',"causedBy":' + ('["' + '","'.join(causes) + '"]' if all(c.isalnum() for c in causes) else _ENCODE(causes))
     if data is not None:
-        parts += [',"data":', data]
-    parts.append("}")
-    return "".join(parts)
+        line += ',"data":' + data
+    return line + "}"
+
+
+# Runs, types and agents repeat: their JSON text is kept (bounded) instead of encoded per event.
+_QUOTED: Dict[str, str] = {}
+
+
+def _quoted(text: str) -> str:
+    quoted = _QUOTED.get(text)
+    if quoted is None:
+        quoted = _ENCODE(text)
+        if len(_QUOTED) < 4096:
+            _QUOTED[text] = quoted
+    return quoted
+
+
+_last_second = [-1, ""]
+
+
+def _stamp(micros: int) -> str:
+    """RFC 3339 UTC with microseconds; the seconds' text is made once a second."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    if seconds != _last_second[0]:
+        _last_second[0], _last_second[1] = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{_last_second[1]}.{fraction:06d}Z"
 
 
 # MARK: Process lifecycle
