@@ -31,6 +31,24 @@ struct StoreContractTests {
         }
     }
 
+    @Test func aPartialAppendRefusesOnlyTheEventsThatCannotBePlaced() async throws {
+        try await Self.withStore { store in
+            _ = try await store.append(AppendRequest(drafts: [Self.draft("done", "run.completed")]))
+            var late = Self.draft("open")
+            late.expectedSeq = 7
+            let result = try await store.append(
+                AppendRequest(drafts: [Self.draft("done"), Self.draft("open"), late, Self.draft("open"), Self.draft("fresh")], partial: true)
+            )
+            #expect(result.placements.map(\.seq) == [1, 2, 1])
+            #expect(result.indices == [1, 3, 4])
+            #expect(result.rejected.map(\.index) == [0, 2])
+            #expect(result.rejected.map(\.error.code) == [.runFinished, .seqConflict])
+            let page = try await store.events(run: "open", filter: EventFilter(), afterSeq: 0, limit: 10)
+            #expect(page.events.map(\.seq) == [1, 2])
+            #expect(try await store.run("fresh")?.lastSeq == 1)
+        }
+    }
+
     @Test func concurrentAppendsShareTransactionsAndStayGapless() async throws {
         try await Self.withStore { store in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -30,7 +30,9 @@ extension Run {
 }
 
 extension AppendResult {
-    /// `{"accepted": 3, "duplicates": 0, "events": [{"id": …, "run": …, "seq": 7}, …]}`
+    /// `{"accepted": 3, "duplicates": 0, "events": [{"id": …, "run": …, "seq": 7}, …]}`; a partial
+    /// request's answer adds each event's `index` in the request, and
+    /// `"rejected": [{"index": 1, "code": …, "message": …, "details": […]}, …]`.
     public var json: [UInt8] {
         var writer = JSONWriter(capacity: 48 + placements.count * 64)
         writer.raw("{\"accepted\":")
@@ -47,9 +49,33 @@ extension AppendResult {
             writer.raw(",\"seq\":")
             writer.integer(placement.seq)
             if placement.duplicate { writer.raw(",\"duplicate\":true") }
+            if let indices, indices.indices.contains(index) {
+                writer.raw(",\"index\":")
+                writer.integer(indices[index])
+            }
             writer.raw("}")
         }
-        writer.raw("]}")
+        writer.raw("]")
+        if indices != nil {
+            writer.raw(",\"rejected\":[")
+            for (position, rejection) in rejected.enumerated() {
+                if position > 0 { writer.raw(",") }
+                writer.raw("{\"index\":")
+                writer.integer(rejection.index)
+                writer.raw(",\"code\":")
+                writer.string(rejection.error.code.rawValue)
+                writer.raw(",\"message\":")
+                writer.string(rejection.error.message)
+                writer.raw(",\"details\":[")
+                for (number, detail) in rejection.error.details.enumerated() {
+                    if number > 0 { writer.raw(",") }
+                    detail.write(to: &writer)
+                }
+                writer.raw("]}")
+            }
+            writer.raw("]")
+        }
+        writer.raw("}")
         return writer.bytes
     }
 }

@@ -49,9 +49,12 @@ public struct EventPlacer {
         self.storedRun = storedRun
     }
 
-    /// Places one request's events, or refuses the whole request.
+    /// Places one request's events, or refuses the whole request. A partial request is never
+    /// refused whole: each event that cannot be placed is rejected alone.
     public mutating func place(_ request: AppendRequest) throws -> Result<Placement, HeraldError> {
         var runs: [String: PlacedRun] = [:]
+        var indices: [Int] = []
+        var rejected: [AppendResult.Rejection] = []
         var placements: [AppendResult.Placement] = []
         placements.reserveCapacity(request.drafts.count)
         var events: [(event: Event, runKey: Int64)] = []
@@ -66,31 +69,51 @@ public struct EventPlacer {
         }
 
         for (index, draft) in request.drafts.enumerated() {
+            // The request fails whole, or (partial) only this event does.
+            func refuse(_ error: HeraldError) -> Result<Placement, HeraldError>? {
+                guard request.partial else { return .failure(error) }
+                rejected.append(AppendResult.Rejection(index: index, error: error))
+                return nil
+            }
             // Idempotency: an id already stored (or earlier in this request) answers its original place.
             if let id = draft.id {
                 if let earlier = pendingIds[id] {
-                    guard earlier.run == draft.run else { return .failure(Self.idConflict(id, index: index, run: earlier.run)) }
+                    guard earlier.run == draft.run else {
+                        if let failure = refuse(Self.idConflict(id, index: index, run: earlier.run)) { return failure }
+                        continue
+                    }
                     placements.append(AppendResult.Placement(id: id, run: earlier.run, seq: earlier.seq, duplicate: true))
+                    indices.append(index)
                     continue
                 }
                 if let stored = try storedPlacement(id) {
-                    guard stored.run == draft.run else { return .failure(Self.idConflict(id, index: index, run: stored.run)) }
+                    guard stored.run == draft.run else {
+                        if let failure = refuse(Self.idConflict(id, index: index, run: stored.run)) { return failure }
+                        continue
+                    }
                     // The same event only if it names the same project: a retry never crosses projects.
                     if let run = try current(draft.run)?.run, run.project != draft.project {
-                        return .failure(Self.projectConflict(draft, run: run, index: index))
+                        if let failure = refuse(Self.projectConflict(draft, run: run, index: index)) { return failure }
+                        continue
                     }
                     placements.append(stored)
+                    indices.append(index)
                     continue
                 }
             }
             var placed: PlacedRun
+            var newKey = runKey
             if let run = try current(draft.run) {
                 placed = run
             } else {
-                runKey += 1
-                placed = PlacedRun(key: runKey, run: Run(first: draft, at: draft.time ?? request.receivedAt))
+                newKey += 1
+                placed = PlacedRun(key: newKey, run: Run(first: draft, at: draft.time ?? request.receivedAt))
             }
-            if let refusal = Self.check(draft, against: placed.run, index: index) { return .failure(refusal) }
+            if let refusal = Self.check(draft, against: placed.run, index: index) {
+                if let failure = refuse(refusal) { return failure }
+                continue
+            }
+            runKey = newKey
 
             position += 1
             let id = draft.id ?? ids.next(at: request.receivedAt)
@@ -100,13 +123,15 @@ public struct EventPlacer {
             let placement = AppendResult.Placement(id: id, run: draft.run, seq: event.seq, duplicate: false)
             if draft.id != nil { pendingIds[id] = placement }
             placements.append(placement)
+            indices.append(index)
             events.append((event, placed.key))
         }
 
         touched.merge(runs) { _, new in new }
         lastPosition = position
         lastRunKey = runKey
-        return .success(Placement(result: AppendResult(placements: placements), events: events, runs: runs))
+        let result = AppendResult(placements: placements, indices: request.partial ? indices : nil, rejected: rejected)
+        return .success(Placement(result: result, events: events, runs: runs))
     }
 
     /// Why `draft` may not be appended to `run`, if it may not.

@@ -92,15 +92,19 @@ extension EventStore {
     }
 }
 
-/// One ingest request: all of it is stored, or none.
+/// One ingest request: all of it is stored, or none (unless it is ``partial``).
 public struct AppendRequest: Sendable {
     public var drafts: [EventDraft]
     /// The time used for events that carry none.
     public var receivedAt: Timestamp
+    /// Whether each event that cannot be placed (its run finished, a conflicting id or seq) is
+    /// refused alone, in ``AppendResult/rejected``, while the others are stored.
+    public var partial: Bool
 
-    public init(drafts: [EventDraft], receivedAt: Timestamp = .now()) {
+    public init(drafts: [EventDraft], receivedAt: Timestamp = .now(), partial: Bool = false) {
         self.drafts = drafts
         self.receivedAt = receivedAt
+        self.partial = partial
     }
 }
 
@@ -121,11 +125,28 @@ public struct AppendResult: Sendable {
         }
     }
 
+    /// One event of a partial request that was refused, by its index in the request.
+    public struct Rejection: Sendable, Equatable {
+        public var index: Int
+        public var error: HeraldError
+
+        public init(index: Int, error: HeraldError) {
+            self.index = index
+            self.error = error
+        }
+    }
+
     /// In request order.
     public var placements: [Placement]
+    /// For a partial request: the index in the request of each of ``placements``.
+    public var indices: [Int]?
+    /// For a partial request: the events refused, in request order.
+    public var rejected: [Rejection]
 
-    public init(placements: [Placement]) {
+    public init(placements: [Placement], indices: [Int]? = nil, rejected: [Rejection] = []) {
         self.placements = placements
+        self.indices = indices
+        self.rejected = rejected
     }
 
     public var accepted: Int { placements.count { !$0.duplicate } }

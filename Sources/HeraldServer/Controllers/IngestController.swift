@@ -37,6 +37,9 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         let body = try await request.collectBody(upTo: maxBytes)
         var parser = self.parser
         parser.defaultProject = access.projects.defaultProject
+        if try Self.isPartial(request.uri.queryParameters.get("partial")) {
+            return try await ingestPartial(body, parser: parser, format: format, access: access)
+        }
         let drafts = try body.withUnsafeReadableBytes { raw in
             try parser.parse(raw.assumingMemoryBound(to: UInt8.self), format: format)
         }
@@ -57,6 +60,70 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.eventsIngested.increment(by: result.accepted)
         return .json(result.json)
+    }
+
+    /// `?partial=true`: the valid events are stored, each refused one is named by its index in
+    /// `rejected` (validation, a project the key may not publish to, a finished run, an id or
+    /// seq conflict). Still answered only after the stored events are durable.
+    private func ingestPartial(_ body: ByteBuffer, parser: EventParser, format: EventParser.BodyFormat, access: Access) async throws -> Response {
+        let batch = try body.withUnsafeReadableBytes { raw in
+            try parser.parsePartial(raw.assumingMemoryBound(to: UInt8.self), format: format)
+        }
+        var rejected = batch.problems.map { index, problems in
+            AppendResult.Rejection(
+                index: index,
+                error: HeraldError(
+                    .validationFailed, problems.map { "\($0.field): \($0.message)" }.joined(separator: "; "),
+                    details: Array(problems.prefix(parser.limits.maxReportedProblems))
+                )
+            )
+        }
+        var drafts: [EventDraft] = []
+        var indices: [Int] = []
+        for (draft, index) in zip(batch.drafts, batch.indices) {
+            guard access.projects.contains(draft.project) else {
+                rejected.append(AppendResult.Rejection(index: index, error: HeraldError(
+                    .forbidden, "event \(index) is for project \(draft.project); this key may publish to \(access.projects.description) only",
+                    details: [FieldError(index: index, field: "project", code: "forbidden", message: "this key may not publish to \(draft.project)")]
+                )))
+                continue
+            }
+            drafts.append(draft)
+            indices.append(index)
+        }
+        var result = AppendResult(placements: [], indices: [], rejected: [])
+        if !drafts.isEmpty {
+            try rateLimiter?.admit(access.identity, cost: drafts.count)
+            let commitStart = ContinuousClock.now
+            let stored = try await store.append(AppendRequest(drafts: drafts, partial: true))
+            metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
+            metrics.eventsIngested.increment(by: stored.accepted)
+            // Back from positions among the valid events to indices in the request.
+            result.placements = stored.placements
+            result.indices = (stored.indices ?? []).map { indices[$0] }
+            for rejection in stored.rejected {
+                var error = rejection.error
+                let index = indices[rejection.index]
+                error.details = error.details.map { detail in
+                    var detail = detail
+                    detail.index = detail.index.map { _ in index }
+                    return detail
+                }
+                if access.projects != .all { error = Self.withoutOtherProjects(error) }
+                rejected.append(AppendResult.Rejection(index: index, error: error))
+            }
+        }
+        result.rejected = rejected.sorted { $0.index < $1.index }
+        return .json(result.json)
+    }
+
+    /// The `partial` query parameter: absent or false means all-or-nothing.
+    static func isPartial(_ text: String?) throws(HeraldError) -> Bool {
+        switch text ?? "" {
+        case "", "false", "0": return false
+        case "true", "1": return true
+        default: throw HeraldError(.invalidParameter, "partial must be true or false")
+        }
     }
 
     /// A conflict with another project's run or event, told to a caller scoped to some projects
