@@ -149,7 +149,7 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     // spelling of a path can reach them around it.
     let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: services.authenticator))
     MetricsController(metrics: services.metrics, hub: hub, store: store).addRoutes(to: authenticated)
-    let v1 = authenticated.group("v1")
+    let v1 = authenticated.group("v1").add(middleware: QueryParameterMiddleware())
     AccessController(authenticator: services.authenticator).addRoutes(to: v1)
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter

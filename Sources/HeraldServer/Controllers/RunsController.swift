@@ -53,7 +53,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     @Sendable func getRun(request: Request, context: Context) async throws -> Response {
         let name = try runName(context)
-        guard let run = try await store.run(name), context.access.canRead(run.project) else {
+        guard let run = try await store.run(name), context.access.canRead(run.project), Self.isIn(run, request) else {
             throw HeraldError(.runNotFound, "run \(name) not found")
         }
         var writer = JSONWriter()
@@ -66,7 +66,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         let filter = try EventFilter { query.get($0) }
         let after = try Self.nonNegative("after", query.get("after"))
         let before = try Self.nonNegative("before", query.get("before"))
-        let (run, limit) = (try await readableRun(context), try limit(query.get("limit")))
+        let (run, limit) = (try await readableRun(request, context), try limit(query.get("limit")))
         let page: EventPage
         if let before, after == nil {
             // Only `before`: the latest events before it (a log's newest lines, "load earlier").
@@ -79,13 +79,13 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     }
 
     @Sendable func getEvent(request: Request, context: Context) async throws -> Response {
-        let (run, id) = try await (readableRun(context), eventId(context))
+        let (run, id) = try await (readableRun(request, context), eventId(context))
         guard let event = try await store.event(run: run, id: id) else { throw try await notFound(run: run, id: id) }
         return .json(event.json)
     }
 
     @Sendable func getCausality(request: Request, context: Context) async throws -> Response {
-        let (run, id) = try await (readableRun(context), eventId(context))
+        let (run, id) = try await (readableRun(request, context), eventId(context))
         let depth = try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, 1000)) } ?? 64
         guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth) else {
             throw try await notFound(run: run, id: id)
@@ -102,15 +102,26 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         return name
     }
 
-    /// The run named in the path, after checking the caller may read it: a run of another
-    /// project answers 404 like a missing one. Free when the caller reaches every project.
-    private func readableRun(_ context: Context) async throws(HeraldError) -> String {
+    /// The run named in the path, after checking the caller may read it and that it is in the
+    /// `?project=` named, if any: a run of another project answers 404 like a missing one. Free
+    /// when the caller reaches every project and names none.
+    private func readableRun(_ request: Request, _ context: Context) async throws(HeraldError) -> String {
         let name = try runName(context)
-        if context.access.projects == .all { return name }
-        guard let run = try await store.run(name), context.access.canRead(run.project) else {
+        if context.access.projects == .all, Self.project(request) == nil { return name }
+        guard let run = try await store.run(name), context.access.canRead(run.project), Self.isIn(run, request) else {
             throw HeraldError(.runNotFound, "run \(name) not found")
         }
         return name
+    }
+
+    /// The `?project=` of a run route, if given.
+    static func project(_ request: Request) -> String? {
+        request.uri.queryParameters.get("project").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether `run` is in the project the request names (any, when it names none).
+    static func isIn(_ run: Run, _ request: Request) -> Bool {
+        project(request).map { $0 == run.project } ?? true
     }
 
     private func eventId(_ context: Context) throws(HeraldError) -> String {

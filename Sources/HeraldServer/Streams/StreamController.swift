@@ -39,7 +39,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let subscription = try await subscribe(.run(name), context: context)
         do {
             var run = try await store.run(name)
-            if let found = run, !context.access.canRead(found.project) { run = nil }
+            if let found = run, !context.access.canRead(found.project) || !RunsController<Context>.isIn(found, request) { run = nil }
             if run == nil && !wait {
                 throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)")
             }
@@ -73,7 +73,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             let agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: threadId)
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor, format: format, agUI: agUI, projects: context.access.projects,
+                preamble: preamble, cursor: cursor, format: format, agUI: agUI, projects: Self.scope(context.access, request),
                 fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
@@ -185,6 +185,13 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let page = try await store.events(run: run.run, filter: EventFilter(types: [.exact("run.started")]), afterSeq: 0, limit: 1)
         guard let event = page.events.first else { return nil }
         return AGUIStream.threadId(in: event)
+    }
+
+    /// The projects a run stream may show: the caller's, narrowed to the `?project=` named (so a
+    /// run waited for that turns out to be in another project shows nothing).
+    static func scope(_ access: Access, _ request: Request) -> ProjectScope {
+        guard let project = RunsController<Context>.project(request) else { return access.projects }
+        return .only(access.canRead(project) ? [project] : [])
     }
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.

@@ -1,0 +1,53 @@
+import HeraldCore
+import Hummingbird
+
+/// The query parameters each `/v1` route takes: one table, checked in one place, so that a
+/// misspelt or foreign parameter (`?offset=2`, `?event_types=`) is refused with 400
+/// `invalid_parameter` instead of silently answering page 1 of everything.
+enum QueryParameters {
+    /// The filter every event query and stream takes (``EventFilter/init(parameters:)``).
+    static let filter = ["types", "agents", "level", "turnFrom", "turnTo", "since", "until"]
+
+    /// Route path (as the router names it) → the parameters it takes. `project` on a run route
+    /// narrows the lookup to that project: a run of another project answers 404 like a missing one.
+    static let allowed: [String: Set<String>] = [
+        "/v1/access": [],
+        "/v1/events": ["partial"],
+        "/v1/runs": ["status", "project", "limit", "cursor"],
+        "/v1/runs/{run}": ["project"],
+        "/v1/runs/{run}/events": Set(filter + ["after", "before", "limit", "project"]),
+        "/v1/runs/{run}/events/{id}": ["project"],
+        "/v1/runs/{run}/events/{id}/causality": ["maxDepth", "project"],
+        "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "project", "access_token"]),
+        "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "logs", "access_token"]),
+    ]
+
+    /// The parameters of `request` that `route` does not take, in the order given.
+    static func unknown(in request: Request, route: String) -> [String] {
+        guard let allowed = allowed[route] else { return [] }
+        var unknown: [String] = []
+        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) && !unknown.contains(String(name)) {
+            unknown.append(String(name))
+        }
+        return unknown
+    }
+}
+
+/// Refuses a request to a `/v1` route that carries a query parameter the route does not take.
+struct QueryParameterMiddleware<Context: AccessRequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let route = context.endpointPath ?? ""
+        let unknown = QueryParameters.unknown(in: request, route: route)
+        guard unknown.isEmpty else {
+            let takes = (QueryParameters.allowed[route] ?? []).sorted()
+            let names = unknown.map { "'\($0)'" }.joined(separator: ", ")
+            throw HeraldError(
+                .invalidParameter,
+                "unknown query parameter\(unknown.count == 1 ? "" : "s") \(names): "
+                    + (takes.isEmpty ? "this route takes none" : "this route takes \(takes.joined(separator: ", "))"),
+                details: unknown.map { FieldError(index: nil, field: $0, code: "unknown_parameter", message: "not a parameter of \(route)") }
+            )
+        }
+        return try await next(request, context)
+    }
+}
