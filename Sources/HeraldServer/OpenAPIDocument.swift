@@ -35,7 +35,16 @@ enum OpenAPIDocument {
         "operationId": "ingestEvents",
         "tags": ["ingest"],
         "summary": "Publish events",
-        "description": "Stores one event, a JSON array of events, or NDJSON (one event object per line). A request is all-or-nothing: if any event is refused, none is stored. The answer is sent only after the events are durable and gives each event's assigned `id`, `run` and `seq`, in request order. An event whose `id` is already stored is not stored again: its original place is answered with `duplicate: true`.\n\nLimits (server options, defaults shown): body at most 4 MiB (`--max-body-bytes`), at most 10,000 events per request (`--max-events-per-request`), `data` at most 256 KiB per event (`--max-data-bytes`), JSON nesting at most 32 deep (`--max-depth`), strings at most 64 KiB (`--max-string-bytes`), `causedBy` at most 256 ids.\n\nA request without `Content-Type` is refused (415): a browser sends none for a cross-site blob, which needs no preflight. `text/json` is read as JSON; `application/ndjson`, `application/jsonl`, `application/x-jsonlines` and `application/jsonlines` are read as NDJSON.",
+        "parameters": [
+          {
+            "name": "partial",
+            "in": "query",
+            "description": "`true`: store the valid events and refuse each invalid one alone, named by its index in `rejected` (validation, a project the key may not publish to, a finished run, an id or seq conflict). Malformed JSON still fails the whole request. Default `false`: all-or-nothing.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string", "enum": ["true", "false", "1", "0"], "default": "false"}
+          }
+        ],
+        "description": "Stores one event, a JSON array of events, or NDJSON (one event object per line). A request is all-or-nothing: if any event is refused, none is stored (unless `partial=true`: then the valid events are stored and each refused one is answered in `rejected` with its index, code, message and details). The answer is sent only after the events are durable and gives each event's assigned `id`, `run` and `seq`, in request order. An event whose `id` is already stored is not stored again: its original place is answered with `duplicate: true`.\n\nLimits (server options, defaults shown): body at most 4 MiB (`--max-body-bytes`), at most 10,000 events per request (`--max-events-per-request`), `data` at most 256 KiB per event (`--max-data-bytes`), JSON nesting at most 32 deep (`--max-depth`), strings at most 64 KiB (`--max-string-bytes`), `causedBy` at most 256 ids.\n\nA request without `Content-Type` is refused (415): a browser sends none for a cross-site blob, which needs no preflight. `text/json` is read as JSON; `application/ndjson`, `application/jsonl`, `application/x-jsonlines` and `application/jsonlines` are read as NDJSON.",
         "requestBody": {
           "required": true,
           "content": {
@@ -85,7 +94,7 @@ enum OpenAPIDocument {
           "403": {"$ref": "#/components/responses/Forbidden"},
           "429": {"$ref": "#/components/responses/RateLimited"},
           "200": {
-            "description": "Every event is stored (or was already).",
+            "description": "Every event is stored (or was already); with `partial=true`, every valid one, and `rejected` names the others.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestAnswer"}}}
           },
           "400": {
@@ -209,7 +218,7 @@ enum OpenAPIDocument {
       }
     },
     "/v1/runs/{run}": {
-      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/RunProject"}],
       "get": {
         "operationId": "getRun",
         "tags": ["runs"],
@@ -217,13 +226,14 @@ enum OpenAPIDocument {
         "responses": {
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "200": {"description": "The run.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/RunNotFound"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
     "/v1/runs/{run}/events": {
-      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/RunProject"}],
       "get": {
         "operationId": "listRunEvents",
         "tags": ["events"],
@@ -266,7 +276,11 @@ enum OpenAPIDocument {
       }
     },
     "/v1/runs/{run}/events/{id}": {
-      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/EventId"}],
+      "parameters": [
+        {"$ref": "#/components/parameters/Run"},
+        {"$ref": "#/components/parameters/EventId"},
+        {"$ref": "#/components/parameters/RunProject"}
+      ],
       "get": {
         "operationId": "getRunEvent",
         "tags": ["events"],
@@ -277,13 +291,18 @@ enum OpenAPIDocument {
             "description": "The event.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}
           },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/EventNotFound"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
     "/v1/runs/{run}/events/{id}/causality": {
-      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/EventId"}],
+      "parameters": [
+        {"$ref": "#/components/parameters/Run"},
+        {"$ref": "#/components/parameters/EventId"},
+        {"$ref": "#/components/parameters/RunProject"}
+      ],
       "get": {
         "operationId": "getEventCausality",
         "tags": ["events"],
@@ -311,7 +330,7 @@ enum OpenAPIDocument {
       }
     },
     "/v1/runs/{run}/stream": {
-      "parameters": [{"$ref": "#/components/parameters/Run"}],
+      "parameters": [{"$ref": "#/components/parameters/Run"}, {"$ref": "#/components/parameters/RunProject"}],
       "get": {
         "operationId": "streamRun",
         "tags": ["streams"],
@@ -382,7 +401,14 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/TurnFrom"},
           {"$ref": "#/components/parameters/TurnTo"},
           {"$ref": "#/components/parameters/Since"},
-          {"$ref": "#/components/parameters/Until"}
+          {"$ref": "#/components/parameters/Until"},
+          {
+            "name": "format",
+            "in": "query",
+            "description": "Only `herald` on a project stream: `ag-ui` is refused (400), since an AG-UI stream is one run.",
+            "allowEmptyValue": true,
+            "schema": {"type": "string", "enum": ["herald"], "default": "herald"}
+          }
         ],
         "responses": {
           "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -621,7 +647,7 @@ enum OpenAPIDocument {
       "JSONPointer": {"type": "string", "pattern": "^(/([^/~]|~[01])*)*$", "description": "An RFC 6901 JSON Pointer."},
       "EventInput": {
         "type": "object",
-        "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run`, `type` and `causedBy`). Unknown fields and repeated fields are refused. Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`, and for agent UIs `message.*`, `tool.*`, `state.*`, `reasoning.*`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.`, `milestone.`, `message.`, `tool.`, `state.` and `reasoning.` must be a built-in one. An AG-UI event is accepted too: see `AGUIEventInput`. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
+        "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run` and `type`; `causedBy: null` is no cause). Unknown fields and repeated fields are refused; a field under another team's name (`event_id`, `turn_number`, `agent_id`, `caused_by`, `run_id`, …) is refused naming Herald's field (`herald vocabulary --markdown` lists them). Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`, and for agent UIs `message.*`, `tool.*`, `state.*`, `reasoning.*`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.`, `milestone.`, `message.`, `tool.`, `state.` and `reasoning.` must be a built-in one. An AG-UI event is accepted too: see `AGUIEventInput`. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
         "required": ["run", "type"],
         "additionalProperties": false,
         "properties": {
@@ -646,7 +672,12 @@ enum OpenAPIDocument {
           "time": {
             "type": ["string", "null"],
             "format": "date-time",
-            "description": "Producer time, RFC 3339 (kept to the microsecond, stored in UTC); defaults to receipt time."
+            "description": "Producer time, RFC 3339 with a UTC offset (`Z`, `+00:00`, …; kept to the microsecond, stored in UTC); defaults to receipt time. A time without an offset (Python's naive `datetime.now().isoformat()`) is refused with a hint: send `datetime.now(timezone.utc).isoformat()`."
+          },
+          "timestamp": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "An alias of `time` (what print-based emitters write). Given with `time`, both must name the same instant, or the event is refused (422)."
           },
           "agent": {
             "type": ["string", "null"],
@@ -657,10 +688,10 @@ enum OpenAPIDocument {
           },
           "turn": {"type": ["integer", "null"], "minimum": 0, "maximum": 9223372036854775807, "description": "The turn number."},
           "causedBy": {
-            "type": "array",
+            "type": ["array", "null"],
             "maxItems": 256,
             "items": {"type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Z]{25}$"},
-            "description": "Ids of earlier events of the same run that caused this one."
+            "description": "Ids of earlier events of the same run that caused this one; null means none."
           },
           "data": {"type": ["object", "null"], "description": "The payload, a JSON object (at most 256 KiB by default)."},
           "expectedSeq": {
@@ -994,7 +1025,22 @@ enum OpenAPIDocument {
             "required": ["data"],
             "properties": {
               "type": {"const": "reflection"},
-              "data": {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
+              "data": {
+                "type": "object",
+                "description": "At least one of content, done, gaps, newTasks (what the orchestrator hooks name).",
+                "properties": {
+                  "content": {"type": ["string", "null"]},
+                  "done": {"type": ["boolean", "null"]},
+                  "gaps": {},
+                  "newTasks": {}
+                },
+                "anyOf": [
+                  {"required": ["content"], "properties": {"content": {"not": {"type": "null"}}}},
+                  {"required": ["done"], "properties": {"done": {"not": {"type": "null"}}}},
+                  {"required": ["gaps"], "properties": {"gaps": {"not": {"type": "null"}}}},
+                  {"required": ["newTasks"], "properties": {"newTasks": {"not": {"type": "null"}}}}
+                ]
+              }
             }
           },
           {
@@ -1002,7 +1048,15 @@ enum OpenAPIDocument {
             "required": ["data"],
             "properties": {
               "type": {"const": "thought"},
-              "data": {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
+              "data": {
+                "type": "object",
+                "description": "content or text (at least one).",
+                "properties": {"content": {"type": ["string", "null"]}, "text": {"type": ["string", "null"]}},
+                "anyOf": [
+                  {"required": ["content"], "properties": {"content": {"not": {"type": "null"}}}},
+                  {"required": ["text"], "properties": {"text": {"not": {"type": "null"}}}}
+                ]
+              }
             }
           },
           {
@@ -1508,7 +1562,22 @@ enum OpenAPIDocument {
                   "type": "boolean",
                   "const": true,
                   "description": "Present when the id was already stored; `seq` is the original one."
-                }
+                },
+                "index": {"type": "integer", "minimum": 0, "description": "Partial requests only: the event's index in the request."}
+              }
+            }
+          },
+          "rejected": {
+            "type": "array",
+            "description": "Partial requests only (`partial=true`): the refused events, in request order. Absent otherwise.",
+            "items": {
+              "type": "object",
+              "required": ["index", "code", "message", "details"],
+              "properties": {
+                "index": {"type": "integer", "minimum": 0, "description": "The event's index in the request (its line in NDJSON)."},
+                "code": {"type": "string", "description": "`validation_failed`, `forbidden`, `run_finished`, `id_conflict`, `seq_conflict` or `project_conflict`."},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}
               }
             }
           }
@@ -1811,6 +1880,13 @@ enum OpenAPIDocument {
         "required": true,
         "schema": {"$ref": "#/components/schemas/Ulid"}
       },
+      "RunProject": {
+        "name": "project",
+        "in": "query",
+        "description": "The project of the run: narrows the lookup to it, so a run of another project answers 404 `run_not_found` exactly like a missing one.",
+        "allowEmptyValue": true,
+        "schema": {"$ref": "#/components/schemas/RunName"}
+      },
       "Project": {
         "name": "project",
         "in": "path",
@@ -1954,7 +2030,7 @@ enum OpenAPIDocument {
         }
       },
       "InvalidParameter": {
-        "description": "A query parameter or header is malformed (`invalid_parameter`).",
+        "description": "A query parameter or header is malformed, or the route does not take a query parameter given (`invalid_parameter`, naming it).",
         "content": {
           "application/json": {
             "schema": {"$ref": "#/components/schemas/Error"},

@@ -44,6 +44,19 @@ struct OpenAPITests {
         }
     }
 
+    /// The query parameters each `/v1` route documents are exactly those the server takes
+    /// (``QueryParameters/allowed``, which refuses any other), `access_token` being a security scheme.
+    @Test func queryParametersAreTheServersTable() throws {
+        let documented = try OpenAPISpec.operations().filter { $0.path.hasPrefix("/v1/") && $0.path != "/v1/access" }
+        #expect(Set(documented.map(\.path)) == Set(QueryParameters.allowed.keys).subtracting(["/v1/access"]))
+        for operation in documented {
+            let names = Set(operation.parameters.filter { $0["in"] == .string("query") }.compactMap { $0["name"]?.string })
+            let allowed = QueryParameters.allowed[operation.path] ?? []
+            #expect(names == allowed.subtracting(["access_token"]), "\(operation)")
+            #expect(operation.responses["400"] != nil, "\(operation): an unknown query parameter is answered 400")
+        }
+    }
+
     @Test func operationIdsAreUniqueAndErrorsUseTheErrorSchema() throws {
         let document = try OpenAPISpec.document()
         let operations = try OpenAPISpec.operations()
@@ -168,7 +181,7 @@ struct OpenAPITests {
         for (type, rule) in Vocabulary.rules {
             let branch = try #require(branches[type], "EventInput has no branch for \(type)")
             #expect(branch["properties"]?["type"] == .object(["const": .string(type)]), "\(type)")
-            OpenAPITests.expect(branch, requires: rule.fields, agent: rule.needsAgent, turn: rule.needsTurn, type: type)
+            OpenAPITests.expect(branch, requires: rule.fields, oneOf: rule.atLeastOneOf, agent: rule.needsAgent, turn: rule.needsTurn, type: type)
         }
         let systemError = [Vocabulary.required("errorType")] + Vocabulary.systemFields.dropFirst()
         OpenAPITests.expect(try #require(branches["system.error"]), requires: systemError, agent: false, turn: false, type: "system.error")
@@ -438,12 +451,19 @@ extension OpenAPITests {
     }
 
     /// A built-in type's branch names exactly what ingest validation requires of it.
-    static func expect(_ branch: OpenAPIJSON, requires fields: [Vocabulary.Field], agent: Bool, turn: Bool, type: String) {
+    static func expect(
+        _ branch: OpenAPIJSON, requires fields: [Vocabulary.Field], oneOf: [String] = [], agent: Bool, turn: Bool, type: String
+    ) {
         let required = Set(branch["required"]?.array?.compactMap(\.string) ?? [])
         #expect(required.contains("agent") == agent, "\(type): agent")
         #expect(required.contains("turn") == turn, "\(type): turn")
-        #expect(required.contains("data") == fields.contains { $0.required }, "\(type): data")
+        #expect(required.contains("data") == (fields.contains { $0.required } || !oneOf.isEmpty), "\(type): data")
         let data = branch["properties"]?["data"]
+        // At least one of: each alternative requires one of the fields, non-null.
+        let alternatives = oneOf.map { name -> OpenAPIJSON in
+            .object(["required": .array([.string(name)]), "properties": .object([name: .object(["not": .object(["type": .string("null")])])])])
+        }
+        #expect(data?["anyOf"] == (oneOf.isEmpty ? nil : .array(alternatives)), "\(type): data.anyOf")
         #expect(Set(data?["required"]?.array?.compactMap(\.string) ?? []) == Set(fields.filter(\.required).map(\.name)), "\(type): data.required")
         #expect(Set(data?["properties"]?.object.map { Array($0.keys) } ?? []) == Set(fields.map(\.name)), "\(type): data.properties")
         for field in fields {
