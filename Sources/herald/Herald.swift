@@ -6,6 +6,6 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "A real-time event hub for AI-agent runs.",
-        subcommands: [Serve.self, Emit.self, Runs.self, Events.self, Watch.self, TailFile.self, Demo.self, Export.self, Import.self, Keys.self, Migrate.self, Bench.self]
+        subcommands: [Serve.self, Emit.self, Runs.self, Events.self, Watch.self, TailFile.self, Demo.self, Export.self, Import.self, Keys.self, Migrate.self, Bench.self, VocabularyCommand.self]
     )
 }
