@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -134,7 +133,7 @@ def pipe(producer: List[str], consumer: List[str], env: Dict[str, str]) -> Tuple
     return first.wait(timeout=60), second.returncode, out, err
 
 
-def test_planner_print_lines_piped_into_herald_emit_stdin(herald_server, tmp_path):
+def test_planner_print_lines_piped_into_herald_emit_stdin(herald_server):
     printed = run_example(herald_server, "planner_loop.py", "plan-printed", "--print", "--delay", "0")
     assert printed.returncode == 0, printed.stderr
     lines = [json.loads(line) for line in printed.stdout.splitlines()]
@@ -214,7 +213,8 @@ def test_status_cards_follow_a_run_live_and_exit_0_when_it_completes(herald_serv
     cards = subprocess.Popen([PYTHON, str(EXAMPLES / "status_cards.py"), "cards-live"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=example_env(herald_server))
     try:
-        # The run does not exist yet: the subscriber waits for it (Herald counts it as subscribed).
+        # The run does not exist yet: the subscriber waits for its first event, then follows it
+        # (whether it connects before the producer starts or midway, it reads from seq 1).
         producer = run_example(herald_server, "planner_loop.py", "cards-live", "--delay", "0.01")
         assert producer.returncode == 0, producer.stderr
         out, err = cards.communicate(timeout=30)
