@@ -13,9 +13,14 @@ extension HeraldClient {
         try await post(ndjson: drafts.ndjson)
     }
 
-    /// Posts a body of NDJSON (one event object per line) as one all-or-nothing request.
-    public func post(ndjson body: [UInt8]) async throws -> IngestAnswer {
-        try decode(IngestAnswer.self, from: try await send(.POST, "/v1/events", body: body, contentType: "application/x-ndjson"))
+    /// Posts a body of NDJSON (one event object per line) as one all-or-nothing request, or, when
+    /// `partial`, as a partial one (`?partial=true`): the valid events are stored and each refused
+    /// one is answered in ``IngestAnswer/rejected`` by its index (its line in the body).
+    public func post(ndjson body: [UInt8], partial: Bool = false) async throws -> IngestAnswer {
+        let query = partial ? [("partial", "true")] : []
+        return try decode(
+            IngestAnswer.self, from: try await send(.POST, "/v1/events", query: query, body: body, contentType: "application/x-ndjson")
+        )
     }
 
     /// Decodes an answer with `Codable`, or throws `invalid_response`.

@@ -14,12 +14,16 @@ public struct IngestAnswer: Sendable, Equatable, Decodable {
     public var duplicates: Int
     /// In request order.
     public var events: [Placement]
+    /// A partial request's refused events (`?partial=true`), each with its index in the request
+    /// and the server's error for it; always empty for an all-or-nothing request.
+    public var rejected: [AppendResult.Rejection]
 
     /// An answer with these counts and placements (empty: the start of a sum of answers).
-    public init(accepted: Int = 0, duplicates: Int = 0, events: [Placement] = []) {
+    public init(accepted: Int = 0, duplicates: Int = 0, events: [Placement] = [], rejected: [AppendResult.Rejection] = []) {
         self.accepted = accepted
         self.duplicates = duplicates
         self.events = events
+        self.rejected = rejected
     }
 
     /// Adds the answer of a later request, as if both had been one request.
@@ -27,10 +31,43 @@ public struct IngestAnswer: Sendable, Equatable, Decodable {
         accepted += other.accepted
         duplicates += other.duplicates
         events.append(contentsOf: other.events)
+        rejected.append(contentsOf: other.rejected)
     }
 
     /// The answer in the server's own shape and field order.
     public var json: [UInt8] { AppendResult(placements: events).json }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        accepted = try container.decode(Int.self, forKey: .accepted)
+        duplicates = try container.decode(Int.self, forKey: .duplicates)
+        events = try container.decode([Placement].self, forKey: .events)
+        rejected = try (container.decodeIfPresent([RejectionBody].self, forKey: .rejected) ?? []).map { body in
+            let details = (body.details ?? []).map {
+                FieldError(index: $0.index, field: $0.field ?? "", code: $0.code ?? "", message: $0.message ?? "")
+            }
+            let status = body.code == HeraldError.Code.validationFailed.rawValue ? 422 : 409
+            return AppendResult.Rejection(
+                index: body.index, error: HeraldError(HeraldError.Code(body.code, status: status), body.message ?? "", details: details)
+            )
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case accepted, duplicates, events, rejected }
+
+    private struct RejectionBody: Decodable {
+        struct Detail: Decodable {
+            var index: Int?
+            var field: String?
+            var code: String?
+            var message: String?
+        }
+
+        var index: Int
+        var code: String
+        var message: String?
+        var details: [Detail]?
+    }
 }
 
 extension AppendResult.Placement: Decodable {

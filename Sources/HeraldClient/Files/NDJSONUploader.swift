@@ -22,6 +22,20 @@ public struct NDJSONUploader: Sendable {
     public private(set) var requests = 0
     /// Whether ``answer`` collects every event's placement (memory grows with the events).
     public let keepsPlacements: Bool
+    /// Whether batches are posted as partial requests (`?partial=true`): an event the server
+    /// refuses is skipped, recorded in ``refused`` with its line's origin, and the rest of its
+    /// batch is stored. Otherwise a refusal fails the whole batch, and the upload.
+    public var partial = false
+    /// With ``partial``: the events the server refused so far, with the origin of their lines.
+    public private(set) var refused: [Refusal] = []
+
+    /// An event line the server refused in a partial upload.
+    public struct Refusal: Sendable {
+        /// Where the line came from (`file:line`).
+        public var origin: String
+        /// The server's error for this event alone (`validation_failed`, `run_finished`, …).
+        public var error: HeraldError
+    }
 
     private var batch: NDJSONBatch
     private var origins: [String] = []
@@ -51,10 +65,14 @@ public struct NDJSONUploader: Sendable {
         guard !batch.isEmpty else { return }
         var result: IngestAnswer
         do {
-            result = try await client.post(ndjson: batch.body)
+            result = try await client.post(ndjson: batch.body, partial: partial)
         } catch let error as HeraldError {
             throw Self.locate(error, origins: origins, stored: sent)
         }
+        for rejection in result.rejected where origins.indices.contains(rejection.index) {
+            refused.append(Refusal(origin: origins[rejection.index], error: rejection.error))
+        }
+        result.rejected = []
         if !keepsPlacements { result.events = [] }
         answer.merge(result)
         sent += batch.count

@@ -5,7 +5,7 @@ struct HeraldCommand {
     let process = Process()
     private let output = Pipe()
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("herald")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw CommandFailure("no herald binary at \(binary.path): run `swift build` first")
@@ -14,12 +14,21 @@ struct HeraldCommand {
         process.arguments = arguments
         process.standardOutput = output
         process.standardError = output
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
     }
 
     /// Runs `herald arguments` to its end; answers its exit status and output.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let command = try HeraldCommand(arguments)
+    static func run(
+        _ arguments: [String], input: String? = nil, environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String) {
+        let command = try HeraldCommand(arguments, input: input, environment: environment)
         return await command.finish()
     }
 
