@@ -7,8 +7,12 @@ struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Post events from exported JSONL files.",
         discussion: """
-            A folder is read as an export: its rotated <prefix>-*.jsonl files oldest first, then <prefix>.jsonl. \
-            Files are read as given. Lines are posted in order, in NDJSON batches, without their server-assigned seq.
+            A folder is read as an export: its rotated <prefix>-*.jsonl files oldest first, then <prefix>.jsonl; \
+            its other .jsonl files are named in a warning and not read (name them as files to import them). \
+            The paths given are read oldest first, by the time of their first event (or the time in its ULID id), \
+            each file's lines in order; each run's terminal event (run.completed, run.failed, run.cancelled) is \
+            posted last, so a newer file cannot finish a run before its older events are in. \
+            Lines are posted in NDJSON batches, without their server-assigned seq.
             Importing is safe to repeat: exported events carry their ids, and events already stored are answered as \
             duplicates. Into an empty server, a full export comes back with the same ids, seqs and times.
               herald import backup/
@@ -17,7 +21,7 @@ struct Import: AsyncParsableCommand {
 
     @OptionGroup var client: CLIClientOptions
 
-    @Argument(help: ArgumentHelp("Export folders or JSONL files, read in the order given.", valueName: "dir-or-file"))
+    @Argument(help: ArgumentHelp("Export folders or JSONL files (read oldest first, whatever the order given).", valueName: "dir-or-file"))
     var paths: [String]
 
     @Option(help: "The rotated files' name prefix in a folder.")
@@ -47,7 +51,7 @@ struct Import: AsyncParsableCommand {
             importer.batchBytes = batchBytes
             importer.keepSeq = keepSeq
             importer.prefix = prefix
-            return try await importer.importFiles(paths)
+            return try await importer.importFiles(paths, warn: { CLIOutput.note("warning: \($0)") })
         }
         var output = CLIOutput()
         if json {

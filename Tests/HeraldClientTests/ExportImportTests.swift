@@ -128,12 +128,12 @@ struct ExportImportTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/hand-made.jsonl"
-        let text = #"{"run":"r","type":"run.started"}"# + "\n" + #"{"run":"r","type":"thought","data":{}}"# + "\n"
+        let text = #"{"run":"r","type":"run.started"}"# + "\n" + #"{"run":"r","type":"task.started","data":{}}"# + "\n"
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         try await withServer { client in
             let error = try await #require(throws: HeraldError.self) { try await EventImporter(client: client).importFiles([file]) }
             #expect(error.code == .validationFailed)
-            #expect(error.details.contains { $0.index == 1 && $0.field == "data.content" && $0.message.hasSuffix("(\(file):2)") })
+            #expect(error.details.contains { $0.index == 1 && $0.field == "data.taskId" && $0.message.hasSuffix("(\(file):2)") })
         }
     }
 }

@@ -7,6 +7,17 @@ import HeraldCore
 /// answered as a duplicate at its original place instead of being stored twice. Into a fresh
 /// server, an import of a full export reproduces every event with its id, seq and bytes.
 ///
+/// Safe for migrations, where files come in any order and with any names:
+/// - The paths given are read oldest first: ordered by the time of their first event (its
+///   `time`, else the time in its ULID id); a folder's rotated files in their rotation order; each
+///   file's lines in their own order. Files, not single events, are ordered: an export is written
+///   run by run, and a run's producer times need not rise with its seqs, so a merge of every
+///   event by time would reorder a run.
+/// - Each run's terminal event (`run.completed`, `run.failed`, `run.cancelled`) is posted after
+///   every other line, so a file read early cannot finish a run that older lines still belong to.
+/// - A folder's `.jsonl` files that are not the prefix's rotated or live files are not read, and
+///   are named in a warning: pass them as files to import them.
+///
 /// ```swift
 /// let summary = try await EventImporter(client: client).importFiles(["backup/"])
 /// print(summary.accepted, summary.duplicates)
@@ -46,16 +57,41 @@ public struct EventImporter: Sendable {
         self.client = client
     }
 
-    /// The files to read: a folder stands for its rotated files in order (``JSONLFiles/ordered(in:prefix:)``),
-    /// a file for itself.
-    public func files(for paths: [String]) throws -> [String] {
-        try paths.flatMap { path -> [String] in
+    /// The files to read, oldest first: a folder stands for its rotated files in order
+    /// (``JSONLFiles/ordered(in:prefix:)``), a file for itself; the paths are then ordered by the
+    /// time of their first event (one whose lines say none keeps its place after the one before it).
+    ///
+    /// - Parameter warn: told of each folder's `.jsonl` files that are left out.
+    public func files(for paths: [String], warn: (String) -> Void = { _ in }) throws -> [String] {
+        let units = try paths.map { path -> [String] in
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw JSONLFileError(path: path, message: "no such file or folder")
             }
-            return isDirectory.boolValue ? try JSONLFiles.ordered(in: path, prefix: prefix) : [path]
+            guard isDirectory.boolValue else { return [path] }
+            for other in try JSONLFiles.unmatched(in: path, prefix: prefix) {
+                warn("\(other) is not read: its name is not \(prefix).jsonl or \(prefix)-<UTC stamp>.jsonl (name it as a file to import it)")
+            }
+            return try JSONLFiles.ordered(in: path, prefix: prefix)
         }
+        // A folder's files keep their rotation order, which is the order they were written in.
+        var keyed: [(files: [String], time: Int64, position: Int)] = []
+        var previous = Int64.min
+        for (position, files) in units.enumerated() {
+            if let first = files.first { previous = try Self.firstTime(in: first) ?? previous }
+            keyed.append((files, previous, position))
+        }
+        return keyed.sorted { ($0.time, $0.position) < ($1.time, $1.position) }.flatMap(\.files)
+    }
+
+    /// The time of the first of the file's first lines that names one.
+    static func firstTime(in file: String, lines: Int = 1000) throws -> Int64? {
+        let reader = try JSONLLineReader(path: file)
+        defer { reader.close() }
+        while reader.lineNumber < lines, let line = try reader.next() {
+            if let time = ImportLine.peek(line).time { return time }
+        }
+        return nil
     }
 
     /// Imports `paths` (files and folders) in the order given.
@@ -63,7 +99,9 @@ public struct EventImporter: Sendable {
     /// - Parameter progress: called after each request with the totals so far.
     /// - Throws: `HeraldError` located at the file and line of the batch the server refused
     ///   (batches before it stay stored), or ``JSONLFileError``.
-    public func importFiles(_ paths: [String], progress: (Summary) -> Void = { _ in }) async throws -> Summary {
+    public func importFiles(
+        _ paths: [String], warn: (String) -> Void = { _ in }, progress: (Summary) -> Void = { _ in }
+    ) async throws -> Summary {
         var summary = Summary()
         var uploader = NDJSONUploader(client: client, maxLines: batchLines, maxBytes: batchBytes)
         func report() {
@@ -72,7 +110,21 @@ public struct EventImporter: Sendable {
             summary.duplicates = uploader.answer.duplicates
             summary.requests = uploader.requests
         }
-        for file in try files(for: paths) {
+        func add(_ event: [UInt8], origin: String) async throws {
+            let requests = uploader.requests
+            do {
+                try await uploader.add(event, origin: origin)
+            } catch let error as HeraldError where error.code == .runFinished {
+                throw Self.finishedBefore(error)
+            }
+            if uploader.requests != requests {
+                report()
+                progress(summary)
+            }
+        }
+        // Each run's end waits for every other line (see the type's notes).
+        var terminal: [(event: [UInt8], origin: String)] = []
+        for file in try files(for: paths, warn: warn) {
             let reader = try JSONLLineReader(path: file)
             defer { reader.close() }
             summary.files += 1
@@ -80,11 +132,11 @@ public struct EventImporter: Sendable {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 switch ImportLine.prepare(line, keepSeq: keepSeq) {
                 case .success(let event):
-                    let requests = uploader.requests
-                    try await uploader.add(event, origin: "\(file):\(reader.lineNumber)")
-                    if uploader.requests != requests {
-                        report()
-                        progress(summary)
+                    let origin = "\(file):\(reader.lineNumber)"
+                    if let type = ImportLine.peek(line).type, Vocabulary.isTerminal(type) {
+                        terminal.append((event, origin))
+                    } else {
+                        try await add(event, origin: origin)
                     }
                 case .failure(let problem):
                     throw HeraldError(
@@ -94,9 +146,23 @@ public struct EventImporter: Sendable {
                 }
             }
         }
-        try await uploader.finish()
+        for (event, origin) in terminal { try await add(event, origin: origin) }
+        do {
+            try await uploader.finish()
+        } catch let error as HeraldError where error.code == .runFinished {
+            throw Self.finishedBefore(error)
+        }
         report()
         progress(summary)
         return summary
+    }
+
+    /// A run this import has events for was already finished on the server: by an earlier import
+    /// of a newer file, most likely. Its older events cannot be added any more.
+    static func finishedBefore(_ error: HeraldError) -> HeraldError {
+        var error = error
+        error.message += "; the server already holds this run's end, so its older events cannot be added (import every file "
+            + "of a run in one herald import: it posts each run's end last)"
+        return error
     }
 }

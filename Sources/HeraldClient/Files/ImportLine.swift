@@ -13,6 +13,31 @@ enum ImportLine {
         var description: String
     }
 
+    /// The event's `type`, and when it happened: its `time` (or `timestamp`), else the time in
+    /// its ULID `id`, in microseconds; nil for what a line does not say or is not.
+    static func peek(_ line: [UInt8]) -> (type: String?, time: Int64?) {
+        line.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer, maxDepth: .max, maxStringBytes: .max)
+            var type: String?
+            var time: Int64?
+            var idTime: Int64?
+            guard reader.peek() == UInt8(ascii: "{") else { return (nil, nil) }
+            try? reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
+                guard ["type", "time", "timestamp", "id"].contains(key), try value.peekKind() == .string else {
+                    try value.skipValue()
+                    return
+                }
+                let text = try value.readString()
+                switch key {
+                case "type": type = text
+                case "id": idTime = ULID.milliseconds(of: text).map { $0 * 1000 }
+                default: time = time ?? Timestamp(rfc3339: text)?.microseconds
+                }
+            }
+            return (type, time ?? idTime)
+        }
+    }
+
     /// The ingest object for `line`, or the reason it is not an event object.
     static func prepare(_ line: [UInt8], keepSeq: Bool) -> Result<[UInt8], Problem> {
         line.withUnsafeBufferPointer { buffer in

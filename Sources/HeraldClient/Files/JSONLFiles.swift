@@ -16,6 +16,20 @@ public enum JSONLFiles {
         return paths
     }
 
+    /// The `.jsonl` files in `directory` that are neither the live file nor a rotated file of
+    /// `prefix`, by name: what ``ordered(in:prefix:)`` leaves out, for a warning.
+    public static func unmatched(in directory: String, prefix: String = "events") throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw JSONLFileError(path: directory, message: "cannot list the folder: \(error.localizedDescription)")
+        }
+        return names.filter { name in
+            name.hasSuffix(".jsonl") && name != RotatedFileName.live(prefix: prefix) && RotatedFileName.stamp(of: name, prefix: prefix) == nil
+        }.sorted().map { directory + "/" + $0 }
+    }
+
     /// The rotated files of `prefix` in `directory` with their stamps, oldest first.
     public static func rotated(in directory: String, prefix: String = "events") throws -> [(path: String, stamp: Timestamp)] {
         let names: [String]
