@@ -230,3 +230,46 @@ def test_asyncio_project_stream_and_errors(herald_server):
 
     items = asyncio.run(main())
     assert [e.type for e in items] == ["run.started", "run.completed"]
+
+
+def test_heartbeats_are_yielded_on_request_and_an_async_close_ends_a_quiet_stream(start_herald):
+    server = start_herald("--heartbeat", "1")
+    publish(server.url, "quiet", 1)
+
+    async def main():
+        subscription = herald.AsyncClient(server.url).subscribe(run="quiet", after=0, heartbeats=True)
+        items = []
+        async with subscription:
+            async for item in subscription:
+                items.append(item)
+                if isinstance(item, herald.Heartbeat):
+                    break
+        # closing while a read waits on a quiet stream ends the iteration at once
+        quiet = herald.AsyncClient(server.url).subscribe(run="quiet", after=1)
+        task = asyncio.create_task(_drain(quiet))
+        await asyncio.sleep(0.3)
+        await quiet.aclose()
+        await asyncio.wait_for(task, 2)
+        return items
+
+    items = asyncio.run(main())
+    assert isinstance(items[0], herald.Event) and items[-1] is herald.HEARTBEAT
+
+
+async def _drain(subscription):
+    return [item async for item in subscription]
+
+
+def test_max_failures_gives_up_on_an_unreachable_server(caplog):
+    from conftest import free_port
+    subscription = herald.Client(f"http://127.0.0.1:{free_port()}").subscribe(run="r", max_failures=2, max_backoff=0.1)
+    with pytest.raises(herald.HeraldError) as error:
+        list(subscription)
+    assert error.value.code == "unreachable"
+    assert any("retrying" in r.getMessage() for r in caplog.records if r.name == "herald")
+
+
+def test_event_times_read_as_datetimes(herald_server):
+    publish(herald_server.url, "times", 1, time="2026-01-02T03:04:05.000006Z")
+    event = next(herald.Client(herald_server.url).events("times"))
+    assert event.datetime.isoformat() == "2026-01-02T03:04:05.000006+00:00"

@@ -388,3 +388,50 @@ def test_bad_credentials_are_final_and_loud(tmp_path, start_herald, caplog):
     assert h.counters.delivered == 1
     events = list(herald.Client(server.url, token=key).events("auth"))
     assert [e.data["line"] for e in events] == ["accepted"]
+
+
+def test_a_bound_view_shares_the_queue_with_its_own_defaults(herald_server):
+    h = herald.Emitter(herald_server.url, agent="service")
+    a, b = h.bind(run="job-a"), h.bind(run="job-b", agent="worker")
+    a.step_started("lint")
+    b.agent_log("hello")
+    a.bind(agent="other").emit("my.thing", {"n": 1})
+    counters = h.shutdown(timeout=10)
+    assert (counters.delivered, counters.failed) == (3, 0)
+    assert [(e.type, e.agent) for e in all_events(herald_server.url, "job-a")] == [("step.started", "service"), ("my.thing", "other")]
+    assert [(e.type, e.agent) for e in all_events(herald_server.url, "job-b")] == [("agent.log", "worker")]
+
+
+def test_async_shutdown_drains_without_blocking_the_loop():
+    import asyncio
+
+    async def main():
+        h = herald.Emitter(f"http://127.0.0.1:{free_port()}", run="async", agent="w")  # nobody listens
+        h.agent_log("undeliverable")
+        ticks = 0
+
+        async def tick():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        counters = await h.ashutdown(timeout=0.5)
+        ticker.cancel()
+        return counters, ticks
+
+    counters, ticks = asyncio.run(main())
+    assert counters.failed == 1 and ticks >= 10  # the loop kept running while the shutdown waited
+
+
+def test_many_refusals_in_one_batch_are_logged_in_a_few_lines(herald_server, caplog):
+    herald.Client(herald_server.url).publish([{"run": "ended", "type": "run.completed"}])
+    h = herald.Emitter(herald_server.url, run="ended", agent="w", linger=0.2)
+    for i in range(30):
+        h.agent_log(str(i))
+    with caplog.at_level(logging.ERROR, logger="herald"):
+        counters = h.shutdown(timeout=10)
+    assert counters.failed == 30
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 6 and "25 more" in refusals[-1]

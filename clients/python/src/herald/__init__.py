@@ -12,8 +12,8 @@ Standard library only. The guide: docs/python.md in the Herald repository.
 """
 
 from .aio import AsyncClient, AsyncSubscription
-from .client import Client, Event, Gap, Subscription
-from .emitter import LEVELS, Counters, Emitter
+from .client import HEARTBEAT, Client, Event, Gap, Heartbeat, Subscription
+from .emitter import LEVELS, BoundEmitter, Counters, Emitter
 from .errors import HeraldError
 from .log_handler import HeraldHandler
 from .sinks import FileSink, HTTPSink, Sink, StdoutSink
@@ -22,6 +22,6 @@ from ._vocabulary import DEFAULT_LEVELS, TERMINAL_TYPES
 __version__ = "0.1.0"
 
 __all__ = [
-    "AsyncClient", "AsyncSubscription", "Client", "Counters", "DEFAULT_LEVELS", "Emitter", "Event", "FileSink", "Gap",
-    "HeraldError", "HeraldHandler", "HTTPSink", "LEVELS", "Sink", "StdoutSink", "Subscription", "TERMINAL_TYPES",
+    "AsyncClient", "AsyncSubscription", "BoundEmitter", "Client", "Counters", "DEFAULT_LEVELS", "Emitter", "Event", "FileSink", "Gap",
+    "HEARTBEAT", "Heartbeat", "HeraldError", "HeraldHandler", "HTTPSink", "LEVELS", "Sink", "StdoutSink", "Subscription", "TERMINAL_TYPES",
 ]

@@ -3,21 +3,19 @@
 For FastAPI and other asyncio services, which must not block their event loop:
 
 >>> client = herald.AsyncClient("http://127.0.0.1:7373")
->>> async for item in client.subscribe(run="nightly-42", after=0):
-...     print(item)
+>>> async with client.subscribe(run="nightly-42", after=0) as subscription:
+...     async for item in subscription:
+...         print(item)
 >>> run = await client.run("nightly-42")
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import random
-from typing import Any, AsyncIterator, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, AsyncIterator, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .client import Client, Event, Gap, StreamItem
+from .client import Client, Event, StreamItem, SubscriptionBase
 from .errors import HeraldError
-from .sse import SSEParser
 
 __all__ = ["AsyncClient", "AsyncSubscription"]
 
@@ -51,119 +49,107 @@ class AsyncClient:
     def subscribe(self, *, run: Optional[str] = None, project: Optional[str] = None, after: Optional[int] = None,
                   from_now: bool = False, types: Optional[Sequence[str]] = None, agents: Optional[Sequence[str]] = None,
                   level: Optional[str] = None, logs: Union[None, str, Sequence[str]] = None, wait: bool = False,
-                  read_timeout: float = 45.0, max_backoff: float = 30.0, **filters: Any) -> "AsyncSubscription":
+                  read_timeout: float = 45.0, max_backoff: float = 30.0, max_failures: Optional[int] = None,
+                  heartbeats: bool = False, **filters: Any) -> "AsyncSubscription":
         """As :meth:`herald.Client.subscribe`, iterated with ``async for``."""
         plan = self.sync.subscribe(run=run, project=project, after=after, from_now=from_now, types=types, agents=agents,
                                    level=level, logs=logs, wait=wait, read_timeout=read_timeout, max_backoff=max_backoff,
-                                   **filters)
-        return AsyncSubscription(self.sync, plan.target, plan.last_event_id, plan.is_run, read_timeout, max_backoff)
+                                   max_failures=max_failures, heartbeats=heartbeats, **filters)
+        return AsyncSubscription(self.sync, plan.options, plan.last_event_id)
 
 
-class AsyncSubscription:
+class AsyncSubscription(SubscriptionBase):
     """A live stream as an async iterator of :class:`~herald.Event` and :class:`~herald.Gap`,
-    with the same resume, backoff, end and error rules as :class:`~herald.Subscription`."""
+    with the same resume, backoff, end and error rules as :class:`~herald.Subscription`.
+    ``close()`` (or ``aclose()``, or leaving ``async with``) ends it at once."""
 
-    def __init__(self, client: Client, target: str, last_event_id: Optional[str], is_run: bool, read_timeout: float,
-                 max_backoff: float) -> None:
-        self.client = client
-        self.target = target
-        self.last_event_id = last_event_id
-        self.is_run = is_run
-        self.read_timeout = read_timeout
-        self.max_backoff = max_backoff
-        self.connected: Optional[Dict[str, Any]] = None
-        self.reconnects = 0
-        self._closed = False
+    _writer: Optional[asyncio.StreamWriter] = None
+
+    def __aiter__(self) -> AsyncIterator[StreamItem]:
+        return self._stream()
+
+    async def __aenter__(self) -> "AsyncSubscription":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     def close(self) -> None:
         self._closed = True
+        if self._writer is not None:
+            self._writer.close()  # a read in progress ends with EOF
 
-    def __aiter__(self) -> AsyncIterator[StreamItem]:
-        return self._items()
+    async def aclose(self) -> None:
+        self.close()
 
-    async def _items(self) -> AsyncIterator[StreamItem]:
+    async def _stream(self) -> AsyncIterator[StreamItem]:
         failures = 0
+        retry_ms: Optional[int] = None
         while not self._closed:
             try:
-                reader, writer, chunked = await self._open()
+                opened = await self._open()
             except HeraldError as error:
-                if error.status in (401, 403, 404):
-                    raise
+                if self._closed:
+                    return
                 failures += 1
-                delay = min(self.max_backoff, 2 ** min(failures - 1, 10)) * (0.5 + random.random() / 2)
-                await asyncio.sleep(max(delay, error.retry_after or 0))
+                await asyncio.sleep(self._after_failure(error, failures))
                 continue
-            if reader is None:
+            if opened is None:
                 return  # 204: nothing more will come
+            reader, chunked = opened
             failures = 0
-            parser = SSEParser()
-            if self.last_event_id is not None:
-                parser.last_id = self.last_event_id
+            parser = self._parser()
             try:
-                async for chunk in _body(reader, chunked, self.read_timeout):
-                    for message in parser.feed(chunk):
-                        self.last_event_id = parser.last_id
-                        item = self._item(message.event, message.data)
-                        if item is None:
-                            continue
+                async for chunk in _body(reader, chunked, self.options.read_timeout):
+                    for item in self._items(parser, chunk):
                         yield item
-                        if self.is_run and isinstance(item, Event) and item.is_terminal:
-                            return
-                        if self._closed:
+                        if self._ends_with(item) or self._closed:
                             return
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
                 pass  # dropped or silent: resume
             finally:
-                writer.close()
+                retry_ms = parser.retry or retry_ms
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
             if not self._closed:
-                self.reconnects += 1
-                await asyncio.sleep(0.25 * random.random())
+                await asyncio.sleep(self._resume_delay(retry_ms))
 
-    def _item(self, event: str, data: str) -> Optional[StreamItem]:
-        if event == "herald.connected":
-            self.connected = json.loads(data)
-            return None
-        if event == "herald.gap":
-            notice = json.loads(data)
-            return Gap(notice.get("reason", ""), int(notice.get("requested", 0)), int(notice.get("continuesAfter", 0)),
-                       notice.get("message", ""))
-        return Event(json.loads(data))
-
-    async def _open(self):
-        base = self.client.base
+    async def _open(self) -> Optional[Tuple[asyncio.StreamReader, bool]]:
+        base, timeout = self.client.base, self.options.read_timeout
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(base.host, base.port, ssl=True if base.scheme == "https" else None), self.read_timeout)
+                asyncio.open_connection(base.host, base.port, ssl=True if base.scheme == "https" else None), timeout)
         except (OSError, asyncio.TimeoutError) as error:
-            raise HeraldError(0, "unreachable", f"{base.origin}: {error}") from None
-        headers = dict(self.client.headers)
-        headers.update({"Host": f"{base.host}:{base.port}", "Accept": "text/event-stream", "Connection": "close"})
-        if self.last_event_id is not None:
-            headers["Last-Event-ID"] = self.last_event_id
-        request = f"GET {self.target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+            raise HeraldError(0, "unreachable", f"{base.origin}: {error!r}") from None
+        self._writer = writer
+        headers = self._headers()
+        headers.update({"Host": f"{base.host}:{base.port}", "Connection": "close"})
+        request = f"GET {self.options.target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         try:
             writer.write(request.encode("latin-1"))
             await writer.drain()
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.read_timeout)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as error:
             writer.close()
             raise HeraldError(0, "unreachable", f"{base.origin}: {error!r}") from None
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ", 2)[1])
         fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
         chunked = "chunked" in fields.get("transfer-encoding", "").lower()
-        if status == 204:
-            writer.close()
-            return None, writer, False
-        if status != 200:
-            body = b""
+        if status == 200:
+            return reader, chunked
+        body = b""
+        if status != 204:
             try:
-                body = b"".join([c async for c in _body(reader, chunked, self.read_timeout)])
+                body = b"".join([c async for c in _body(reader, chunked, timeout)])
             except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError):
                 pass
-            writer.close()
-            raise HeraldError.from_response(status, body, fields.get("retry-after"))
-        return reader, writer, chunked
+        writer.close()
+        self._writer = None
+        if status == 204:
+            return None
+        raise HeraldError.from_response(status, body, fields.get("retry-after"))
 
 
 async def _body(reader: asyncio.StreamReader, chunked: bool, timeout: float) -> AsyncIterator[bytes]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import os
 import random
+import socket
 import time
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 from urllib.parse import quote
@@ -16,7 +19,9 @@ from .sinks import _BaseURL
 from .sse import SSEParser
 from ._vocabulary import TERMINAL_TYPES
 
-__all__ = ["Client", "Event", "Gap", "Subscription"]
+__all__ = ["Client", "Event", "Gap", "Heartbeat", "HEARTBEAT", "Subscription"]
+
+logger = logging.getLogger("herald")
 
 
 class Event(dict):  # type: ignore[type-arg]
@@ -54,6 +59,11 @@ class Event(dict):  # type: ignore[type-arg]
         return self["time"]
 
     @property
+    def datetime(self) -> datetime:
+        """``time`` as an aware ``datetime`` (UTC)."""
+        return datetime.strptime(self["time"], "%Y-%m-%dT%H:%M:%S.%f%z")
+
+    @property
     def agent(self) -> Optional[str]:
         return self.get("agent")
 
@@ -87,7 +97,7 @@ class Gap:
     message: str
 
 
-StreamItem = Union[Event, Gap]
+StreamItem = Union[Event, Gap, "Heartbeat"]
 
 
 class Client:
@@ -196,7 +206,8 @@ class Client:
     def subscribe(self, *, run: Optional[str] = None, project: Optional[str] = None, after: Optional[int] = None,
                   from_now: bool = False, types: Optional[Sequence[str]] = None, agents: Optional[Sequence[str]] = None,
                   level: Optional[str] = None, logs: Union[None, str, Sequence[str]] = None, wait: bool = False,
-                  read_timeout: float = 45.0, max_backoff: float = 30.0, **filters: Any) -> "Subscription":
+                  read_timeout: float = 45.0, max_backoff: float = 30.0, max_failures: Optional[int] = None,
+                  heartbeats: bool = False, **filters: Any) -> "Subscription":
         """Follows a run (``run=``) or a whole project (``project=`` alone) live.
 
         Iterate it for :class:`Event` and :class:`Gap` items. It reconnects by itself after any
@@ -212,6 +223,9 @@ class Client:
             types, agents, level: the same filters as :meth:`events`.
             logs: on a project stream, the runs whose ``agent.log`` lines to include (``"all"``).
             wait: on a run stream, wait for a run that has no event yet instead of 404.
+            max_failures: raise the last error after this many failed connection attempts in a
+                row (default: keep trying; each failure is logged on the ``herald`` logger).
+            heartbeats: also yield :data:`HEARTBEAT` when the quiet stream's heartbeat arrives.
         """
         if run is None and project is None and self.project is None:
             raise ValueError("subscribe to a run (run=…) or a project (project=…)")
@@ -227,8 +241,8 @@ class Client:
             path = f"/v1/projects/{_segment(project or self.project or '')}/stream"
             if logs:
                 query["logs"] = logs
-        return Subscription(self, self.base.path(path, query), None if after is None else str(after), run is not None,
-                            read_timeout, max_backoff)
+        options = StreamOptions(self.base.path(path, query), run is not None, read_timeout, max_backoff, max_failures, heartbeats)
+        return Subscription(self, options, None if after is None else str(after))
 
     # MARK: HTTP
 
@@ -254,83 +268,148 @@ class Client:
         return json.loads(answer)
 
 
-class Subscription:
+class Heartbeat:
+    """A heartbeat from a quiet stream (yielded only with ``heartbeats=True``): for relays that
+    must keep their own connection to a browser alive."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Heartbeat()"
+
+
+HEARTBEAT = Heartbeat()
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """Where a subscription reads and how it behaves; made by ``subscribe``."""
+
+    target: str
+    is_run: bool
+    read_timeout: float
+    max_backoff: float
+    max_failures: Optional[int]
+    heartbeats: bool
+
+
+class SubscriptionBase:
+    """What the sync and asyncio subscriptions share: resume point, items, backoff, failures."""
+
+    def __init__(self, client: Client, options: StreamOptions, last_event_id: Optional[str]) -> None:
+        self.client = client
+        self.options = options
+        self.last_event_id = last_event_id
+        #: The project stream's ``herald.connected`` notice (active runs, position), once it came.
+        self.connected: Optional[Dict[str, Any]] = None
+        #: How often the stream was resumed after a disconnect.
+        self.reconnects = 0
+        self._closed = False
+
+    def _headers(self) -> Dict[str, str]:
+        headers = dict(self.client.headers)
+        headers["Accept"] = "text/event-stream"
+        if self.last_event_id is not None:
+            headers["Last-Event-ID"] = self.last_event_id
+        return headers
+
+    def _items(self, parser: SSEParser, chunk: bytes) -> Iterator[StreamItem]:
+        """The items in one chunk of the stream; ``last_event_id`` moves as they are read."""
+        heartbeats = parser.comments
+        for message in parser.feed(chunk):
+            self.last_event_id = parser.last_id
+            if message.event == "herald.connected":
+                self.connected = json.loads(message.data)
+            elif message.event == "herald.gap":
+                notice = json.loads(message.data)
+                yield Gap(notice.get("reason", ""), int(notice.get("requested", 0)), int(notice.get("continuesAfter", 0)),
+                          notice.get("message", ""))
+            else:
+                yield Event(json.loads(message.data))
+        if self.options.heartbeats and parser.comments > heartbeats:
+            yield HEARTBEAT
+
+    def _ends_with(self, item: StreamItem) -> bool:
+        """A run subscription ends after the run's terminal event."""
+        return self.options.is_run and isinstance(item, Event) and item.is_terminal
+
+    def _parser(self) -> SSEParser:
+        parser = SSEParser()
+        parser.last_id = self.last_event_id
+        return parser
+
+    def _after_failure(self, error: HeraldError, failures: int) -> float:
+        """Raises what retrying cannot fix; otherwise logs and answers the delay before the next try."""
+        if error.status in (401, 403, 404) or (self.options.max_failures is not None and failures >= self.options.max_failures):
+            raise error
+        delay = min(self.options.max_backoff, 2 ** min(failures - 1, 10)) * (0.5 + random.random() / 2)
+        if error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        logger.warning("herald: stream %s: %s; retrying in %.1f s (attempt %d)", self.options.target, error, delay, failures + 1)
+        return delay
+
+    def _resume_delay(self, retry_ms: Optional[int]) -> float:
+        """A stream that ended cleanly (lifetime cap, server shutdown) resumes within the
+        server's retry hint, capped at 250 ms and jittered, as EventSource does."""
+        self.reconnects += 1
+        return min((retry_ms or 1000) / 1000.0, 0.25) * random.random()
+
+
+class Subscription(SubscriptionBase):
     """A live stream as an iterator of :class:`Event` and :class:`Gap` that survives disconnects.
 
     ``last_event_id`` is where it would resume; ``connected`` holds the project stream's
-    ``herald.connected`` notice (active runs, position) once it arrived; ``close()`` ends it from
-    another thread (also as a context manager).
+    ``herald.connected`` notice; ``close()`` ends it, also from another thread (and as a context
+    manager).
     """
 
-    def __init__(self, client: Client, target: str, last_event_id: Optional[str], is_run: bool, read_timeout: float,
-                 max_backoff: float) -> None:
-        self.client = client
-        self.target = target
-        self.last_event_id = last_event_id
-        self.is_run = is_run
-        self.read_timeout = read_timeout
-        self.max_backoff = max_backoff
-        self.connected: Optional[Dict[str, Any]] = None
-        self.reconnects = 0
+    def __init__(self, client: Client, options: StreamOptions, last_event_id: Optional[str]) -> None:
+        super().__init__(client, options, last_event_id)
         self._connection: Optional[http.client.HTTPConnection] = None
-        self._closed = False
-        self._retry_ms: Optional[int] = None
 
     def __iter__(self) -> Iterator[StreamItem]:
         failures = 0
+        retry_ms: Optional[int] = None
         while not self._closed:
             try:
                 response = self._open()
             except HeraldError as error:
-                if error.status in (401, 403, 404) and not self._closed:
-                    raise
+                if self._closed:
+                    return
                 failures += 1
-                self._sleep(failures, getattr(error, "retry_after", None))
+                self._sleep(self._after_failure(error, failures))
                 continue
             if response is None:  # 204: the run is over and everything was delivered
                 return
             failures = 0
-            parser = SSEParser()
-            if self.last_event_id is not None:
-                parser.last_id = self.last_event_id
+            parser = self._parser()
             try:
                 while not self._closed:
                     chunk = response.read1(65536)
                     if not chunk:
                         break
-                    for message in parser.feed(chunk):
-                        item = self._item(message)
-                        self.last_event_id = parser.last_id
-                        if item is None:
-                            continue
+                    for item in self._items(parser, chunk):
                         yield item
-                        if self.is_run and isinstance(item, Event) and item.is_terminal:
+                        if self._ends_with(item):
                             self.close()
                             return
             except (OSError, http.client.HTTPException, ValueError):
-                pass  # dropped or silent past read_timeout: resume below
+                pass  # dropped, or silent past read_timeout: resume below
             finally:
-                self._retry_ms = parser.retry if parser.retry is not None else self._retry_ms
+                retry_ms = parser.retry or retry_ms
                 self._drop()
             if not self._closed:
-                self.reconnects += 1
-                # A stream that ends cleanly (lifetime cap, server shutdown) resumes at once, as
-                # EventSource does after its retry delay.
-                time.sleep(min((self._retry_ms or 1000) / 1000.0, 0.25) * random.random())
+                time.sleep(self._resume_delay(retry_ms))
 
     def _open(self) -> Optional[http.client.HTTPResponse]:
-        headers = dict(self.client.headers)
-        headers["Accept"] = "text/event-stream"
-        if self.last_event_id is not None:
-            headers["Last-Event-ID"] = self.last_event_id
-        connection = self.client.base.connection(self.read_timeout)
+        connection = self.client.base.connection(self.options.read_timeout)
         self._connection = connection
         try:
-            connection.request("GET", self.target, headers=headers)
+            connection.request("GET", self.options.target, headers=self._headers())
             response = connection.getresponse()
         except (OSError, http.client.HTTPException) as error:
             self._drop()
-            raise HeraldError(0, "unreachable", str(error)) from None
+            raise HeraldError(0, "unreachable", f"{self.client.base.origin}: {error}") from None
         if response.status == 204:
             self._drop()
             return None
@@ -340,20 +419,7 @@ class Subscription:
             raise HeraldError.from_response(response.status, body, response.getheader("Retry-After"))
         return response
 
-    def _item(self, message: Any) -> Optional[StreamItem]:
-        if message.event == "herald.connected":
-            self.connected = json.loads(message.data)
-            return None
-        if message.event == "herald.gap":
-            notice = json.loads(message.data)
-            return Gap(notice.get("reason", ""), int(notice.get("requested", 0)), int(notice.get("continuesAfter", 0)),
-                       notice.get("message", ""))
-        return Event(json.loads(message.data))
-
-    def _sleep(self, failures: int, retry_after: Optional[float]) -> None:
-        delay = min(self.max_backoff, 2 ** min(failures - 1, 10)) * (0.5 + random.random() / 2)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+    def _sleep(self, delay: float) -> None:
         end = time.monotonic() + delay
         while not self._closed and time.monotonic() < end:
             time.sleep(min(0.05, end - time.monotonic()))
@@ -367,12 +433,12 @@ class Subscription:
                 pass
 
     def close(self) -> None:
-        """Ends the subscription; an iteration in progress stops at its next read."""
+        """Ends the subscription; an iteration in progress stops at once."""
         self._closed = True
         connection = self._connection
         if connection is not None and connection.sock is not None:
             try:
-                connection.sock.shutdown(2)
+                connection.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
 

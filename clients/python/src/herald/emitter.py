@@ -18,7 +18,7 @@ from ._ulid import ULIDMaker
 from ._vocabulary import DEFAULT_LEVELS, TypedHelpers
 from .sinks import HTTPSink, Rejected, Sink, TooLarge, Unavailable
 
-__all__ = ["Emitter", "Counters", "LEVELS"]
+__all__ = ["Emitter", "BoundEmitter", "Counters", "LEVELS"]
 
 logger = logging.getLogger("herald")
 
@@ -27,6 +27,7 @@ LEVELS = ("milestone", "decision", "action", "state", "detail")
 _RANK = {name: rank for rank, name in enumerate(LEVELS)}
 _RANK["system"] = -1
 
+_REFUSALS_LOGGED = 5  # refusals of one batch logged one by one; the rest in one line
 _ENCODE = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _sender_thread = threading.local()
 
@@ -289,6 +290,22 @@ class Emitter(TypedHelpers):
 
     close = shutdown
 
+    async def ashutdown(self, timeout: Optional[float] = None) -> Counters:
+        """:meth:`shutdown` for asyncio code (e.g. a FastAPI lifespan): waits on a worker thread,
+        so the event loop keeps running while the queue drains."""
+        import asyncio
+
+        return await asyncio.to_thread(self.shutdown, timeout)
+
+    def bind(self, *, run: Optional[str] = None, agent: Optional[str] = None, project: Optional[str] = None) -> "BoundEmitter":
+        """A view of this emitter with other defaults, sharing its queue, ids and sender: for a
+        service whose requests each publish to their own run.
+
+        >>> h = shared.bind(run=run_id, agent="pipeline")
+        >>> h.step_started("lint")
+        """
+        return BoundEmitter(self, run=run or self.run, agent=agent or self.agent, project=project or self.project)
+
     def __enter__(self) -> "Emitter":
         return self
 
@@ -335,12 +352,13 @@ class Emitter(TypedHelpers):
         attempt = 0
         while items:
             try:
-                self.sink.deliver([line for _, line in items])
+                refused = self.sink.deliver([line for _, line in items])
+                if refused:  # the others were stored
+                    self._log_refusals(items, refused)
+                    return delivered + len(items) - len(refused), failed + len(refused)
                 return delivered + len(items), failed
-            except Rejected as refusal:
-                for index, reason in sorted(refusal.reasons.items()):
-                    event = items[index][0]
-                    logger.error("herald: event %s (%s, run %s) refused: %s", event[0], event[3], event[2], reason)
+            except Rejected as refusal:  # nothing was stored: the others go again
+                self._log_refusals(items, refusal.reasons)
                 failed += len(refusal.reasons)
                 items = [item for index, item in enumerate(items) if index not in refusal.reasons]
                 attempt = 0
@@ -367,6 +385,16 @@ class Emitter(TypedHelpers):
                 if self._stopping.is_set():
                     return delivered, failed + len(items)
         return delivered, failed
+
+    @staticmethod
+    def _log_refusals(items: List[Tuple[_Pending, str]], reasons: Dict[int, str]) -> None:
+        """A few lines per batch, not one per event: a batch sent to a finished run is refused whole."""
+        for shown, (index, reason) in enumerate(sorted(reasons.items())):
+            if shown == _REFUSALS_LOGGED:
+                logger.error("herald: … and %d more event(s) of the batch refused", len(reasons) - shown)
+                return
+            event = items[index][0]
+            logger.error("herald: event %s (%s, run %s) refused: %s", event[0], event[3], event[2], reason)
 
     def _giving_up(self) -> bool:
         return self._stopping.is_set() or (self._deadline is not None and time.monotonic() >= self._deadline)
@@ -432,6 +460,31 @@ def _stamp(micros: int) -> str:
     if seconds != _last_second[0]:
         _last_second[0], _last_second[1] = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
     return f"{_last_second[1]}.{fraction:06d}Z"
+
+
+class BoundEmitter(TypedHelpers):
+    """An :class:`Emitter` seen with other defaults (:meth:`Emitter.bind`): the same queue, ids,
+    sender and counters; ``emit`` and every typed helper work as on the emitter itself."""
+
+    def __init__(self, emitter: Emitter, *, run: Optional[str], agent: Optional[str], project: Optional[str]) -> None:
+        self.emitter = emitter
+        self.run = run
+        self.agent = agent
+        self.project = project
+
+    def emit(self, type: str, data: Optional[Mapping[str, Any]] = None, *, run: Optional[str] = None,
+             agent: Optional[str] = None, turn: Optional[int] = None, level: Optional[str] = None,
+             caused_by: Optional[Sequence[Optional[str]]] = None, id: Optional[str] = None,
+             project: Optional[str] = None) -> Optional[str]:
+        """:meth:`Emitter.emit` with this view's run, agent and project as defaults."""
+        return self.emitter.emit(type, data, run=run or self.run, agent=agent or self.agent, turn=turn, level=level,
+                                 caused_by=caused_by, id=id, project=project or self.project)
+
+    def bind(self, *, run: Optional[str] = None, agent: Optional[str] = None, project: Optional[str] = None) -> "BoundEmitter":
+        return BoundEmitter(self.emitter, run=run or self.run, agent=agent or self.agent, project=project or self.project)
+
+    def _filtered_out(self, level: Optional[str], default_rank: int) -> bool:
+        return self.emitter._filtered_out(level, default_rank)
 
 
 # MARK: Process lifecycle

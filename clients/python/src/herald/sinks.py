@@ -8,6 +8,7 @@ any other exception is taken as temporary and the same lines (the same ids) are 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import sys
 import time
@@ -42,7 +43,9 @@ class Unavailable(Exception):
 class Sink:
     """The interface: ``deliver`` is called from the emitter's one sender thread, batch after batch."""
 
-    def deliver(self, lines: List[str]) -> None:
+    def deliver(self, lines: List[str]) -> Optional[Dict[int, str]]:
+        """Stores the lines in order. Answers the ones refused for good (by index, with the reason)
+        when the others were stored all the same; ``None`` when all were stored."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -53,7 +56,10 @@ class Sink:
 
 
 class HTTPSink(Sink):
-    """``POST /v1/events`` as NDJSON, on one kept-alive connection.
+    """``POST /v1/events?partial=true`` as NDJSON, on one kept-alive connection.
+
+    Partial ingest: the server stores the valid events of a batch and names each refused one, so
+    one bad event costs one request, not a request per refusal.
 
     Connecting gives up after ``connect_timeout`` (2 s) so the emitter's own backoff decides when
     to try again; an answer may take up to ``timeout`` (the server answers after its commit).
@@ -69,7 +75,7 @@ class HTTPSink(Sink):
             self.headers["Authorization"] = f"Bearer {token}"
         self._connection: Optional[http.client.HTTPConnection] = None
 
-    def deliver(self, lines: List[str]) -> None:
+    def deliver(self, lines: List[str]) -> Optional[Dict[int, str]]:
         body = ("\n".join(lines) + "\n").encode("utf-8")
         try:
             status, answer, retry_after = self._post(body)
@@ -77,7 +83,11 @@ class HTTPSink(Sink):
             self._drop_connection()
             raise Unavailable(f"{self.base.origin} unreachable: {error}") from None
         if status == 200:
-            return
+            try:
+                rejected = json.loads(answer).get("rejected") or []
+            except (ValueError, AttributeError):
+                raise Unavailable(f"{self.base.origin} answered 200 with a body that is not Herald's") from None
+            return {r["index"]: f"{r.get('code')}: {r.get('message')}" for r in rejected} or None
         error = HeraldError.from_response(status, answer, retry_after)
         if status == 413:
             raise TooLarge(error.message)
@@ -99,7 +109,7 @@ class HTTPSink(Sink):
             fresh = self._connection is None
             connection = self._connect()
             try:
-                connection.request("POST", self.base.path("/v1/events"), body=body, headers=self.headers)
+                connection.request("POST", self.base.path("/v1/events", {"partial": True}), body=body, headers=self.headers)
                 response = connection.getresponse()
                 answer = response.read()
             except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
@@ -155,6 +165,7 @@ class StdoutSink(Sink):
             stream.flush()
         except (OSError, ValueError) as error:
             raise Rejected({i: f"write failed: {error}" for i in range(len(lines))}) from None
+        return None
 
 
 class FileSink(Sink):

@@ -17,7 +17,8 @@ class Message:
 
 class SSEParser:
     """Splits a byte stream into messages. Lines end in CR LF, LF or CR; a blank line dispatches;
-    comments (``:heartbeat``) are skipped; ``retry:`` is kept in ``retry`` (milliseconds)."""
+    comments (``:heartbeat``) are counted in ``comments``; ``retry:`` is kept in ``retry``
+    (milliseconds)."""
 
     def __init__(self) -> None:
         self._buffer = b""
@@ -25,6 +26,7 @@ class SSEParser:
         self._event = ""
         self.last_id: Optional[str] = None
         self.retry: Optional[int] = None
+        self.comments = 0
         self._pending_cr = False
 
     def feed(self, chunk: bytes) -> List[Message]:
@@ -57,6 +59,7 @@ class SSEParser:
             self._data, self._event = [], ""
             return message
         if line.startswith(":"):
+            self.comments += 1
             return None
         name, _, value = line.partition(":")
         if value.startswith(" "):
