@@ -42,7 +42,6 @@ import herald
 
 HERALD_URL = os.environ.get("HERALD_URL", "http://127.0.0.1:7373")
 HERALD_PUBLIC_URL = os.environ.get("HERALD_PUBLIC_URL", HERALD_URL)
-HEARTBEAT_SECONDS = 15.0
 log = logging.getLogger("qa-pipeline")
 
 
@@ -64,7 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     for task in pipelines.values():
         task.cancel()
     await asyncio.gather(*pipelines.values(), return_exceptions=True)
-    counters = await asyncio.to_thread(app.state.emitter.shutdown)  # waits up to 5 s: not on the loop
+    counters = await app.state.emitter.ashutdown()  # waits up to 5 s, on a worker thread
     log.info("herald emitter closed: %s", counters)
 
 
@@ -74,32 +73,33 @@ app = FastAPI(title="QA pipeline", lifespan=lifespan)
 # MARK: The pipeline, publishing each transition
 
 
-async def run_pipeline(h: herald.Emitter, run: str, request: RunRequest) -> None:
+async def run_pipeline(shared: herald.Emitter, run: str, request: RunRequest) -> None:
+    h = shared.bind(run=run)  # this run's view of the one shared emitter
     try:
-        h.run_started(run=run, name=f"QA pipeline: {request.project_name}")
+        h.run_started(name=f"QA pipeline: {request.project_name}")
         for agent in request.agents:
-            h.step_queued(agent, label="Queued", run=run, agent=agent)
+            h.step_queued(agent, label="Queued", agent=agent)
         for number, agent in enumerate(request.agents):
-            started = h.step_started(agent, label=f"Agent {agent} is analyzing your project...", run=run, agent=agent)
+            started = h.step_started(agent, label=f"Agent {agent} is analyzing your project...", agent=agent)
             for percent in (40, 80):
                 await asyncio.sleep(request.step_seconds / 3)
-                h.step_progress(agent, percent, label=f"Agent {agent}: {percent} %", run=run, agent=agent)
+                h.step_progress(agent, percent, label=f"Agent {agent}: {percent} %", agent=agent)
             await asyncio.sleep(request.step_seconds / 3)
             if agent == request.fail_agent:
                 failed = h.step_failed(agent, "STEP_FAILED", f"{agent}: the model's answer could not be parsed",
-                                       run=run, agent=agent, caused_by=[started])
+                                       agent=agent, caused_by=[started])
                 # The run-level end on the failure path too: every stream of the run ends here.
-                h.run_failed(f"step {agent} failed", code="STEP_FAILED", run=run, caused_by=[failed])
+                h.run_failed(f"step {agent} failed", code="STEP_FAILED", caused_by=[failed])
                 return
             h.step_completed(agent, tokens_used=1000 + 250 * number, artifact_id=f"{run}-{agent}",
-                             run=run, agent=agent, caused_by=[started])
-        h.run_completed(summary=f"{len(request.agents)} agents done", run=run)
+                             agent=agent, caused_by=[started])
+        h.run_completed(summary=f"{len(request.agents)} agents done")
     except asyncio.CancelledError:
-        h.run_cancelled(reason="the service is shutting down", run=run)
+        h.run_cancelled(reason="the service is shutting down")
         raise
     except Exception as error:  # a bug in a step must still end the run for its watchers
         log.exception("pipeline %s crashed", run)
-        h.run_failed(str(error) or type(error).__name__, code="INTERNAL", run=run)
+        h.run_failed(str(error) or type(error).__name__, code="INTERNAL")
 
 
 @app.post("/runs", status_code=201)
@@ -134,42 +134,26 @@ async def run_events(run: str, request: Request, shape: str = "herald") -> Respo
         info = None  # ours, and its first event is still on the way: the stream waits for it
     if info is not None and info["status"] in ("completed", "failed", "cancelled") and after >= info["lastSeq"]:
         return Response(status_code=204)  # the run is over and the page has it all: EventSource stops
-    subscription = client.subscribe(run=run, after=after, wait=True)
+    subscription = client.subscribe(run=run, after=after, wait=True, heartbeats=True)
     return StreamingResponse(relay(subscription, RENDERERS[shape]), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 async def relay(subscription: herald.AsyncSubscription, render: Callable[[herald.Event], Optional[str]]) -> AsyncIterator[str]:
-    """Herald's events as SSE text, with a heartbeat comment while the run is quiet (Herald's
-    own heartbeats stop at the subscription). The subscription is read by a task that feeds a
-    small queue: waiting on the queue with a timeout never cancels the read in progress."""
-    queue: "asyncio.Queue[Any]" = asyncio.Queue(maxsize=64)
-
-    async def pump() -> None:
+    """Herald's events as SSE text, and Herald's heartbeats passed on while the run is quiet.
+    Ends after the run's terminal event; leaving (the browser went away) closes the subscription."""
+    async with subscription:
         try:
-            async for item in subscription:  # ends after the run's terminal event
-                await queue.put(item)
+            async for item in subscription:
+                if item is herald.HEARTBEAT:
+                    yield ": heartbeat\n\n"
+                elif isinstance(item, herald.Event):
+                    text = render(item)
+                    if text:
+                        yield text
+                # a herald.Gap (retention removed events the page asked for): carry on after it
         except herald.HeraldError as error:
-            log.warning("relay of %s stopped: %s", subscription.target, error)
-        await queue.put(None)
-
-    reader = asyncio.create_task(pump())
-    try:
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except asyncio.TimeoutError:
-                yield ": heartbeat\n\n"
-                continue
-            if item is None:
-                return
-            if isinstance(item, herald.Gap):
-                continue  # retention removed events the page asked for: carry on after them
-            text = render(item)
-            if text:
-                yield text
-    finally:
-        reader.cancel()  # the browser went away, or the run ended
+            log.warning("relay of %s stopped: %s", subscription.options.target, error)
 
 
 def herald_shape(event: herald.Event) -> str:
