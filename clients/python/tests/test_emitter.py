@@ -14,7 +14,7 @@ import threading
 import time
 
 import herald
-from conftest import HERALD_BIN, all_events, free_port, wait_until
+from conftest import HERALD_BIN, all_events, free_port
 
 
 def test_order_across_three_interleaved_runs(herald_server):

@@ -16,7 +16,7 @@ from typing import Any, Deque, Dict, List, Mapping, Optional, Sequence, Tuple, U
 
 from ._ulid import ULIDMaker
 from ._vocabulary import DEFAULT_LEVELS, TypedHelpers
-from .sinks import HTTPSink, Rejected, Sink, TooLarge, Unavailable
+from .sinks import HTTPSink, Rejected, Sink, TooLarge
 
 __all__ = ["Emitter", "BoundEmitter", "Counters", "LEVELS"]
 
