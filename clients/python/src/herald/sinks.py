@@ -88,20 +88,20 @@ class HTTPSink(Sink):
             except (ValueError, AttributeError):
                 raise Unavailable(f"{self.base.origin} answered 200 with a body that is not Herald's") from None
             return {r["index"]: f"{r.get('code')}: {r.get('message')}" for r in rejected} or None
-        error = HeraldError.from_response(status, answer, retry_after)
+        refusal = HeraldError.from_response(status, answer, retry_after)
         if status == 413:
-            raise TooLarge(error.message)
+            raise TooLarge(refusal.message)
         if status in (408, 429) or status >= 500:
-            raise Unavailable(str(error), error.retry_after)
+            raise Unavailable(str(refusal), refusal.retry_after)
         indexed: Dict[int, str] = {}
-        for detail in error.details:
+        for detail in refusal.details:
             index = detail.get("index") if isinstance(detail, dict) else None
             if isinstance(index, int) and 0 <= index < len(lines):
-                reason = f"{error.code}: {detail.get('message', error.message)}"
+                reason = f"{refusal.code}: {detail.get('message', refusal.message)}"
                 indexed[index] = indexed[index] + "; " + reason if index in indexed else reason
         if not indexed:
             # A refusal of the whole request (credentials, a wrong URL): nothing in it can pass.
-            indexed = {i: str(error) for i in range(len(lines))}
+            indexed = {i: str(refusal) for i in range(len(lines))}
         raise Rejected(indexed)
 
     def _post(self, body: bytes):
