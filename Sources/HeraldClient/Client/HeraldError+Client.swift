@@ -13,9 +13,7 @@ extension HeraldError {
     /// the body is not that shape (a proxy's HTML page, say), `http_<status>` with the body's start.
     init(answer body: [UInt8], status: Int) {
         if let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)) {
-            let details = (envelope.error.details ?? []).map {
-                FieldError(index: $0.index, field: $0.field ?? "", code: $0.code ?? "", message: $0.message ?? "")
-            }
+            let details = (envelope.error.details ?? []).map(\.fieldError)
             self.init(Code(envelope.error.code, status: status), envelope.error.message ?? "", details: details)
         } else {
             let text = String(decoding: body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -27,16 +25,20 @@ extension HeraldError {
         struct Body: Decodable {
             var code: String
             var message: String?
-            var details: [Detail]?
-        }
-
-        struct Detail: Decodable {
-            var index: Int?
-            var field: String?
-            var code: String?
-            var message: String?
+            var details: [FieldErrorBody]?
         }
 
         var error: Body
     }
+}
+
+/// One `details` entry of an error answer as the server writes it (every member optional, so a
+/// proxy's variant still decodes).
+struct FieldErrorBody: Decodable {
+    var index: Int?
+    var field: String?
+    var code: String?
+    var message: String?
+
+    var fieldError: FieldError { FieldError(index: index, field: field ?? "", code: code ?? "", message: message ?? "") }
 }

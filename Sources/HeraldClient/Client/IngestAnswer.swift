@@ -43,9 +43,7 @@ public struct IngestAnswer: Sendable, Equatable, Decodable {
         duplicates = try container.decode(Int.self, forKey: .duplicates)
         events = try container.decode([Placement].self, forKey: .events)
         rejected = try (container.decodeIfPresent([RejectionBody].self, forKey: .rejected) ?? []).map { body in
-            let details = (body.details ?? []).map {
-                FieldError(index: $0.index, field: $0.field ?? "", code: $0.code ?? "", message: $0.message ?? "")
-            }
+            let details = (body.details ?? []).map(\.fieldError)
             let status = body.code == HeraldError.Code.validationFailed.rawValue ? 422 : 409
             return AppendResult.Rejection(
                 index: body.index, error: HeraldError(HeraldError.Code(body.code, status: status), body.message ?? "", details: details)
@@ -56,17 +54,10 @@ public struct IngestAnswer: Sendable, Equatable, Decodable {
     private enum CodingKeys: String, CodingKey { case accepted, duplicates, events, rejected }
 
     private struct RejectionBody: Decodable {
-        struct Detail: Decodable {
-            var index: Int?
-            var field: String?
-            var code: String?
-            var message: String?
-        }
-
         var index: Int
         var code: String
         var message: String?
-        var details: [Detail]?
+        var details: [FieldErrorBody]?
     }
 }
 
