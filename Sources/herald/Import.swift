@@ -12,6 +12,7 @@ struct Import: AsyncParsableCommand {
             The paths given are read oldest first, by the time of their first event (or the time in its ULID id), \
             each file's lines in order; each run's terminal event (run.completed, run.failed, run.cancelled) is \
             posted last, so a newer file cannot finish a run before its older events are in. \
+            A time without a UTC offset is read in this machine's time zone and sent as UTC. \
             Lines are posted in NDJSON batches, without their server-assigned seq.
             Importing is safe to repeat: exported events carry their ids, and events already stored are answered as \
             duplicates. Into an empty server, a full export comes back with the same ids, seqs and times.

@@ -95,3 +95,21 @@ struct ImportMigrationTests {
         }
     }
 }
+
+extension ImportMigrationTests {
+    @Test func aTimeWithoutAnOffsetIsReadInTheImportersZone() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.write([
+            #"{"run":"py","type":"task_started","data":{"task_id":"t1"},"timestamp":"2026-12-06T16:20:30.123456"}"#,
+            #"{"run":"py","type":"thought","data":{"text":"hm"},"time":"2026-12-06T16:20:31Z"}"#,
+        ], to: directory + "/stream.jsonl")
+        try await withServer { client in
+            var importer = EventImporter(client: client)
+            importer.timeZone = TimeZone(identifier: "America/New_York")!
+            _ = try await importer.importFiles([directory + "/stream.jsonl"])
+            let times = try await client.events(run: "py").events.map(\.time.rfc3339)
+            #expect(times == ["2026-12-06T21:20:30.123456Z", "2026-12-06T16:20:31.000000Z"])
+        }
+    }
+}

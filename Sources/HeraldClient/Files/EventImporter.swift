@@ -17,6 +17,7 @@ import HeraldCore
 ///   every other line, so a file read early cannot finish a run that older lines still belong to.
 /// - A folder's `.jsonl` files that are not the prefix's rotated or live files are not read, and
 ///   are named in a warning: pass them as files to import them.
+/// - A time without a UTC offset is read in ``timeZone`` and sent as UTC, as `herald emit --stdin` does.
 ///
 /// ```swift
 /// let summary = try await EventImporter(client: client).importFiles(["backup/"])
@@ -51,6 +52,9 @@ public struct EventImporter: Sendable {
     public var keepSeq = false
     /// The name prefix of the rotated files in a folder.
     public var prefix = "events"
+    /// The zone a `time` or `timestamp` without a UTC offset is read in (a producer's naive
+    /// `datetime.now().isoformat()`); it is sent as UTC. This machine's zone by default.
+    public var timeZone = TimeZone.current
 
     /// An importer posting to `client`'s server, with the default batches.
     public init(client: HeraldClient) {
@@ -78,18 +82,18 @@ public struct EventImporter: Sendable {
         var keyed: [(files: [String], time: Int64, position: Int)] = []
         var previous = Int64.min
         for (position, files) in units.enumerated() {
-            if let first = files.first { previous = try Self.firstTime(in: first) ?? previous }
+            if let first = files.first { previous = try Self.firstTime(in: first, timeZone: timeZone) ?? previous }
             keyed.append((files, previous, position))
         }
         return keyed.sorted { ($0.time, $0.position) < ($1.time, $1.position) }.flatMap(\.files)
     }
 
     /// The time of the first of the file's first lines that names one.
-    static func firstTime(in file: String, lines: Int = 1000) throws -> Int64? {
+    static func firstTime(in file: String, timeZone: TimeZone, lines: Int = 1000) throws -> Int64? {
         let reader = try JSONLLineReader(path: file)
         defer { reader.close() }
         while reader.lineNumber < lines, let line = try reader.next() {
-            if let time = ImportLine.peek(line).time { return time }
+            if let time = ImportLine.peek(line, timeZone: timeZone).time { return time }
         }
         return nil
     }
@@ -131,9 +135,12 @@ public struct EventImporter: Sendable {
             while let line = try reader.next() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                 switch ImportLine.prepare(line, keepSeq: keepSeq) {
-                case .success(let event):
+                case .success(var event):
                     let origin = "\(file):\(reader.lineNumber)"
-                    if let type = ImportLine.peek(line).type, Vocabulary.isTerminal(type) {
+                    let peeked = ImportLine.peek(line, timeZone: timeZone)
+                    // A time without an offset is read in this machine's zone, as herald emit --stdin does.
+                    if peeked.localTime, case .success(let utc) = EmitLine(timeZone: timeZone).prepare(event) { event = utc }
+                    if let type = peeked.type, Vocabulary.isTerminal(type) {
                         terminal.append((event, origin))
                     } else {
                         try await add(event, origin: origin)

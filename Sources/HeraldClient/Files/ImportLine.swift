@@ -1,3 +1,4 @@
+import Foundation
 import HeraldCore
 
 /// Turns a line of an export (a stored event, as the API answers it) into an ingest event.
@@ -13,15 +14,17 @@ enum ImportLine {
         var description: String
     }
 
-    /// The event's `type`, and when it happened: its `time` (or `timestamp`), else the time in
-    /// its ULID `id`, in microseconds; nil for what a line does not say or is not.
-    static func peek(_ line: [UInt8]) -> (type: String?, time: Int64?) {
+    /// The event's `type`; when it happened: its `time` (or `timestamp`), else the time in its
+    /// ULID `id`, in microseconds; and whether its time has no UTC offset (`localTime`). Nil
+    /// for what a line does not say or is not.
+    static func peek(_ line: [UInt8], timeZone: TimeZone = .current) -> (type: String?, time: Int64?, localTime: Bool) {
         line.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(buffer, maxDepth: .max, maxStringBytes: .max)
             var type: String?
             var time: Int64?
             var idTime: Int64?
-            guard reader.peek() == UInt8(ascii: "{") else { return (nil, nil) }
+            var localTime = false
+            guard reader.peek() == UInt8(ascii: "{") else { return (nil, nil, false) }
             try? reader.readObject { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
                 guard ["type", "time", "timestamp", "id"].contains(key), try value.peekKind() == .string else {
                     try value.skipValue()
@@ -31,10 +34,16 @@ enum ImportLine {
                 switch key {
                 case "type": type = text
                 case "id": idTime = ULID.milliseconds(of: text).map { $0 * 1000 }
-                default: time = time ?? Timestamp(rfc3339: text)?.microseconds
+                default:
+                    if Timestamp.lacksOffset(text) {
+                        localTime = true
+                        time = time ?? EmitLine.utc(fromLocal: text, in: timeZone)?.microseconds
+                    } else {
+                        time = time ?? Timestamp(rfc3339: text)?.microseconds
+                    }
                 }
             }
-            return (type, time ?? idTime)
+            return (type, time ?? idTime, localTime)
         }
     }
 

@@ -38,7 +38,7 @@ extension Vocabulary {
 
     /// The names the teams Herald is built for write today, and Herald's.
     public static let migrations: [Migration] = [
-        Migration(source: "print(json) emitter", from: "timestamp", to: "time", note: "accepted as an alias; needs a UTC offset (herald emit --stdin adds the local one)"),
+        Migration(source: "print(json) emitter", from: "timestamp", to: "time", note: "accepted as an alias; needs a UTC offset (herald emit --stdin and herald import add the local one)"),
         Migration(source: "print(json) emitter", from: "task_started {task_id, description}", to: "task.started {taskId, title}", note: ""),
         Migration(source: "print(json) emitter", from: "task_completed {task_id, success, output}", to: "task.completed {taskId, result}", note: "task.failed {taskId, error} when success is false"),
         Migration(source: "print(json) emitter", from: "reflection {done, gaps, new_tasks}", to: "reflection {done, gaps, newTasks}", note: ""),
@@ -116,8 +116,9 @@ extension Vocabulary {
 
             `timestamp` is accepted as an alias of `time` (both given and different: 422). A time must
             carry a UTC offset (`Z`, `+00:00`, `+05:30`); one without (Python's `datetime.now().isoformat()`)
-            is refused by the server with a hint, while `herald emit --stdin` reads it in the local time
-            zone of the machine it runs on and sends it as UTC. `causedBy: null` is the same as no causes.
+            is refused by the server with a hint, while `herald emit --stdin` and `herald import` read it
+            in the local time zone of the machine they run on and send it as UTC. `causedBy: null` is the
+            same as no causes.
 
             Inside `data` of a built-in type, a required field missing while another spelling of it is
             present is refused with Herald's name:
