@@ -151,11 +151,8 @@ struct Emit: AsyncParsableCommand {
                 reportRefused()
             case .failure(let problem):
                 guard skipInvalid else {
-                    throw HeraldError(
-                        .invalidJSON,
-                        "stdin:\(reader.lineNumber): \(problem) (the \(uploader.sent) events before its batch are stored; "
-                            + "--skip-invalid skips such lines)"
-                    )
+                    let stored = uploader.sent == 0 ? "nothing was stored" : "the \(uploader.sent) events before its batch are stored"
+                    throw HeraldError(.invalidJSON, "stdin:\(reader.lineNumber): \(problem) (\(stored); --skip-invalid skips such lines)")
                 }
                 CLIOutput.note("skipped stdin:\(reader.lineNumber): \(problem)")
                 skipped += 1

@@ -109,7 +109,7 @@ struct FieldEventsTests {
     @Test("an upper-case level is answered with Herald's types, not the AG-UI list")
     func upperCaseLevel() throws {
         let milestone = try #require(parseError(#"{"run":"r","type":"MILESTONE","data":{"milestone_type":"turn_start"}}"#))
-        #expect(milestone.problems.contains("0:type:unknown_type"))
+        #expect(milestone.problems == ["0:type:unknown_type"], "one problem, with its hint")
         let message = try #require(milestone.details.first { $0.field == "type" }?.message)
         #expect(message.contains("lowercase dotted names") && message.contains("milestone.turn_start"))
         #expect(!message.contains("TEXT_MESSAGE_START"))

@@ -15,6 +15,9 @@ struct RawEvent {
     var expectedSeq: Int64?
     /// Members that are not Herald fields: an error, unless the event is AG-UI-shaped.
     var extras: [(key: String, range: Range<Int>)] = []
+    /// Whether the type was already refused with its own hint (an upper-case type that is not an
+    /// AG-UI one), so the grammar check does not refuse it twice.
+    var typeRefused = false
 
     /// One bit per known field already read (unknown fields are refused anyway).
     private var seen: UInt16 = 0
@@ -161,6 +164,7 @@ struct RawEvent {
         guard let aguiType = type else { return }
         guard AGUI.isKnown(aguiType) else {
             problem("type", "unknown_type", Vocabulary.upperCaseTypeHint(aguiType))
+            typeRefused = true
             return
         }
         if dataRange != nil {
@@ -269,7 +273,7 @@ struct RawEvent {
             fail("run", "required", "run is required")
         }
         if let type {
-            if !Names.isValidType(type) {
+            if !Names.isValidType(type), !typeRefused {
                 fail("type", "invalid_value", "type must be a lowercase dotted name such as agent.log or my.custom_thing (at most 128 characters)")
             }
         } else {
@@ -278,7 +282,7 @@ struct RawEvent {
         if let agent, !Names.isValidAgent(agent) {
             fail("agent", "invalid_value", "agent must be 1 to 128 printable characters without commas")
         }
-        guard ok, let run, let type else { return nil }
+        guard ok, !typeRefused, let run, let type else { return nil }
         return EventDraft(
             id: id, project: project, run: run, type: type, level: level, time: time, agent: agent, turn: turn,
             causedBy: causedBy, data: data ?? Array("{}".utf8), expectedSeq: expectedSeq
