@@ -44,6 +44,8 @@ struct Watch: AsyncParsableCommand {
 
     func validate() throws {
         guard (run == nil) != (project == nil) else { throw ValidationError("name a run, or --project P (not both)") }
+        // A run stream carries its log lines anyway; the server refuses parameters a route does not take.
+        guard logs == nil || project != nil else { throw ValidationError("--logs applies to --project: a run's stream has its log lines") }
     }
 
     func run() async throws {
