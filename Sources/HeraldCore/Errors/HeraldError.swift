@@ -61,12 +61,20 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
     public var json: [UInt8] {
         var writer = JSONWriter()
         writer.raw("{\"error\":{")
+        writeMembers(to: &writer, emptyDetails: false)
+        writer.raw("}}")
+        return writer.bytes
+    }
+
+    /// `"code": …, "message": …, "details": […]` (without braces); `details` left out when empty
+    /// unless `emptyDetails`.
+    func writeMembers(to writer: inout JSONWriter, emptyDetails: Bool) {
         writer.key("code")
         writer.string(code.rawValue)
         writer.raw(",")
         writer.key("message")
         writer.string(message)
-        if !details.isEmpty {
+        if !details.isEmpty || emptyDetails {
             writer.raw(",")
             writer.key("details")
             writer.raw("[")
@@ -76,8 +84,6 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
             }
             writer.raw("]")
         }
-        writer.raw("}}")
-        return writer.bytes
     }
 }
 

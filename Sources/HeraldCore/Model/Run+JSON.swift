@@ -62,16 +62,9 @@ extension AppendResult {
                 if position > 0 { writer.raw(",") }
                 writer.raw("{\"index\":")
                 writer.integer(rejection.index)
-                writer.raw(",\"code\":")
-                writer.string(rejection.error.code.rawValue)
-                writer.raw(",\"message\":")
-                writer.string(rejection.error.message)
-                writer.raw(",\"details\":[")
-                for (number, detail) in rejection.error.details.enumerated() {
-                    if number > 0 { writer.raw(",") }
-                    detail.write(to: &writer)
-                }
-                writer.raw("]}")
+                writer.raw(",")
+                rejection.error.writeMembers(to: &writer, emptyDetails: true)
+                writer.raw("}")
             }
             writer.raw("]")
         }
