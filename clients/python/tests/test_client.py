@@ -273,3 +273,17 @@ def test_event_times_read_as_datetimes(herald_server):
     publish(herald_server.url, "times", 1, time="2026-01-02T03:04:05.000006Z")
     event = next(herald.Client(herald_server.url).events("times"))
     assert event.datetime.isoformat() == "2026-01-02T03:04:05.000006+00:00"
+
+
+def test_a_client_for_one_project_names_it_on_run_calls(herald_server):
+    herald.Client(herald_server.url).publish([{"run": "shared-name", "project": "acme", "type": "agent.log", "agent": "w",
+                                               "data": {"line": "a"}}, {"run": "shared-name", "project": "acme",
+                                                                        "type": "run.completed"}])
+    acme = herald.Client(herald_server.url, project="acme")
+    assert acme.run("shared-name")["project"] == "acme"
+    assert [e.type for e in acme.subscribe(run="shared-name", after=0)] == ["agent.log", "run.completed"]
+    other = herald.Client(herald_server.url, project="other")
+    with pytest.raises(herald.HeraldError) as missing:
+        other.run("shared-name")
+    assert missing.value.status == 404
+    assert other.runs() == [] and [r["run"] for r in acme.runs()] == ["shared-name"]
