@@ -125,6 +125,7 @@ let package = Package(
                 "HeraldCore", "HeraldSQLite", "HeraldPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/HeraldTestSupport",
             swiftSettings: swiftSettings
@@ -135,8 +136,9 @@ let package = Package(
         .testTarget(
             name: "HeraldClientTests",
             dependencies: [
-                "HeraldClient", "HeraldServer", "HeraldCore", "HeraldSQLite", "HeraldDemo",
+                "HeraldClient", "HeraldServer", "HeraldCore", "HeraldSQLite", "HeraldDemo", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

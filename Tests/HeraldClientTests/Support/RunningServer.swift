@@ -3,19 +3,23 @@ import Synchronization
 import HeraldClient
 import HeraldCore
 import HeraldServer
+import HeraldTestSupport
+import ServiceLifecycle
 
 /// A real Herald application on 127.0.0.1 that a test can stop and start again on the same
 /// port and data folder, to see clients ride out a restart.
 final class RunningServer: Sendable {
     let port: Int
     let dataDirectory: String
+    private let services: ServiceGroup
     private let task: Task<Void, any Error>
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private init(port: Int, dataDirectory: String, task: Task<Void, any Error>) {
+    private init(port: Int, dataDirectory: String, services: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
         self.dataDirectory = dataDirectory
+        self.services = services
         self.task = task
     }
 
@@ -31,26 +35,21 @@ final class RunningServer: Sendable {
             portContinuation.yield(port)
             portContinuation.finish()
         }
-        let task: Task<Void, any Error>
-        if let store {
-            let app = try await buildApplication(configuration, store: store, onServerRunning: onRunning)
-            task = Task {
-                defer { portContinuation.finish() }
-                try await app.run()
-            }
+        let services = if let store {
+            gracefullyStopped(try await buildApplication(configuration, store: store, onServerRunning: onRunning))
         } else {
-            let app = try await buildApplication(configuration, onServerRunning: onRunning)
-            task = Task {
-                defer { portContinuation.finish() }
-                try await app.run()
-            }
+            gracefullyStopped(try await buildApplication(configuration, onServerRunning: onRunning))
+        }
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await services.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else {
             _ = await task.result
             throw TestServerError.didNotStart
         }
-        return RunningServer(port: bound, dataDirectory: directory, task: task)
+        return RunningServer(port: bound, dataDirectory: directory, services: services, task: task)
     }
 
     /// Runs `body` with a fresh server and stops it afterwards, whether `body` throws or not.
@@ -66,9 +65,9 @@ final class RunningServer: Sendable {
         }
     }
 
-    /// Stops the server and waits until it has closed its store.
+    /// Stops the server (a graceful shutdown, as SIGTERM) and waits until it has closed its store.
     func stop() async {
-        task.cancel()
+        await services.triggerGracefulShutdown()
         _ = await task.result
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldClient
 import HeraldServer
+import HeraldTestSupport
 
 /// Runs the real Herald application on 127.0.0.1 with a free port and a fresh data folder for
 /// the duration of `body`, with a client of it; the server is stopped and its folder removed after.
@@ -11,7 +12,7 @@ func withServer<Result: Sendable>(_ body: @Sendable (HeraldClient) async throws 
     configuration.host = "127.0.0.1"
     configuration.port = 0
     configuration.dataDirectory = directory
-    // Cancelling the server at the end logs its open connections as errors: keep test output clean.
+    // Keep test output to what fails.
     configuration.logLevel = .critical
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = try await buildApplication(
@@ -21,16 +22,18 @@ func withServer<Result: Sendable>(_ body: @Sendable (HeraldClient) async throws 
             portContinuation.finish()
         }
     )
+    let services = gracefullyStopped(app)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
             // Ends the port stream too, so a server that fails to start fails the test instead of hanging it.
             defer { portContinuation.finish() }
-            try await app.run()
+            try await services.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError.didNotStart }
         let result = try await HeraldClient.withClient(baseURL: "http://127.0.0.1:\(port)") { client in try await body(client) }
-        group.cancelAll()
+        await services.triggerGracefulShutdown()
+        try await group.waitForAll()
         return result
     }
 }

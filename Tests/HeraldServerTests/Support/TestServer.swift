@@ -32,14 +32,15 @@ struct TestServer: Sendable {
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
         clientConfiguration.timeout.connect = .seconds(5)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let services = gracefullyStopped(app)
         do {
             let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run() }
+                group.addTask { try await services.run() }
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw TestFailure("the server did not start") }
                 let server = TestServer(port: port, dataDirectory: directory, client: client)
                 let result = try await body(server)
-                group.cancelAll()
+                await services.triggerGracefulShutdown()
                 try await group.waitForAll()
                 return result
             }
