@@ -650,7 +650,6 @@ enum OpenAPIDocument {
         "description": "One event as a producer sends it. Fields set to `null` count as absent (except `run` and `type`; `causedBy: null` is no cause). Unknown fields and repeated fields are refused; a field under another team's name (`event_id`, `turn_number`, `agent_id`, `caused_by`, `run_id`, …) is refused naming Herald's field (`herald vocabulary --markdown` lists them). Built-in types (`run.*`, `task.*`, `step.*`, `agent.*`, `milestone.*`, `decision`, `action`, `state`, `detail`, `system.*`, `reflection`, `thought`, and for agent UIs `message.*`, `tool.*`, `state.*`, `reasoning.*`) must carry their fields, as the conditions below say; any other well-formed type passes through, but a type inside the namespaces `run.`, `task.`, `step.`, `agent.`, `milestone.`, `message.`, `tool.`, `state.` and `reasoning.` must be a built-in one. An AG-UI event is accepted too: see `AGUIEventInput`. `anyOf` below has one branch per built-in type (titled with the type), one for other `system.*` types and one for custom types.",
         "required": ["run", "type"],
         "additionalProperties": false,
-        "not": {"required": ["time", "timestamp"], "description": "`timestamp` is an alias of `time`: send one of them (both are accepted only when they name the same instant)."},
         "properties": {
           "id": {
             "type": ["string", "null"],
