@@ -287,3 +287,49 @@ def test_a_client_for_one_project_names_it_on_run_calls(herald_server):
         other.run("shared-name")
     assert missing.value.status == 404
     assert other.runs() == [] and [r["run"] for r in acme.runs()] == ["shared-name"]
+
+
+def test_the_resume_point_is_the_last_event_handed_over_not_the_last_one_read(herald_server):
+    publish(herald_server.url, "resume-point", 100)
+    subscription = herald.Client(herald_server.url).subscribe(run="resume-point", after=0)
+    for event in subscription:
+        if event.seq == 10:
+            break  # the rest of the chunk was read, but not handed over
+    assert subscription.last_event_id == "10"
+    subscription.close()
+    rest = herald.Client(herald_server.url).subscribe(run="resume-point", after=int(subscription.last_event_id))
+    first = next(iter(rest))
+    rest.close()
+    assert first.seq == 11
+
+
+def test_from_now_survives_a_reconnect_before_the_first_event(herald_server):
+    publish(herald_server.url, "now", 3)
+    client = herald.Client(herald_server.url)
+    run_items, project_items = [], []
+    on_run = client.subscribe(run="now", from_now=True, max_backoff=0.3)
+    on_project = client.subscribe(project="default", from_now=True, max_backoff=0.3)
+    threading.Thread(target=lambda: run_items.extend(on_run), daemon=True).start()
+    threading.Thread(target=lambda: project_items.extend(on_project), daemon=True).start()
+    wait_until(lambda: on_project.connected is not None and on_run.last_event_id == "3")
+    herald_server.stop(signal.SIGKILL)
+    herald_server.start()
+    publish(herald_server.url, "now", 1, start=3)  # while the subscribers are reconnecting
+    herald.Client(herald_server.url).publish([{"run": "now", "type": "run.completed"}])
+    wait_until(lambda: len(run_items) == 2 and len(project_items) == 1)
+    on_project.close()
+    assert [e.seq for e in run_items] == [4, 5]
+    assert [e.type for e in project_items] == ["run.completed"]  # agent.log lines only with logs=
+
+
+def test_an_async_close_ends_a_subscription_that_is_backing_off():
+    from conftest import free_port
+
+    async def main():
+        subscription = herald.AsyncClient(f"http://127.0.0.1:{free_port()}").subscribe(run="r", max_backoff=30)
+        task = asyncio.create_task(_drain(subscription))
+        await asyncio.sleep(1.5)  # the first retry waits 0.5–1 s, the second 1–2 s
+        await subscription.aclose()
+        return await asyncio.wait_for(task, 1.0)
+
+    assert asyncio.run(main()) == []

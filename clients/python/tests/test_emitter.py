@@ -435,3 +435,70 @@ def test_many_refusals_in_one_batch_are_logged_in_a_few_lines(herald_server, cap
     assert counters.failed == 30
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refusals) == 6 and "25 more" in refusals[-1]
+
+
+def test_names_that_are_not_text_are_written_as_text_or_refused_at_the_call(herald_server):
+    import enum
+    import uuid
+
+    class Turn(enum.IntEnum):
+        FIRST = 1
+
+    run = uuid.uuid4()
+    h = herald.Emitter(herald_server.url, agent="w")
+    assert h.emit("my.thing", {}, run=run, turn=Turn.FIRST) is not None  # a UUID run, an IntEnum turn
+    assert h.emit(42, {}, run="r") is None  # type: ignore[arg-type] — refused at the call, not in the sender
+    assert h.agent_log("still delivering", run=str(run)) is not None
+    counters = h.shutdown(timeout=10)
+    assert (counters.delivered, counters.failed) == (2, 1)
+    assert [e.turn for e in all_events(herald_server.url, str(run))] == [1, None]
+
+
+def test_a_signal_handler_may_emit_while_the_thread_it_interrupted_is_emitting(herald_server):
+    result = _run_python("""
+        import herald, signal
+        h = herald.Emitter(run="signals", agent="w", capacity=200000)
+        fired = 0
+        def handler(signum, frame):
+            global fired
+            fired += 1
+            h.emit("my.signal", {"n": fired})
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
+        for i in range(30000):
+            h.emit("my.tick", {"i": i})
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        c = h.shutdown(timeout=30)
+        print(fired > 0, c.failed, c.delivered == 30000 + fired)
+    """, herald_server.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "0", "True"]
+
+
+def test_a_write_cut_short_leaves_no_torn_line(tmp_path, herald_server):
+    sink = herald.FileSink(str(tmp_path / "out"))
+    sink.deliver(['{"run":"torn","type":"my.a","id":"01M96D4PF69TKWHX7KGWFYT7G3"}'])
+
+    class HalfWrite:
+        def __init__(self, file):
+            self.file = file
+
+        def write(self, data):
+            self.file.write(data[: len(data) // 2])
+            self.file.flush()
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    real_open = sink._open
+    sink._open = lambda: HalfWrite(real_open())
+    try:
+        sink.deliver(['{"run":"torn","type":"my.b","id":"01M96D4PF69TKWHX7KGWFYT7G4"}'])
+    except OSError:
+        pass
+    sink._open = real_open
+    sink.deliver(['{"run":"torn","type":"my.b","id":"01M96D4PF69TKWHX7KGWFYT7G4"}'])  # the emitter's retry
+    sink.close()
+    lines = (tmp_path / "out" / "events.jsonl").read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["my.a", "my.b"]

@@ -64,6 +64,8 @@ class AsyncSubscription(SubscriptionBase):
     ``close()`` (or ``aclose()``, or leaving ``async with``) ends it at once."""
 
     _writer: Optional[asyncio.StreamWriter] = None
+    _wakeup: Optional[asyncio.Event] = None
+    _loop: Optional[asyncio.AbstractEventLoop] = None
 
     def __aiter__(self) -> AsyncIterator[StreamItem]:
         return self._stream()
@@ -76,23 +78,35 @@ class AsyncSubscription(SubscriptionBase):
 
     def close(self) -> None:
         self._closed = True
+        if self._loop is not None and self._wakeup is not None:
+            self._loop.call_soon_threadsafe(self._wakeup.set)  # a backoff in progress ends
         if self._writer is not None:
             self._writer.close()  # a read in progress ends with EOF
 
     async def aclose(self) -> None:
         self.close()
 
+    async def _pause(self, seconds: float) -> None:
+        """Sleeps, unless ``close()`` comes first."""
+        assert self._wakeup is not None
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
+
     async def _stream(self) -> AsyncIterator[StreamItem]:
+        self._loop, self._wakeup = asyncio.get_running_loop(), asyncio.Event()
         failures = 0
         retry_ms: Optional[int] = None
         while not self._closed:
             try:
+                await asyncio.to_thread(self._now_of_run)
                 opened = await self._open()
             except HeraldError as error:
                 if self._closed:
                     return
                 failures += 1
-                await asyncio.sleep(self._after_failure(error, failures))
+                await self._pause(self._after_failure(error, failures))
                 continue
             if opened is None:
                 return  # 204: nothing more will come
@@ -113,7 +127,7 @@ class AsyncSubscription(SubscriptionBase):
                     self._writer.close()
                     self._writer = None
             if not self._closed:
-                await asyncio.sleep(self._resume_delay(retry_ms))
+                await self._pause(self._resume_delay(retry_ms))
 
     async def _open(self) -> Optional[Tuple[asyncio.StreamReader, bool]]:
         base, timeout = self.client.base, self.options.read_timeout

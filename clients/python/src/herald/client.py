@@ -230,7 +230,8 @@ class Client:
         if run is None and project is None and self.project is None:
             raise ValueError("subscribe to a run (run=…) or a project (project=…)")
         query: Dict[str, Any] = {"types": types, "agents": agents, "level": level, **_filter_query(filters)}
-        if from_now and after is None:
+        from_now = from_now and after is None
+        if from_now and run is None:
             query["from"] = "now"
         if run is not None:
             path = f"/v1/runs/{_segment(run)}/stream"
@@ -241,7 +242,8 @@ class Client:
             path = f"/v1/projects/{_segment(project or self.project or '')}/stream"
             if logs:
                 query["logs"] = logs
-        options = StreamOptions(self.base.path(path, query), run is not None, read_timeout, max_backoff, max_failures, heartbeats)
+        options = StreamOptions(self.base.path(path, query), run is not None, read_timeout, max_backoff, max_failures, heartbeats,
+                                from_now, run, project or self.project)
         return Subscription(self, options, None if after is None else str(after))
 
     # MARK: HTTP
@@ -291,6 +293,11 @@ class StreamOptions:
     max_backoff: float
     max_failures: Optional[int]
     heartbeats: bool
+    #: ``from_now``: a project stream turns "now" into its position on ``herald.connected``; a run
+    #: stream asks the run's last seq before it connects (``run``, ``project``).
+    from_now: bool = False
+    run: Optional[str] = None
+    project: Optional[str] = None
 
 
 class SubscriptionBase:
@@ -317,9 +324,13 @@ class SubscriptionBase:
         """The items in one chunk of the stream; ``last_event_id`` moves as they are read."""
         heartbeats = parser.comments
         for message in parser.feed(chunk):
-            self.last_event_id = parser.last_id
+            # The id as it stood when this message was dispatched, not the chunk's last one.
+            self.last_event_id = message.id
             if message.event == "herald.connected":
                 self.connected = json.loads(message.data)
+                if self.last_event_id is None and self.options.from_now:
+                    # "now" becomes a position at once, so a reconnect resumes from it.
+                    self.last_event_id = str(self.connected.get("position", 0))
             elif message.event == "herald.gap":
                 notice = json.loads(message.data)
                 yield Gap(notice.get("reason", ""), int(notice.get("requested", 0)), int(notice.get("continuesAfter", 0)),
@@ -332,6 +343,17 @@ class SubscriptionBase:
     def _ends_with(self, item: StreamItem) -> bool:
         """A run subscription ends after the run's terminal event."""
         return self.options.is_run and isinstance(item, Event) and item.is_terminal
+
+    def _now_of_run(self) -> None:
+        """``from_now`` on a run stream: resume after the run's last seq as it is now (0 for a run
+        that has no event yet), so a reconnect neither repeats nor skips."""
+        if self.options.is_run and self.options.from_now and self.last_event_id is None:
+            try:
+                self.last_event_id = str(self.client.run(self.options.run or "", project=self.options.project)["lastSeq"])
+            except HeraldError as error:
+                if error.status != 404:
+                    raise
+                self.last_event_id = "0"
 
     def _parser(self) -> SSEParser:
         parser = SSEParser()
@@ -372,6 +394,7 @@ class Subscription(SubscriptionBase):
         retry_ms: Optional[int] = None
         while not self._closed:
             try:
+                self._now_of_run()
                 response = self._open()
             except HeraldError as error:
                 if self._closed:

@@ -134,7 +134,8 @@ class Emitter(TypedHelpers):
 
     def _reset_state(self) -> None:
         """Fresh locks, queue, counters and thread: at construction, and in a forked child."""
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler may emit while the thread it interrupted is inside emit.
+        self._lock = threading.RLock()
         self._settled_changed = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._full = threading.Event()
@@ -175,12 +176,15 @@ class Emitter(TypedHelpers):
             if rank > self._max_rank:
                 self._count_filtered()
                 return None
+            if not isinstance(type, str):
+                raise TypeError(f"the type must be a string, not {type!r}")
             encoded = None if data is None else _encode_data(data)
-            run = run or self.run
+            run, agent, project = _text(run or self.run), _text(agent or self.agent), _text(project or self.project)
             if not run:
-                raise ValueError("no run: give run= to the Emitter or to emit()")
+                raise ValueError("no run: give run= to the Emitter or to emit(), or use emitter.bind(run=...)")
             if turn is not None and (isinstance(turn, bool) or not isinstance(turn, int)):
                 raise TypeError(f"turn must be an int, not {turn!r}")
+            turn = None if turn is None else int(turn)  # an IntEnum writes its name on Python < 3.11
             causes = None if not caused_by else [str(c) for c in caused_by if c]
         except Exception as error:  # noqa: BLE001 — emit never raises
             with self._lock:
@@ -193,12 +197,13 @@ class Emitter(TypedHelpers):
                 if not (self.block and self._accepting and self._wait_for_room()):
                     self._dropped += 1
                     return None
+            if self._thread is None and not self._start_sender():
+                self._dropped += 1  # no thread can start (the interpreter is exiting): nothing would deliver it
+                return None
             event_id = id or self._ids.make()
-            self._queue.append((event_id, time_ns, run, type, level, agent or self.agent, turn, causes, encoded, project or self.project))
+            self._queue.append((event_id, time_ns, run, type, level, agent, turn, causes, encoded, project))
             self._emitted += 1
             queued = len(self._queue)
-            if self._thread is None:
-                self._start_sender()
         if queued == 1:
             self._wake.set()
         if queued == self.max_batch:
@@ -266,6 +271,7 @@ class Emitter(TypedHelpers):
             thread = self._thread
         self._wake.set()
         self._full.set()
+        left = 0
         with self._lock:
             done = self._settled_changed.wait_for(lambda: self._settled >= self._emitted, timeout)
             if not done:
@@ -274,8 +280,9 @@ class Emitter(TypedHelpers):
                 self._settled = self._emitted
                 self._queue.clear()
                 self._abandoned = True
-                logger.error("herald: shutdown gave up on %d undelivered event(s) after %.1f s", left, timeout)
             self._closed = True
+        if left:  # logged outside the lock: a logging handler may be emitting (lock order)
+            logger.error("herald: shutdown gave up on %d undelivered event(s) after %.1f s", left, timeout)
         self._stopping.set()
         self._wake.set()
         if thread is not None and done:
@@ -314,9 +321,14 @@ class Emitter(TypedHelpers):
 
     # MARK: The sender thread
 
-    def _start_sender(self) -> None:
-        self._thread = threading.Thread(target=self._send_loop, name="herald-emitter", daemon=True)
-        self._thread.start()
+    def _start_sender(self) -> bool:
+        thread = threading.Thread(target=self._send_loop, name="herald-emitter", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # "can't create new thread at interpreter shutdown" (Python ≥ 3.12)
+            return False
+        self._thread = thread
+        return True
 
     def _send_loop(self) -> None:
         _sender_thread.active = True
@@ -336,7 +348,11 @@ class Emitter(TypedHelpers):
                     self._wake.clear()
             if not batch:
                 continue
-            delivered, failed = self._deliver(batch)
+            try:
+                delivered, failed = self._deliver(batch)
+            except Exception as error:  # noqa: BLE001 — the sender must outlive any one batch
+                logger.error("herald: %d event(s) not delivered: %r", len(batch), error)
+                delivered, failed = 0, len(batch)
             with self._lock:
                 if self._abandoned:
                     continue  # shutdown already counted these as failed
@@ -411,6 +427,11 @@ class Emitter(TypedHelpers):
         atexit.register(self._atexit)
 
 
+def _text(value: Any) -> Optional[str]:
+    """A run, agent or project as text (a UUID is a fine run name)."""
+    return None if value is None else value if isinstance(value, str) else str(value)
+
+
 def _encode_data(data: Mapping[str, Any]) -> str:
     if not isinstance(data, Mapping):
         raise TypeError(f"data must be a dict (a JSON object), not {type(data).__name__}")
@@ -429,7 +450,7 @@ def _line(event: _Pending) -> str:
     if agent is not None:
         line += ',"agent":' + _quoted(agent)
     if turn is not None:
-        line += ',"turn":' + str(turn)
+        line += ',"turn":' + str(turn)  # an int, made so at the call
     if causes:
         # Ids are ULIDs (letters and digits, nothing to escape); anything else is encoded.
         line += ',"causedBy":' + ('["' + '","'.join(causes) + '"]' if all(c.isalnum() for c in causes) else _ENCODE(causes))
@@ -451,15 +472,17 @@ def _quoted(text: str) -> str:
     return quoted
 
 
-_last_second = [-1, ""]
+_last_second = (-1, "")
 
 
 def _stamp(micros: int) -> str:
     """RFC 3339 UTC with microseconds; the seconds' text is made once a second."""
     seconds, fraction = divmod(micros, 1_000_000)
-    if seconds != _last_second[0]:
-        _last_second[0], _last_second[1] = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{_last_second[1]}.{fraction:06d}Z"
+    global _last_second
+    cached = _last_second
+    if seconds != cached[0]:
+        cached = _last_second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{cached[1]}.{fraction:06d}Z"
 
 
 class BoundEmitter(TypedHelpers):

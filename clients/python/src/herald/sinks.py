@@ -198,10 +198,19 @@ class FileSink(Sink):
         if self._size > 0 and self._size + len(data) > self.max_bytes:
             self._rotate()
             file = self._open()
-        file.write(data)
-        file.flush()
-        if self.sync:
-            os.fsync(file.fileno())
+        try:
+            file.write(data)
+            file.flush()
+            if self.sync:
+                os.fsync(file.fileno())
+        except OSError:
+            # A write cut short (a full disk) must not leave a torn line for the retry to follow.
+            self.close()
+            try:
+                os.truncate(self.current_path, self._size)
+            except OSError:
+                pass
+            raise
         self._size += len(data)
 
     def _open(self) -> IO[bytes]:
