@@ -141,6 +141,8 @@ class Emitter(TypedHelpers):
         self._full = threading.Event()
         self._stopping = threading.Event()
         self._queue: Deque[_Pending] = deque()
+        self._queuing: Optional[int] = None  # the thread inside emit's queuing step
+        self._interrupting: Deque[Tuple[Any, ...]] = deque()  # emits made by a signal handler meanwhile
         self._emitted = self._delivered = self._dropped = self._failed = self._filtered = 0
         self._settled = 0
         self._accepting = True
@@ -192,22 +194,51 @@ class Emitter(TypedHelpers):
             logger.error("herald: %s event not emitted: %s", type, error)
             return None
         time_ns = time.time_ns()
+        me = threading.get_ident()
+        if self._queuing == me:
+            # A signal handler interrupted this thread's own emit mid-queue: making an id or
+            # counting now could collide with the interrupted call, so this event is queued right
+            # after it, by it. Its id cannot be answered.
+            self._interrupting.append((time_ns, run, type, level, agent, turn, causes, encoded, project, id))
+            return None
+        event_id = self._queue_events(me, (time_ns, run, type, level, agent, turn, causes, encoded, project, id))
+        while self._interrupting:  # a signal came after the last look inside
+            self._queue_events(me, None)
+        return event_id
+
+    def _queue_events(self, me: int, event: Optional[Tuple[Any, ...]]) -> Optional[str]:
+        """Queues `event`, then what signal handlers emitted meanwhile; wakes the sender."""
+        event_id = None
         with self._lock:
-            if not self._accepting or self._emitted - self._settled >= self.capacity:
-                if not (self.block and self._accepting and self._wait_for_room()):
-                    self._dropped += 1
-                    return None
-            if self._thread is None and not self._start_sender():
-                self._dropped += 1  # no thread can start (the interpreter is exiting): nothing would deliver it
-                return None
-            event_id = id or self._ids.make()
-            self._queue.append((event_id, time_ns, run, type, level, agent, turn, causes, encoded, project))
-            self._emitted += 1
-            queued = len(self._queue)
-        if queued == 1:
+            self._queuing = me
+            try:
+                before = len(self._queue)
+                if event is not None:
+                    event_id = self._queue_event(*event)
+                while self._interrupting:
+                    self._queue_event(*self._interrupting.popleft())
+                after = len(self._queue)
+            finally:
+                self._queuing = None
+        if before == 0 < after:
             self._wake.set()
-        if queued == self.max_batch:
+        if before < self.max_batch <= after:
             self._full.set()
+        return event_id
+
+    def _queue_event(self, time_ns: int, run: str, type: str, level: Optional[str], agent: Optional[str], turn: Optional[int],
+                     causes: Optional[List[str]], encoded: Optional[str], project: Optional[str], id: Optional[str]) -> Optional[str]:
+        """With the lock held: admits one event to the queue (or counts it dropped); answers its id."""
+        if not self._accepting or self._emitted - self._settled >= self.capacity:
+            if not (self.block and self._accepting and self._wait_for_room()):
+                self._dropped += 1
+                return None
+        if self._thread is None and not self._start_sender():
+            self._dropped += 1  # no thread can start (the interpreter is exiting): nothing would deliver it
+            return None
+        event_id = id or self._ids.make()
+        self._queue.append((event_id, time_ns, run, type, level, agent, turn, causes, encoded, project))
+        self._emitted += 1
         return event_id
 
     def _filtered_out(self, level: Optional[str], default_rank: int) -> bool:
