@@ -19,6 +19,18 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
+    // Every connection costs a descriptor: take what the operator allows.
+    let files = OpenFilesLimit.raise()
+    let maxConnections = configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: files.soft)
+    logger.info("limits", metadata: ["open-files": "\(files.soft)", "max-connections": "\(maxConnections)"])
+    if maxConnections > files.soft - 64 {
+        logger.warning(
+            "limits",
+            metadata: ["reason": "--max-connections \(maxConnections) leaves too few of the \(files.soft) open files the process may have: raise ulimit -n"]
+        )
+    }
+    var configuration = configuration
+    configuration.maxConnections = maxConnections
 
     if let location = configuration.postgres {
         let store = try await PostgresStore.open(location, logger: logger)
@@ -56,15 +68,24 @@ public func buildApplication(
     store.observeCommits { events in services.hub.publish(events) }
 
     let router = buildRouter(configuration, services: services, logger: logger)
-    let readTimeout = configuration.requestReadTimeout
+    let (readTimeout, writeTimeout) = (configuration.requestReadTimeout, configuration.writeTimeout)
+    let connections = ConnectionLimit(
+        maximum: configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: OpenFilesLimit.current()),
+        logger: logger
+    )
+    var http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [
+            connections.gate(), RequestReadDeadline(timeout: readTimeout), WriteDeadline(timeout: writeTimeout), FramingErrorAnswer(),
+        ],
+        idleTimeout: TimeAmount(configuration.idleTimeout)
+    )
+    http1.httpDecoder = .init(
+        maxHeaderFieldSize: HeraldConfiguration.maxHeaderBytes, maxHeaderListSize: HeraldConfiguration.maxHeaderBytes,
+        maxHeaderFieldCount: HeraldConfiguration.maxHeaderCount
+    )
     return Application(
-        router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [RequestReadDeadline(timeout: readTimeout)],
-                idleTimeout: TimeAmount(configuration.idleTimeout)
-            )
-        ),
+        responder: HeadAsGet(inner: router.buildResponder()),
+        server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
         services: [StoreService(store: store), services.hub, services.authenticator.keyRing]
             + (configuration.retention.isEmpty
@@ -81,6 +102,7 @@ struct HeraldServices: Sendable {
     let authenticator: Authenticator
     let metrics: HeraldMetrics
     let rateLimiter: RateLimiter?
+    let queryLimit: QueryLimit
 
     static func make(
         _ configuration: HeraldConfiguration, store: any EventStore, keys: (any KeyStore)?, logger: Logger
@@ -92,27 +114,23 @@ struct HeraldServices: Sendable {
         if access.insecureNoAuth {
             logger.warning("auth.off", metadata: ["reason": "--insecure-no-auth: anyone who reaches \(configuration.host) may read and write every run"])
         } else if !HeraldConfiguration.isLoopback(configuration.host), keyRing.isEmpty, jwt == nil {
-            throw HeraldError(
-                .invalidParameter,
-                """
-                refusing to listen on \(configuration.host) without authentication: no API key exists and no JWT key is \
-                configured, so anyone who can reach this address could read and write every run. Create a key first \
-                (herald keys create --project <name> --role admin), configure --jwt-secret-file or --jwt-public-key-file, \
-                listen on 127.0.0.1 (the default), or pass --insecure-no-auth if the network in front of Herald does the \
-                access control.
-                """
-            )
+            throw HeraldError(.invalidParameter, HeraldConfiguration.refusalWithoutAuth(host: configuration.host))
         }
         let metrics = HeraldMetrics()
         let rateLimiter = access.ingestEventsPerSecond.map { rate in
             RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate)
         }
+        let authenticator = Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger)
         return HeraldServices(
             store: store,
-            hub: Hub(configuration: configuration.streams, metrics: metrics, sharedSlots: store as? any StreamSlots),
-            authenticator: Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger),
+            hub: Hub(
+                configuration: configuration.streams, metrics: metrics, sharedSlots: store as? any StreamSlots,
+                stillValid: { access, now in authenticator.stillValid(access, at: now) }
+            ),
+            authenticator: authenticator,
             metrics: metrics,
-            rateLimiter: rateLimiter
+            rateLimiter: rateLimiter,
+            queryLimit: QueryLimit(limit: access.maxQueriesPerClient)
         )
     }
 }
@@ -154,7 +172,8 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)
-    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
+    let queries = v1.group().add(middleware: QueryLimitMiddleware(limit: services.queryLimit, metrics: services.metrics))
+    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: queries)
     StreamController(store: store, hub: hub).addRoutes(to: v1)
     allowedMethods.record(router.routes)
     return router

@@ -38,8 +38,38 @@ public struct HeraldConfiguration: Sendable {
     public var requestReadTimeout: Duration = .seconds(30)
     /// A keep-alive connection with no request for this long is closed.
     public var idleTimeout: Duration = .seconds(75)
+    /// A connection whose client has taken no byte of what Herald sends for this long is closed.
+    public var writeTimeout: Duration = .seconds(30)
+    /// Open connections the server holds at most; past it new ones are closed at once. Nil:
+    /// ``defaultMaxConnections(openFilesLimit:)`` of the process's open-files limit.
+    public var maxConnections: Int?
+    /// How long a shutdown waits for open responses to end before cancelling them.
+    public var shutdownTimeout: Duration = .seconds(5)
 
     public init() {}
+
+    /// The connection cap when none is given: the open-files limit less room for the store's
+    /// files and the listener, and at most 16,384 (about 45 KiB each when idle, 8 MiB at worst
+    /// for a stream whose client stopped reading: see docs/operations.md).
+    public static func defaultMaxConnections(openFilesLimit: Int) -> Int {
+        max(64, min(16_384, openFilesLimit - 256))
+    }
+
+    /// Largest request head (all header lines together, and any one of them); 431 past it.
+    public static let maxHeaderBytes = 64 << 10
+    /// Most header lines in one request; 431 past it.
+    public static let maxHeaderCount = 256
+
+    /// Why Herald will not listen on `host` (not loopback) with no way to authenticate.
+    public static func refusalWithoutAuth(host: String) -> String {
+        """
+        refusing to listen on \(host) without authentication: no API key exists and no JWT key is \
+        configured, so anyone who can reach this address could read and write every run. Create a key first \
+        (herald keys create --project <name> --role admin), configure --jwt-secret-file or --jwt-public-key-file, \
+        listen on 127.0.0.1 (the default), or pass --insecure-no-auth if the network in front of Herald does the \
+        access control.
+        """
+    }
 
     /// Whether `host` is a loopback address (`localhost`, `127.0.0.0/8`, `::1`), where Herald
     /// may run without authentication. A name that merely starts with `127.` is not one.
@@ -62,8 +92,10 @@ public struct AccessConfiguration: Sendable {
     public var ingestEventsPerSecond: Double?
     /// Events a caller may publish at once before the rate applies; defaults to one second's worth.
     public var ingestBurst: Double?
-    /// How soon a revoked key stops working.
+    /// How soon a revoked key stops working (and the streams opened with it end).
     public var keyRefreshInterval: Duration = .seconds(2)
+    /// Queries (`GET /v1/runs…`) one caller may have in progress at once (429 past it).
+    public var maxQueriesPerClient = 8
 
     public init() {}
 }
@@ -95,6 +127,8 @@ public struct StreamConfiguration: Sendable {
     public var heartbeat: Duration = .seconds(15)
     /// Events buffered per subscriber before it is switched to reading from the store.
     public var bufferCapacity = 4096
+    /// Bytes of frames buffered per subscriber before it is switched to reading from the store.
+    public var bufferBytes = 4 << 20
     /// Live connections one caller (API key, token subject, or address) may hold (429 past it).
     public var maxConnectionsPerClient = 100
     /// A stream is closed at an event boundary after this long; the client resumes seamlessly.

@@ -11,6 +11,8 @@ struct StoreService: Service {
         try? await gracefulShutdown()
         background.cancel()
         await background.value
-        await store.close()
+        // Closing checkpoints the store: it must run even when a shutdown that overran
+        // --shutdown-timeout cancelled this task (the store refuses work in a cancelled task).
+        await Task { await store.close() }.value
     }
 }

@@ -4,6 +4,7 @@ import HeraldCore
 import HeraldServer
 import HeraldSQLite
 import Logging
+import ServiceLifecycle
 
 /// `herald serve`: runs the server on the embedded store, or as one replica on PostgreSQL.
 struct Serve: AsyncParsableCommand {
@@ -89,7 +90,48 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an idle keep-alive connection stays open. (env: HERALD_IDLE_TIMEOUT)")
     var idleTimeout = Env.int("HERALD_IDLE_TIMEOUT") ?? 75
 
+    @Option(help: "Seconds a client may take no byte of a response (a stream it stopped reading) before its connection is closed. (env: HERALD_WRITE_TIMEOUT)")
+    var writeTimeout = Env.int("HERALD_WRITE_TIMEOUT") ?? 30
+
+    @Option(help: "Open connections at most; past it new ones are closed at once. Default: the open-files limit less 256, at most 16384. (env: HERALD_MAX_CONNECTIONS)")
+    var maxConnections = Env.int("HERALD_MAX_CONNECTIONS")
+
+    @Option(help: "Queries one caller may have in progress at once (429 past it). (env: HERALD_MAX_QUERIES_PER_CLIENT)")
+    var maxQueriesPerClient = Env.int("HERALD_MAX_QUERIES_PER_CLIENT") ?? 8
+
+    @Option(help: "Seconds a shutdown (SIGTERM, SIGINT) waits for open responses before cutting them off. (env: HERALD_SHUTDOWN_TIMEOUT)")
+    var shutdownTimeout = Env.int("HERALD_SHUTDOWN_TIMEOUT") ?? 5
+
+    /// Each whole-number option and the values it takes: checked before anything is opened or created.
+    private var ranges: [(option: String, value: Int?, range: ClosedRange<Int>)] {
+        [
+            ("--port", port, 0...65_535),
+            ("--max-body-bytes", maxBodyBytes, 1024...(1 << 30)),
+            ("--max-events-per-request", maxEventsPerRequest, 1...1_000_000),
+            ("--max-data-bytes", maxDataBytes, 1...(64 << 20)),
+            ("--max-depth", maxDepth, 1...1000),
+            ("--max-string-bytes", maxStringBytes, 1...(64 << 20)),
+            ("--heartbeat", heartbeat, 1...3600),
+            ("--max-streams-per-client", maxStreamsPerClient, 1...1_000_000),
+            ("--stream-lifetime", streamLifetime, 1...(7 * 86_400)),
+            ("--retention-interval", retentionInterval, 1...86_400),
+            ("--request-timeout", requestTimeout, 1...3600),
+            ("--idle-timeout", idleTimeout, 1...86_400),
+            ("--write-timeout", writeTimeout, 1...3600),
+            ("--max-connections", maxConnections, 1...10_000_000),
+            ("--max-queries-per-client", maxQueriesPerClient, 1...100_000),
+            ("--shutdown-timeout", shutdownTimeout, 0...3600),
+        ]
+    }
+
     func validate() throws {
+        for (option, value, range) in ranges {
+            guard let value, !range.contains(value) else { continue }
+            throw ValidationError("\(option) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
         if jwtSecretFile != nil && jwtPublicKeyFile != nil {
             throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")
         }
@@ -104,8 +146,14 @@ struct Serve: AsyncParsableCommand {
         for rule in retention {
             do { try policy.add(rule) } catch { throw ValidationError(error.message) }
         }
-        guard requestTimeout > 0, idleTimeout > 0, retentionInterval > 0 else {
-            throw ValidationError("--request-timeout, --idle-timeout and --retention-interval must be > 0")
+        if let jwtSecretFile { _ = try Self.read(jwtSecretFile, what: "--jwt-secret-file") }
+        if let jwtPublicKeyFile { _ = try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file") }
+        // A public address with no way to authenticate is refused before the data folder is made
+        // (a data folder that does not exist yet holds no key).
+        if !insecureNoAuth, !HeraldConfiguration.isLoopback(host), jwtSecretFile == nil, jwtPublicKeyFile == nil,
+            try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
+        {
+            throw ValidationError(HeraldConfiguration.refusalWithoutAuth(host: host))
         }
     }
 
@@ -124,10 +172,7 @@ struct Serve: AsyncParsableCommand {
         configuration.streams.heartbeat = .seconds(heartbeat)
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
         configuration.streams.maxLifetime = .seconds(streamLifetime)
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        configuration.logLevel = level
+        configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
         configuration.access.insecureNoAuth = insecureNoAuth
         configuration.access.corsOrigins = corsOrigin
@@ -143,9 +188,18 @@ struct Serve: AsyncParsableCommand {
         configuration.retentionInterval = .seconds(retentionInterval)
         configuration.requestReadTimeout = .seconds(requestTimeout)
         configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.writeTimeout = .seconds(writeTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.access.maxQueriesPerClient = maxQueriesPerClient
+        configuration.shutdownTimeout = .seconds(shutdownTimeout)
         try await CLIOutput.reportingErrors {
             let app = try await buildApplication(configuration)
-            try await app.runService()
+            // SIGTERM or SIGINT: stop accepting, end streams at an event boundary, and once
+            // --shutdown-timeout has passed cancel whatever still writes (a client that stopped
+            // reading), then close (checkpoint) the store.
+            var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "herald"))
+            group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+            try await ServiceGroup(configuration: group).run()
         }
     }
 

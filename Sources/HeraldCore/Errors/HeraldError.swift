@@ -35,9 +35,13 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let payloadTooLarge = Code("payload_too_large", status: 413)
         public static let tooManyEvents = Code("too_many_events", status: 413)
         public static let unsupportedMediaType = Code("unsupported_media_type", status: 415)
+        public static let headersTooLarge = Code("headers_too_large", status: 431)
         public static let validationFailed = Code("validation_failed", status: 422)
         public static let tooManyConnections = Code("too_many_connections", status: 429)
         public static let rateLimited = Code("rate_limited", status: 429)
+        public static let tooManyQueries = Code("too_many_queries", status: 429)
+        /// The client went away before its request was read or answered (never sent; logged at debug).
+        public static let clientClosed = Code("client_closed", status: 499)
         public static let unavailable = Code("unavailable", status: 503)
         public static let internalError = Code("internal_error", status: 500)
     }

@@ -1,5 +1,7 @@
 import HeraldCore
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 
 /// The one place where Herald's errors become HTTP responses:
 /// `{"error": {"code", "message", "details"}}` with the code's status.
@@ -37,10 +39,21 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return response
             }
             throw Self.translate(error, request: request)
+        } catch let error as HTTPParserError {
+            // Malformed framing inside the body (chunk sizes, …): the client's fault, not ours.
+            throw HeraldError(.invalidRequest, "malformed HTTP request body (\(error)); the connection is closed")
+        } catch where Self.isClientGone(error) {
+            // Disconnected mid-body or cut off (slowloris): nobody is left to answer, nothing to fix.
+            throw HeraldError(.clientClosed, "the client went away before the request was read (\(error))")
         } catch {
             context.logger.error("request.failed", metadata: ["error": "\(error)"])
             throw HeraldError(.internalError, "internal error")
         }
+    }
+
+    /// Whether `error` says the connection went away under the request, not that Herald failed.
+    static func isClientGone(_ error: any Error) -> Bool {
+        error is ChannelError || error is IOError || error is CancellationError
     }
 
     static func translate(_ error: HTTPError, request: Request) -> HeraldError {

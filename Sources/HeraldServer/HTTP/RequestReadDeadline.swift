@@ -1,10 +1,12 @@
 import NIOCore
 import NIOHTTPTypes
 
-/// Closes a connection whose request has not fully arrived `timeout` after its head did: a
-/// client that trickles a body byte by byte (slowloris) cannot hold a connection forever.
-/// (Hummingbird's idle timeout covers connections that send nothing, or a head that never
-/// completes.) Streams are unaffected: their requests have no body and end at once.
+/// Closes a connection whose request has not fully arrived in time: the first request must
+/// arrive within `timeout` of the connection opening (so connections that never send anything
+/// go well before the idle timeout), and every request's body within `timeout` of its head (a
+/// client that trickles a body byte by byte, slowloris, cannot hold a connection forever).
+/// Between requests of a kept-alive connection, Hummingbird's idle timeout applies. Streams are
+/// unaffected: their requests have no body and end at once.
 final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -16,12 +18,14 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
         self.timeout = TimeAmount(timeout)
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        arm(context)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            deadline?.cancel()
-            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            deadline = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
+            arm(context)
         case .end:
             deadline?.cancel()
             deadline = nil
@@ -29,6 +33,12 @@ final class RequestReadDeadline: ChannelInboundHandler, RemovableChannelHandler 
             break
         }
         context.fireChannelRead(data)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.close(promise: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

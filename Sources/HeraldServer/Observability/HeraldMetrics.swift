@@ -22,6 +22,8 @@ final class HeraldMetrics: Sendable {
     let subscribersLive: CoreMetrics.Gauge
     let subscribersCatchingUp: CoreMetrics.Gauge
     let storeBytes: CoreMetrics.Gauge
+    /// Live streams ended because their key was revoked or their token expired.
+    let streamsEndedByCredential: CoreMetrics.Counter
     private let rejections = Mutex([String: CoreMetrics.Counter]())
     private let refusals = Mutex([String: CoreMetrics.Counter]())
 
@@ -41,6 +43,7 @@ final class HeraldMetrics: Sendable {
         subscribersLive = CoreMetrics.Gauge(label: "herald_subscribers", dimensions: [("state", "live")], factory: factory)
         subscribersCatchingUp = CoreMetrics.Gauge(label: "herald_subscribers", dimensions: [("state", "catching_up")], factory: factory)
         storeBytes = CoreMetrics.Gauge(label: "herald_store_size_bytes", factory: factory)
+        streamsEndedByCredential = CoreMetrics.Counter(label: "herald_streams_ended_by_credential_total", factory: factory)
     }
 
     /// An ingest request refused, by its error code (`validation_failed`, `rate_limited`, …).
@@ -48,7 +51,8 @@ final class HeraldMetrics: Sendable {
         counter(in: rejections, label: "herald_ingest_requests_rejected_total", dimension: ("reason", code.rawValue)).increment()
     }
 
-    /// A connection or request refused by a limit: `connections` (live streams per caller) or `rate`.
+    /// A connection or request refused by a limit: `connections` (live streams per caller),
+    /// `queries` (concurrent queries per caller) or `rate`.
     func refusedByLimit(_ limit: String) {
         counter(in: refusals, label: "herald_refused_by_limit_total", dimension: ("limit", limit)).increment()
     }

@@ -1,10 +1,12 @@
+import HeraldCore
 import HTTPTypes
 import Hummingbird
 import Logging
 
 /// One log record per request, with Hummingbird's request id (also returned as `X-Request-Id`),
 /// the caller's identity (a key id, never a key) and the path without its query string, which
-/// may hold an `access_token`. Successes log at debug, refusals at info, failures at error.
+/// may hold an `access_token`. Successes log at debug, refusals at info, failures at error;
+/// requests whose client went away (499) at debug: anyone could fill the log with those.
 struct RequestLogMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -22,7 +24,8 @@ struct RequestLogMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     }
 
     private func log(_ request: Request, context: Context, status: Int, start: ContinuousClock.Instant) {
-        let level: Logger.Level = status >= 500 ? .error : status >= 400 ? .info : .debug
+        let level: Logger.Level =
+            status >= 500 ? .error : status == HeraldError.Code.clientClosed.status ? .debug : status >= 400 ? .info : .debug
         guard context.logger.logLevel <= level else { return }
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
