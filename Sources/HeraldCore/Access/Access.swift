@@ -53,12 +53,19 @@ public struct Access: Sendable, Equatable {
     public var identity: String
     public var role: Role
     public var projects: ProjectScope
+    /// When the credential stops being valid (a JWT's `exp`): a live stream opened with it ends
+    /// then. Nil for API keys (they are revoked instead) and with authentication off.
+    public var expiresAt: Timestamp?
 
-    public init(identity: String, role: Role, projects: ProjectScope) {
+    public init(identity: String, role: Role, projects: ProjectScope, expiresAt: Timestamp? = nil) {
         self.identity = identity
         self.role = role
         self.projects = projects
+        self.expiresAt = expiresAt
     }
+
+    /// How an API key's identity begins: `key:<id>`.
+    public static let keyIdentityPrefix = "key:"
 
     /// Authentication off (loopback without keys, or `--insecure-no-auth`): everything.
     public static func unrestricted(identity: String) -> Access {

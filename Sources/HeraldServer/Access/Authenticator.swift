@@ -41,6 +41,13 @@ final class Authenticator: Sendable {
         return true
     }
 
+    /// Whether `access`, settled earlier, still holds: its key not revoked since (as of the key
+    /// ring's last refresh), its token not expired. A live stream ends when it no longer does.
+    func stillValid(_ access: Access, at now: Timestamp) -> Bool {
+        if let expiresAt = access.expiresAt, now >= expiresAt { return false }
+        return keyRing.isActive(identity: access.identity)
+    }
+
     /// The access a bearer credential grants.
     func access(for token: Substring) async throws(HeraldError) -> Access {
         if APIKey.parse(token) != nil {

@@ -61,7 +61,8 @@ struct JWTVerifier: Sendable {
         guard let subject = claims.sub?.value, !subject.isEmpty else {
             throw HeraldError(.invalidToken, "the token names no subject (sub): limits and logs need one")
         }
-        return Access(identity: "jwt:" + subject, role: role, projects: ProjectScope(projects))
+        let expiresAt = Timestamp(microseconds: Int64((claims.exp.value.timeIntervalSince1970 * 1_000_000).rounded(.down)))
+        return Access(identity: "jwt:" + subject, role: role, projects: ProjectScope(projects), expiresAt: expiresAt)
     }
 
     private static func reason(_ error: any Error) -> String {

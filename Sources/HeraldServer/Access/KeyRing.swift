@@ -42,7 +42,15 @@ final class KeyRing: Service {
             key = state.withLock { $0.keys[id] }
         }
         guard let key, key.revokedAt == nil, APIKey.digestsMatch(APIKey.hash(secret), key.secretHash) else { return nil }
-        return Access(identity: "key:" + key.id, role: key.role, projects: ProjectScope([key.project]))
+        return Access(identity: Access.keyIdentityPrefix + key.id, role: key.role, projects: ProjectScope([key.project]))
+    }
+
+    /// Whether the key behind `identity` (`key:<id>`) is still known and not revoked, as of the
+    /// last reload; true for identities that are not keys.
+    func isActive(identity: String) -> Bool {
+        guard identity.hasPrefix(Access.keyIdentityPrefix) else { return true }
+        let id = identity.dropFirst(Access.keyIdentityPrefix.count)
+        return state.withLock { $0.keys[id].map { $0.revokedAt == nil } ?? false }
     }
 
     func reload() async {

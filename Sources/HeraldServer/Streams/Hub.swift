@@ -28,19 +28,27 @@ final class Hub: Service, Presence {
     let metrics: HeraldMetrics
     /// Where live streams are counted when several replicas share the limit; nil: here.
     let sharedSlots: (any StreamSlots)?
+    /// Whether a subscriber's credential still holds (not revoked, not expired).
+    let stillValid: @Sendable (Access, Timestamp) -> Bool
     private let state = Mutex(State())
     let counters = HubCounters()
 
-    init(configuration: StreamConfiguration, metrics: HeraldMetrics, sharedSlots: (any StreamSlots)? = nil) {
+    init(
+        configuration: StreamConfiguration, metrics: HeraldMetrics, sharedSlots: (any StreamSlots)? = nil,
+        stillValid: @escaping @Sendable (Access, Timestamp) -> Bool = { _, _ in true }
+    ) {
         self.configuration = configuration
         self.metrics = metrics
         self.sharedSlots = sharedSlots
+        self.stillValid = stillValid
     }
 
     // MARK: Subscribing
 
-    /// Registers live interest in `scope` for `client`, or refuses past the per-client limit.
-    func subscribe(_ scope: Subscription.Scope, client: String) async throws(HeraldError) -> Subscription {
+    /// Registers live interest in `scope` for the caller `access` names, or refuses past the
+    /// per-caller limit.
+    func subscribe(_ scope: Subscription.Scope, access: Access) async throws(HeraldError) -> Subscription {
+        let client = access.identity
         let limit = configuration.maxConnectionsPerClient
         if let sharedSlots { try await sharedSlots.acquireSlot(client: client, limit: limit) }
         let counted = sharedSlots == nil
@@ -53,7 +61,10 @@ final class Hub: Service, Presence {
                 )
             }
             state.nextID += 1
-            let subscription = Subscription(id: state.nextID, scope: scope, client: client, capacity: configuration.bufferCapacity, counters: counters)
+            let subscription = Subscription(
+                id: state.nextID, scope: scope, access: access, capacity: configuration.bufferCapacity,
+                byteCapacity: configuration.bufferBytes, counters: counters
+            )
             switch scope {
             case .run(let run): state.byRun[run, default: [:]][subscription.id] = subscription
             case .project(let project): state.byProject[project, default: [:]][subscription.id] = subscription
@@ -141,17 +152,39 @@ final class Hub: Service, Presence {
     // MARK: Service
 
     /// Wakes every subscriber a few times per heartbeat interval, so idle streams send
-    /// heartbeats and old ones close at their lifetime, with one timer for all of them.
+    /// heartbeats and old ones close at their lifetime, with one timer for all of them; and
+    /// every second closes the streams whose credential was revoked or expired (without waking
+    /// the others).
     func run() async throws {
-        let interval = configuration.heartbeat / 3
+        let tickEvery = max(1, Int((configuration.heartbeat / 3) / Self.credentialCheckInterval))
         try? await cancelWhenGracefulShutdown {
+            var round = 0
             while true {
-                try await Task.sleep(for: interval)
-                for subscription in self.allSubscriptions() { subscription.tick() }
+                try await Task.sleep(for: Self.credentialCheckInterval)
+                round += 1
+                let subscriptions = self.allSubscriptions()
+                self.closeInvalid(subscriptions)
+                if round % tickEvery == 0 {
+                    for subscription in subscriptions { subscription.tick() }
+                }
             }
         }
         // Shutting down: end every stream at an event boundary; clients resume elsewhere.
         for subscription in allSubscriptions() { subscription.close() }
+    }
+
+    /// How often open streams' credentials are checked: a stream ends within this of its
+    /// token's `exp`, and within this plus the key ring's refresh of its key's revocation.
+    static let credentialCheckInterval: Duration = .seconds(1)
+
+    /// Ends (at an event boundary) the streams whose credential no longer holds; the client's
+    /// reconnect is then refused with 401.
+    private func closeInvalid(_ subscriptions: [Subscription]) {
+        let now = Timestamp.now()
+        for subscription in subscriptions where !stillValid(subscription.access, now) {
+            subscription.close()
+            metrics.streamsEndedByCredential.increment()
+        }
     }
 
     private func allSubscriptions() -> [Subscription] {

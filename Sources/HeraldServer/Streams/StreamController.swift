@@ -137,7 +137,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
     /// A live subscription counted against the caller's connection limit.
     private func subscribe(_ scope: Subscription.Scope, context: Context) async throws(HeraldError) -> Subscription {
         do {
-            return try await hub.subscribe(scope, client: context.access.identity)
+            return try await hub.subscribe(scope, access: context.access)
         } catch {
             if error.code == .tooManyConnections { hub.metrics.refusedByLimit("connections") }
             throw error

@@ -14,9 +14,9 @@ struct Published: Sendable {
 
 /// One live subscriber's mailbox in the hub: a bounded buffer and a wake-up.
 ///
-/// When the subscriber falls more than `capacity` events behind, the buffer is dropped and
-/// the subscription is marked overflowed: the subscriber then reads what it missed from the
-/// store and rejoins. No event is lost and memory stays bounded.
+/// When the subscriber falls more than `capacity` events (or `byteCapacity` bytes of frames)
+/// behind, the buffer is dropped and the subscription is marked overflowed: the subscriber then
+/// reads what it missed from the store and rejoins. No event is lost and memory stays bounded.
 final class Subscription: Sendable {
     enum Scope: Hashable, Sendable {
         case run(String)
@@ -35,6 +35,7 @@ final class Subscription: Sendable {
 
     private struct State {
         var pending: [Published] = []
+        var pendingBytes = 0
         var overflowed = false
         var ticked = false
         var closed = false
@@ -43,8 +44,11 @@ final class Subscription: Sendable {
 
     let id: Int
     let scope: Scope
-    let client: String
+    /// Who opened it: the stream ends when this credential is revoked or expires.
+    let access: Access
+    var client: String { access.identity }
     private let capacity: Int
+    private let byteCapacity: Int
     private let state = Mutex(State())
     private let counters: HubCounters
     /// Set by the stream while it reads the store (catching up), for the metrics.
@@ -55,11 +59,12 @@ final class Subscription: Sendable {
         set { catchingUp.store(newValue, ordering: .relaxed) }
     }
 
-    init(id: Int, scope: Scope, client: String, capacity: Int, counters: HubCounters) {
+    init(id: Int, scope: Scope, access: Access, capacity: Int, byteCapacity: Int, counters: HubCounters) {
         self.id = id
         self.scope = scope
-        self.client = client
+        self.access = access
         self.capacity = capacity
+        self.byteCapacity = byteCapacity
         self.counters = counters
     }
 
@@ -67,12 +72,15 @@ final class Subscription: Sendable {
     func deliver(_ items: [Published]) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.closed, !state.overflowed else { return nil }
-            if state.pending.count + items.count > capacity {
+            let bytes = items.reduce(0) { $0 + $1.runFrame.readableBytes }
+            if state.pending.count + items.count > capacity || state.pendingBytes + bytes > byteCapacity {
                 state.overflowed = true
                 state.pending = []
+                state.pendingBytes = 0
                 counters.overflows.add(1, ordering: .relaxed)
             } else {
                 state.pending.append(contentsOf: items)
+                state.pendingBytes += bytes
             }
             defer { state.waiter = nil }
             return state.waiter
@@ -103,6 +111,7 @@ final class Subscription: Sendable {
         state.withLock { state in
             state.overflowed = false
             state.pending = []
+            state.pendingBytes = 0
         }
     }
 
@@ -130,7 +139,10 @@ final class Subscription: Sendable {
             if state.closed { return .closed }
             if state.overflowed { return .overflowed }
             if !state.pending.isEmpty {
-                defer { state.pending = [] }
+                defer {
+                    state.pending = []
+                    state.pendingBytes = 0
+                }
                 return .events(state.pending)
             }
             if state.ticked {
