@@ -173,7 +173,11 @@ struct Serve: AsyncParsableCommand {
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
         configuration.streams.maxLifetime = .seconds(streamLifetime)
         configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        if logFormat == "json" { LoggingSystem.bootstrap { label in JSONLogHandler(label: label) } }
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        } else {
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
+        }
         configuration.access.insecureNoAuth = insecureNoAuth
         configuration.access.corsOrigins = corsOrigin
         configuration.access.ingestEventsPerSecond = rateLimit
