@@ -182,7 +182,7 @@ public final class PostgresStore: EventStore, KeyStore, StreamSlots {
     static func unavailable(_ error: any Error, _ what: String, logger: Logger) -> HeraldError {
         if let error = error as? HeraldError { return error }
         logger.error("store.failed", metadata: ["what": "\(what)", "error": "\(String(reflecting: error))"])
-        return HeraldError(.unavailable, "the store (PostgreSQL) could not \(what); retry shortly")
+        return HeraldError(.unavailable, "the store (PostgreSQL) could not \(what); retry shortly", retryAfter: 2)
     }
 }
 

@@ -133,12 +133,19 @@ public final class SQLiteStore: EventStore {
         } catch {
             try? pool.read { db in try writer.reset(reloadingFrom: db) }
             logger.error("store.write.failed", metadata: ["error": "\(error)"])
-            let failure = HeraldError(.unavailable, "the store could not commit: \(error)")
+            writer.failure.withLock { $0 = "\(error)" }
+            let failure = HeraldError(.unavailable, "the store could not commit: \(error)", retryAfter: Self.retryAfterFailedWrite)
             return requests.map { _ in .failure(failure) }
         }
+        writer.failure.withLock { $0 = nil }
         if let placer { writer.didCommit(placer, events: committed) }
         return results
     }
+
+    /// Seconds a client is told to wait after a failed commit (a full disk frees up slowly).
+    static let retryAfterFailedWrite = 5
+
+    public var writeFailure: String? { writer.failure.withLock { $0 } }
 
     public func observeCommits(_ observer: @escaping @Sendable ([Event]) -> Void) {
         writer.observer.withLock { $0 = Writer.CommitObserver(observer) }

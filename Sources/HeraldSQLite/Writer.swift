@@ -25,6 +25,8 @@ final class Writer: @unchecked Sendable {
     /// Who hears of commits. The closure sits in a box: a closure read through a generic
     /// container's `inout` accessor is re-wrapped in reabstraction thunks on every access.
     let observer = Mutex<CommitObserver?>(nil)
+    /// Why the last transaction failed to commit; nil once one commits again.
+    let failure = Mutex<String?>(nil)
 
     final class CommitObserver: Sendable {
         let notify: @Sendable ([Event]) -> Void

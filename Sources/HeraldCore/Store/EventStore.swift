@@ -53,10 +53,16 @@ public protocol EventStore: Sendable {
 
     /// Flushes and closes.
     func close() async
+
+    /// Why the last write failed (a full disk, …), until a write succeeds again; nil while the
+    /// store writes. `/readyz` answers 503 with it.
+    var writeFailure: String? { get }
 }
 
 extension EventStore {
     public func run() async {}
+
+    public var writeFailure: String? { nil }
 
     /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
     /// filtered, at most `limit`; `hasMore` says whether more in that range match.

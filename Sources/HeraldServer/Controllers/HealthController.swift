@@ -1,7 +1,8 @@
 import HeraldCore
 import Hummingbird
 
-/// Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers too).
+/// Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers
+/// too, and its last write did not fail: a full disk makes it unready until a write succeeds).
 /// Both are public, for load balancers; with authentication on, readiness tells nothing more
 /// (the store's position and the stream counts are every project's business: see `/metrics`).
 struct HealthController<Context: RequestContext>: Sendable {
@@ -12,6 +13,9 @@ struct HealthController<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         router.get("healthz") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
         router.get("readyz") { _, _ in
+            if let failure = store.writeFailure {
+                throw HeraldError(.unavailable, "the store cannot write (\(failure)); ready again once a write succeeds", retryAfter: 5)
+            }
             do {
                 let position = try await store.lastPosition()
                 if authenticator.isRequired { return Response.json(Array(#"{"status":"ready"}"#.utf8)) }
