@@ -213,6 +213,7 @@ enum OpenAPIDocument {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunList"}}}
           },
           "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -228,6 +229,7 @@ enum OpenAPIDocument {
           "200": {"description": "The run.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
           "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/RunNotFound"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -271,6 +273,7 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/RunNotFound"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -293,6 +296,7 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/EventNotFound"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -325,6 +329,7 @@ enum OpenAPIDocument {
           },
           "400": {"$ref": "#/components/responses/InvalidParameter"},
           "404": {"$ref": "#/components/responses/EventNotFound"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -2054,6 +2059,18 @@ enum OpenAPIDocument {
             "schema": {"$ref": "#/components/schemas/Error"},
             "example": {
               "error": {"code": "event_not_found", "message": "event 01JD0000000000000000000000 not found in run demo-1"}
+            }
+          }
+        }
+      },
+      "TooManyQueries": {
+        "description": "This caller already has its maximum of queries in progress (`--max-queries-per-client`, default 8; `too_many_queries`): read the answers of those first; retry after `Retry-After` seconds.",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "required": true, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+        "content": {
+          "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "example": {
+              "error": {"code": "too_many_queries", "message": "this caller already has 8 queries in progress (limit 8); read their answers first"}
             }
           }
         }
