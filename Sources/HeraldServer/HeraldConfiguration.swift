@@ -128,7 +128,7 @@ public struct StreamConfiguration: Sendable {
     /// Events buffered per subscriber before it is switched to reading from the store.
     public var bufferCapacity = 4096
     /// Bytes of frames buffered per subscriber before it is switched to reading from the store.
-    public var bufferBytes = 4 << 20
+    public var bufferBytes = 1 << 20
     /// Live connections one caller (API key, token subject, or address) may hold (429 past it).
     public var maxConnectionsPerClient = 100
     /// A stream is closed at an event boundary after this long; the client resumes seamlessly.

@@ -156,11 +156,13 @@ final class Hub: Service, Presence {
     /// every second closes the streams whose credential was revoked or expired (without waking
     /// the others).
     func run() async throws {
-        let tickEvery = max(1, Int((configuration.heartbeat / 3) / Self.credentialCheckInterval))
+        let tickInterval = configuration.heartbeat / 3
+        let interval = min(tickInterval, Self.credentialCheckInterval)
+        let tickEvery = max(1, Int((tickInterval / interval).rounded()))
         try? await cancelWhenGracefulShutdown {
             var round = 0
             while true {
-                try await Task.sleep(for: Self.credentialCheckInterval)
+                try await Task.sleep(for: interval)
                 round += 1
                 let subscriptions = self.allSubscriptions()
                 self.closeInvalid(subscriptions)
