@@ -33,6 +33,11 @@ final class FramingErrorAnswer: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
+        // The connection closed mid-head: nobody is left to answer.
+        if parseError == .invalidEOFState {
+            context.close(promise: nil)
+            return
+        }
         let refusal = Self.refusal(for: parseError)
         let body = ByteBuffer(bytes: refusal.json)
         let head = HTTPResponse(

@@ -39,7 +39,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return response
             }
             throw Self.translate(error, request: request)
-        } catch let error as HTTPParserError {
+        } catch let error as HTTPParserError where error != .invalidEOFState {
             // Malformed framing inside the body (chunk sizes, …): the client's fault, not ours.
             throw HeraldError(.invalidRequest, "malformed HTTP request body (\(error)); the connection is closed")
         } catch where Self.isClientGone(error) {
@@ -53,7 +53,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// Whether `error` says the connection went away under the request, not that Herald failed.
     static func isClientGone(_ error: any Error) -> Bool {
-        error is ChannelError || error is IOError || error is CancellationError
+        error is ChannelError || error is IOError || error is CancellationError || (error as? HTTPParserError) == .invalidEOFState
     }
 
     static func translate(_ error: HTTPError, request: Request) -> HeraldError {
