@@ -1897,10 +1897,11 @@ enum OpenAPIDocument {
       "Types": {
         "name": "types",
         "in": "query",
-        "description": "Comma-separated types; `agent.*` matches a namespace and `*` every type.",
+        "description": "Comma-separated types; `agent.*` matches a namespace and `*` every type. At most 100 patterns (400 `invalid_parameter` past it).",
         "allowEmptyValue": true,
         "schema": {
           "type": "array",
+          "maxItems": 100,
           "items": {
             "anyOf": [
               {"$ref": "#/components/schemas/EventType"},
@@ -1916,10 +1917,12 @@ enum OpenAPIDocument {
       "Agents": {
         "name": "agents",
         "in": "query",
-        "description": "Comma-separated agent ids: only events of these agents.",
+        "description": "Comma-separated agent ids: only events of these agents. At most 100 (400 `invalid_parameter` past it).",
         "allowEmptyValue": true,
-        "schema": {"type": "string"},
-        "example": "planner,worker-1"
+        "schema": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^,]+$"}},
+        "style": "form",
+        "explode": false,
+        "example": ["planner", "worker-1"]
       },
       "Level": {
         "name": "level",
@@ -2030,7 +2033,7 @@ enum OpenAPIDocument {
         }
       },
       "InvalidParameter": {
-        "description": "A query parameter or header is malformed, or the route does not take a query parameter given (`invalid_parameter`, naming it).",
+        "description": "A query parameter or header is malformed, the route does not take a query parameter given (`invalid_parameter`, naming it), or the query string is longer than 8,192 bytes.",
         "content": {
           "application/json": {
             "schema": {"$ref": "#/components/schemas/Error"},

@@ -1,0 +1,70 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// Queries bounded under abuse: caps on filters and query strings answered 400.
+@Suite("Bounded queries", .timeLimit(.minutes(2)))
+struct BoundedQueryTests {
+    /// `count` distinct type patterns, every other one a namespace wildcard.
+    static func types(_ count: Int) -> String {
+        (0..<count).map { $0 % 2 == 0 ? "t\($0).x" : "t\($0).*" }.joined(separator: ",")
+    }
+
+    static func agents(_ count: Int) -> String {
+        (0..<count).map { "agent-\($0)" }.joined(separator: ",")
+    }
+
+    @Test func typesUpToTheCapWorkAndOnePastIsRefused() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([#"{"run":"r1","type":"t0.x"}"#, #"{"run":"r1","type":"t1.y"}"#, #"{"run":"r1","type":"t2.x"}"#])
+            let atCap = try await server.get("/v1/runs/r1/events?types=\(Self.types(EventFilter.maxTypes))")
+            #expect(atCap.status == 200, "\(atCap.text)")
+            #expect((try atCap.json["events"] as? [[String: Any]])?.count == 3)
+            #expect(try atCap.json["total"] as? Int == 3)
+
+            for path in ["/v1/runs/r1/events", "/v1/runs/r1/stream", "/v1/projects/default/stream"] {
+                let past = try await server.get("\(path)?types=\(Self.types(EventFilter.maxTypes + 1))")
+                #expect(past.status == 400, "\(path): \(past.text)")
+                #expect(past.errorCode == "invalid_parameter")
+                #expect(past.text.contains("at most 100"), "\(past.text)")
+            }
+            // What once reached SQLite's expression depth (a 503 quoting the SQL) is a 400 now.
+            let many = try await server.get("/v1/runs/r1/events?types=\((0..<998).map { "t\($0).x" }.joined(separator: ","))")
+            #expect(many.status == 400)
+            #expect(!many.text.contains("SELECT"))
+        }
+    }
+
+    @Test func agentsUpToTheCapWorkAndOnePastIsRefused() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([#"{"run":"r1","type":"a.b","agent":"agent-99"}"#, #"{"run":"r1","type":"a.b","agent":"someone"}"#])
+            let atCap = try await server.get("/v1/runs/r1/events?agents=\(Self.agents(EventFilter.maxAgents))&types=\(Self.types(EventFilter.maxTypes))")
+            #expect(atCap.status == 200, "\(atCap.text)")
+            let none = try await server.get("/v1/runs/r1/events?agents=\(Self.agents(EventFilter.maxAgents))")
+            #expect((try none.json["events"] as? [[String: Any]])?.compactMap { $0["agent"] as? String } == ["agent-99"])
+            for path in ["/v1/runs/r1/events", "/v1/runs/r1/stream"] {
+                let past = try await server.get("\(path)?agents=\(Self.agents(EventFilter.maxAgents + 1))")
+                #expect(past.status == 400, "\(path): \(past.text)")
+                #expect(past.errorCode == "invalid_parameter")
+                #expect(past.text.contains("agents may name at most 100"), "\(past.text)")
+            }
+        }
+    }
+
+    @Test func aQueryStringUpToTheCapIsReadAndALongerOneIsRefusedUnread() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([#"{"run":"r1","type":"a.b"}"#])
+            // `after=000…0` is a valid (if long) way to say 0.
+            let atCap = "after=" + String(repeating: "0", count: 8192 - 6)
+            let read = try await server.get("/v1/runs/r1/events?" + atCap)
+            #expect(read.status == 200, "\(read.text)")
+            let past = try await server.get("/v1/runs/r1/events?" + atCap + "0")
+            #expect(past.status == 400)
+            #expect(past.errorCode == "invalid_parameter")
+            #expect(past.text.contains("8193 bytes"), "\(past.text)")
+            // Refused before its parameters are read: an unknown one is not even named.
+            let unknown = try await server.get("/v1/runs/r1/events?" + atCap + "&bogus=1")
+            #expect(unknown.status == 400 && !unknown.text.contains("bogus"))
+        }
+    }
+}
