@@ -58,13 +58,14 @@ extension SQLiteStore {
             let key: Int64 = runRow["run_key"]
             var arguments: StatementArguments = [key, after, before]
             arguments += clause.arguments
+            arguments += [limit + 1]
             let rows = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
+                    WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT ?
                     """,
-                arguments: arguments
+                arguments: arguments, cached: filter.isEmpty
             )
             let total: Int64
             var countArguments: StatementArguments = [key]
@@ -96,14 +97,15 @@ extension SQLiteStore {
             arguments += [project]
         }
         arguments += clause.arguments
+        arguments += [limit]
         return try await read { [arguments, projectClause] db in
             try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT ?
                     """,
-                arguments: arguments
+                arguments: arguments, cached: filter.isEmpty
             )
         }
     }
@@ -113,7 +115,7 @@ extension SQLiteStore {
             try Self.fetchEvents(
                 db,
                 sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
-                arguments: [id, run]
+                arguments: [id, run], cached: true
             ).first
         }
     }
@@ -130,7 +132,7 @@ extension SQLiteStore {
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
                     WHERE r.run = ? AND e.id IN (\(marks)) ORDER BY e.seq
                     """,
-                arguments: arguments
+                arguments: arguments, cached: false
             )
         }
     }
@@ -143,7 +145,7 @@ extension SQLiteStore {
                     SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
                     WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
                     """,
-                arguments: [id, run]
+                arguments: [id, run], cached: true
             )
         }
     }
@@ -169,8 +171,12 @@ extension SQLiteStore {
     /// Runs an event query (selecting ``eventColumns``) and decodes its rows straight from
     /// SQLite's C API: replay and query pages read many rows, and GRDB's generic row decoding
     /// costs more than the rest of the read.
-    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Event] {
-        let statement = try db.cachedStatement(sql: sql)
+    ///
+    /// - Parameter cached: whether to keep the prepared statement for the next read. Only for
+    ///   SQL of a fixed shape: GRDB never evicts a cached statement, so caching every filter's
+    ///   or id list's shape would grow memory with each new one (8,000 shapes took 144 MB).
+    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments, cached: Bool) throws -> [Event] {
+        let statement = try cached ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let row = RawStatement(statement)
         var events: [Event] = []
