@@ -42,19 +42,21 @@ extension PostgresStore {
 
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
-    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+    public func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
         guard let runRow = try await rows("SELECT run_key, event_count FROM runs WHERE run = $1", [.text(run)]).first else {
             throw HeraldError(.runNotFound, "run \(run) not found")
         }
         let (key, eventCount) = try decode(runRow, as: (Int64, Int64).self)
         let clause = FilterClause(filter) { "$\($0 + 4)" }
-        let events = try await self.events(
+        let page = try await events(
             """
             SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
             WHERE e.run_key = $1 AND e.seq > $2 AND e.seq < $3 \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
             """,
-            [.integer(key), .integer(after), .integer(before)] + clause.values
+            [.integer(key), .integer(after), .integer(before)] + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
         let total: Int64
         let countClause = FilterClause(filter) { "$\($0 + 2)" }
@@ -65,11 +67,10 @@ extension PostgresStore {
         } else {
             total = try await scalar("SELECT COUNT(*) FROM events e WHERE e.run_key = $1 \(countClause.sql)", [.integer(key)] + countClause.values)
         }
-        let page = events.prefix(limit)
-        return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: events.count > limit)
+        return EventPage(events: newestFirst ? page.events.reversed() : page.events, total: total, hasMore: page.hasMore)
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
         var values: [FilterClause.Value] = [.integer(afterPosition)]
         var projectClause = ""
         if let project {
@@ -80,17 +81,17 @@ extension PostgresStore {
         return try await events(
             """
             SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit + 1)
             """,
-            values + clause.values
+            values + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
     }
 
     public func event(run: String, id: String) async throws(HeraldError) -> Event? {
         try await events(
             "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = $1 AND r.run = $2",
-            [.text(id), .text(run)]
-        ).first
+            [.text(id), .text(run)], budget: PageBudget(limit: 1)
+        ).events.first
     }
 
     public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
@@ -105,8 +106,9 @@ extension PostgresStore {
                     WHERE r.run = $1 AND e.id = ANY($2) ORDER BY e.seq
                     """,
                 binds: bindings
-            )
-        )
+            ),
+            budget: PageBudget(limit: .max, maxBytes: .max)
+        ).events
     }
 
     public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
@@ -115,8 +117,8 @@ extension PostgresStore {
             SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
             WHERE c.cause_id = $1 AND r.run = $2 ORDER BY e.seq
             """,
-            [.text(id), .text(run)]
-        )
+            [.text(id), .text(run)], budget: PageBudget(limit: .max, maxBytes: .max)
+        ).events
     }
 
     public func lastPosition() async throws(HeraldError) -> Int64 {
@@ -129,20 +131,34 @@ extension PostgresStore {
 
     // MARK: Helpers
 
-    private func events(_ sql: String, _ values: [FilterClause.Value]) async throws(HeraldError) -> [Event] {
-        try await events(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)))
+    private func events(_ sql: String, _ values: [FilterClause.Value], budget: PageBudget) async throws(HeraldError) -> EventSlice {
+        try await events(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), budget: budget)
     }
 
-    private func events(_ query: PostgresQuery) async throws(HeraldError) -> [Event] {
-        try await rows(query).map { row throws(HeraldError) in
-            let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try decode(
-                row, as: (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
-            )
-            return Event(
-                position: position, id: id, project: project, run: run, seq: seq, type: type,
-                level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
-                causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
-            )
+    /// Runs an event query (selecting ``eventColumns``), decoding rows as they arrive and
+    /// stopping at the first one `budget` does not admit: `hasMore` is then true.
+    private func events(_ query: PostgresQuery, budget: PageBudget) async throws(HeraldError) -> EventSlice {
+        do {
+            return try await connections.query(query, logger: logger) { rows in
+                var budget = budget
+                var events: [Event] = []
+                for try await row in rows {
+                    let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try row.decode(
+                        (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
+                    )
+                    guard budget.admit(Event.pageBytes(json: body.readableBytes)) else { return EventSlice(events: events, hasMore: true) }
+                    events.append(
+                        Event(
+                            position: position, id: id, project: project, run: run, seq: seq, type: type,
+                            level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
+                            causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
+                        )
+                    )
+                }
+                return EventSlice(events: events, hasMore: false)
+            }
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
         }
     }
 

@@ -48,7 +48,9 @@ extension SQLiteStore {
 
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
-    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+    public func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
         let clause = FilterSQL(filter)
         return try await read { db in
@@ -59,13 +61,14 @@ extension SQLiteStore {
             var arguments: StatementArguments = [key, after, before]
             arguments += clause.arguments
             arguments += [limit + 1]
-            let rows = try Self.fetchEvents(
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            let page = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
                     WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT ?
                     """,
-                arguments: arguments, cached: filter.isEmpty
+                arguments: arguments, cached: filter.isEmpty, budget: &budget
             )
             let total: Int64
             var countArguments: StatementArguments = [key]
@@ -83,12 +86,11 @@ extension SQLiteStore {
                     db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
                 ) ?? 0
             }
-            let page = rows.prefix(limit)
-            return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: rows.count > limit)
+            return EventPage(events: newestFirst ? page.events.reversed() : page.events, total: total, hasMore: page.hasMore)
         }
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
         let clause = FilterSQL(filter)
         var arguments: StatementArguments = [afterPosition]
         var projectClause = ""
@@ -97,56 +99,59 @@ extension SQLiteStore {
             arguments += [project]
         }
         arguments += clause.arguments
-        arguments += [limit]
+        arguments += [limit + 1]
         return try await read { [arguments, projectClause] db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            return try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
                     WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT ?
                     """,
-                arguments: arguments, cached: filter.isEmpty
+                arguments: arguments, cached: filter.isEmpty, budget: &budget
             )
         }
     }
 
     public func event(run: String, id: String) async throws(HeraldError) -> Event? {
         try await read { db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: 1)
+            return try Self.fetchEvents(
                 db,
                 sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
-                arguments: [id, run], cached: true
-            ).first
+                arguments: [id, run], cached: true, budget: &budget
+            ).events.first
         }
     }
 
     public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
         guard !ids.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var arguments: StatementArguments = [run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: .max, maxBytes: .max)
+            return try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = ? AND e.id IN (\(marks)) ORDER BY e.seq
+                    WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count))) ORDER BY e.seq
                     """,
-                arguments: arguments, cached: false
-            )
+                arguments: arguments, cached: false, budget: &budget
+            ).events
         }
     }
 
     public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
         try await read { db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: .max, maxBytes: .max)
+            return try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
                     WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
                     """,
-                arguments: [id, run], cached: true
-            )
+                arguments: [id, run], cached: true, budget: &budget
+            ).events
         }
     }
 
@@ -170,17 +175,24 @@ extension SQLiteStore {
 
     /// Runs an event query (selecting ``eventColumns``) and decodes its rows straight from
     /// SQLite's C API: replay and query pages read many rows, and GRDB's generic row decoding
-    /// costs more than the rest of the read.
+    /// costs more than the rest of the read. Stops at the first row `budget` does not admit,
+    /// before copying it: `hasMore` is then true.
     ///
     /// - Parameter cached: whether to keep the prepared statement for the next read. Only for
     ///   SQL of a fixed shape: GRDB never evicts a cached statement, so caching every filter's
     ///   or id list's shape would grow memory with each new one (8,000 shapes took 144 MB).
-    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments, cached: Bool) throws -> [Event] {
+    static func fetchEvents(
+        _ db: Database, sql: String, arguments: StatementArguments, cached: Bool, budget: inout PageBudget
+    ) throws -> EventSlice {
         let statement = try cached ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let row = RawStatement(statement)
         var events: [Event] = []
         while try row.step() {
+            guard budget.admit(Event.pageBytes(json: row.byteCount(9))) else {
+                row.reset()  // a statement left mid-way would hold its read snapshot
+                return EventSlice(events: events, hasMore: true)
+            }
             events.append(
                 Event(
                     position: row.int64(0), id: row.text(2) ?? "", project: row.text(11) ?? "", run: row.text(10) ?? "",
@@ -190,7 +202,12 @@ extension SQLiteStore {
                 )
             )
         }
-        return events
+        return EventSlice(events: events, hasMore: false)
+    }
+
+    /// `?,?,…`: `count` placeholders.
+    static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
     }
 }
 

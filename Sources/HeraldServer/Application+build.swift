@@ -154,7 +154,8 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)
-    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: v1)
+    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize, maxPageBytes: configuration.maxPageBytes)
+        .addRoutes(to: v1)
     StreamController(store: store, hub: hub).addRoutes(to: v1)
     allowedMethods.record(router.routes)
     return router

@@ -238,7 +238,7 @@ enum OpenAPIDocument {
         "operationId": "listRunEvents",
         "tags": ["events"],
         "summary": "A run's events",
-        "description": "A run's events in `seq` order after `after` (or, with `before`, the last ones before it), filtered, at most `limit`. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
+        "description": "A run's events in `seq` order after `after` (or, with `before`, the last ones before it), filtered, at most `limit`, and at most the server's page byte budget (`--max-page-bytes`, 4 MiB by default): a page stops before the event that would pass it, one event always goes, and `hasMore` is then true as after a full page. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
         "parameters": [
           {"$ref": "#/components/parameters/Types"},
           {"$ref": "#/components/parameters/Agents"},

@@ -38,6 +38,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest JSON string accepted, in bytes. (env: HERALD_MAX_STRING_BYTES)")
     var maxStringBytes = Env.int("HERALD_MAX_STRING_BYTES") ?? (64 << 10)
 
+    @Option(help: "Largest page of events a query or a stream's catch-up reads, in bytes; at least 65536. (env: HERALD_MAX_PAGE_BYTES)")
+    var maxPageBytes = Env.int("HERALD_MAX_PAGE_BYTES") ?? PageBudget.defaultMaxBytes
+
     @Option(help: "Seconds of silence before a stream heartbeat. (env: HERALD_HEARTBEAT)")
     var heartbeat = Env.int("HERALD_HEARTBEAT") ?? 15
 
@@ -90,6 +93,9 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout = Env.int("HERALD_IDLE_TIMEOUT") ?? 75
 
     func validate() throws {
+        guard maxPageBytes >= HeraldConfiguration.minPageBytes else {
+            throw ValidationError("--max-page-bytes must be at least \(HeraldConfiguration.minPageBytes) (64 KiB); the default is \(PageBudget.defaultMaxBytes)")
+        }
         if jwtSecretFile != nil && jwtPublicKeyFile != nil {
             throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")
         }
@@ -121,6 +127,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.maxDataBytes = maxDataBytes
         configuration.limits.maxDepth = maxDepth
         configuration.limits.maxStringBytes = maxStringBytes
+        configuration.maxPageBytes = maxPageBytes
         configuration.streams.heartbeat = .seconds(heartbeat)
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
         configuration.streams.maxLifetime = .seconds(streamLifetime)

@@ -1,8 +1,10 @@
 import Foundation
 import HeraldCore
+import HeraldServer
 import Testing
 
-/// Queries bounded under abuse: caps on filters and query strings answered 400.
+/// Queries bounded under abuse: caps on filters and query strings answered 400, pages capped
+/// in bytes.
 @Suite("Bounded queries", .timeLimit(.minutes(2)))
 struct BoundedQueryTests {
     /// `count` distinct type patterns, every other one a namespace wildcard.
@@ -65,6 +67,50 @@ struct BoundedQueryTests {
             // Refused before its parameters are read: an unknown one is not even named.
             let unknown = try await server.get("/v1/runs/r1/events?" + atCap + "&bogus=1")
             #expect(unknown.status == 400 && !unknown.text.contains("bogus"))
+        }
+    }
+
+    /// 30 events of about 20 KB, then the run's end.
+    static func seedBig(_ server: TestServer) async throws {
+        let pad = String(repeating: "x", count: 20_000)
+        for _ in 0..<3 {
+            try await server.ingest((0..<10).map { _ in #"{"run":"big","type":"big.x","data":{"pad":"\#(pad)"}}"# })
+        }
+        try await server.ingest([#"{"run":"big","type":"run.completed"}"#])
+    }
+
+    @Test func pagesAreCappedInBytesAndHasMoreLeadsThroughEveryEvent() async throws {
+        try await TestServer.with(configure: { $0.maxPageBytes = 64 << 10 }) { server in
+            try await Self.seedBig(server)
+            var seqs: [Int] = []
+            var after = 0
+            var pages = 0
+            while true {
+                let answer = try await server.get("/v1/runs/big/events?limit=1000&after=\(after)")
+                #expect(answer.status == 200)
+                #expect(answer.body.count < 64 << 10 + 1024)
+                let json = try answer.json
+                let page = (json["events"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int }
+                #expect(!page.isEmpty)
+                seqs += page
+                pages += 1
+                guard json["hasMore"] as? Bool == true, let last = page.last else { break }
+                after = last
+            }
+            #expect(seqs == Array(1...31))
+            #expect(pages >= 10)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aStreamCatchesUpThroughShortPages() async throws {
+        try await TestServer.with(configure: { $0.maxPageBytes = 64 << 10 }) { server in
+            try await Self.seedBig(server)
+            // The run has ended: its stream replays every event from the store, page after
+            // byte-capped page, then ends with the terminal event.
+            let answer = try await server.get("/v1/runs/big/stream?from=start")
+            #expect(answer.status == 200)
+            let ids = answer.text.split(separator: "\n").filter { $0.hasPrefix("id:") }
+            #expect(ids.count == 31)
         }
     }
 }

@@ -16,13 +16,18 @@ public protocol EventStore: Sendable {
     /// Runs, most recently updated first.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
-    /// A run's events strictly between seq `after` and `before`, filtered, at most `limit`, in
-    /// seq order: the first ones of the range, or its last ones when `newestFirst` (reading
-    /// backwards). `hasMore` says whether more in the range match beyond the page.
-    func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage
+    /// A run's events strictly between seq `after` and `before`, filtered, in seq order: the
+    /// first ones of the range, or its last ones when `newestFirst` (reading backwards). The page
+    /// stops at `limit` events, or before the event that would take it past `maxBytes`
+    /// (``PageBudget``: at least one event). `hasMore` says whether more in the range match
+    /// beyond the page, so a reader pages on exactly as after a full page.
+    func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage
 
-    /// Events of every run (or of one project) in position order after `afterPosition`.
-    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event]
+    /// Events of every run (or of one project) in position order after `afterPosition`, filtered,
+    /// at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says whether more follow.
+    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
     /// One event of a run by id.
     func event(run: String, id: String) async throws(HeraldError) -> Event?
@@ -59,15 +64,27 @@ extension EventStore {
     public func run() async {}
 
     /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
-    /// filtered, at most `limit`; `hasMore` says whether more in that range match.
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit)
+    /// filtered, at most `limit` and `maxBytes` (``PageBudget``); `hasMore` says whether more in
+    /// that range match.
+    public func events(
+        run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit, maxBytes: maxBytes)
     }
 
-    /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
-    /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
-    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit)
+    /// The last events of a run before `beforeSeq`, filtered, at most `limit` and `maxBytes`,
+    /// in seq order; `hasMore` says whether earlier ones match too. Reading backwards: a log's
+    /// latest lines, "load earlier".
+    public func events(
+        run: String, filter: EventFilter, beforeSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit, maxBytes: maxBytes)
+    }
+
+    /// Events of every run (or of one project) in position order after `afterPosition`, at most
+    /// `limit` and the default byte budget.
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> EventSlice {
+        try await events(project: project, filter: filter, afterPosition: afterPosition, limit: limit, maxBytes: PageBudget.defaultMaxBytes)
     }
 
     /// Runs the store's background work while `body` uses it, then closes it: for tools and
@@ -86,9 +103,11 @@ extension EventStore {
         return try result.get()
     }
 
-    /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit)
+    /// A run's events in seq order after `afterSeq`, filtered, at most `limit` and `maxBytes`.
+    public func events(
+        run: String, filter: EventFilter, afterSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit, maxBytes: maxBytes)
     }
 }
 
@@ -185,6 +204,7 @@ public struct RunPage: Sendable {
     }
 }
 
+/// One page of a run's events.
 public struct EventPage: Sendable {
     public var events: [Event]
     /// Events matching the filter in the whole run (ignoring paging).
@@ -194,6 +214,17 @@ public struct EventPage: Sendable {
     public init(events: [Event], total: Int64, hasMore: Bool) {
         self.events = events
         self.total = total
+        self.hasMore = hasMore
+    }
+}
+
+/// Events a read answered, and whether it stopped before the end (at its count or byte limit).
+public struct EventSlice: Sendable {
+    public var events: [Event]
+    public var hasMore: Bool
+
+    public init(events: [Event], hasMore: Bool) {
+        self.events = events
         self.hasMore = hasMore
     }
 }

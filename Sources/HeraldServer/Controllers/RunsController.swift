@@ -6,6 +6,8 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
     let maxPageSize: Int
+    /// The byte budget of a page (``PageBudget``).
+    let maxPageBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("runs", use: listRuns)
@@ -70,10 +72,12 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         let page: EventPage
         if let before, after == nil {
             // Only `before`: the latest events before it (a log's newest lines, "load earlier").
-            page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit)
+            page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit, maxBytes: maxPageBytes)
         } else {
             // Forward from `after`; with `before` too, only the events between the two.
-            page = try await store.events(run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit)
+            page = try await store.events(
+                run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit, maxBytes: maxPageBytes
+            )
         }
         return .json(page.json)
     }
