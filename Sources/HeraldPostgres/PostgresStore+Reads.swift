@@ -94,31 +94,59 @@ extension PostgresStore {
         ).events.first
     }
 
-    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
-        guard !ids.isEmpty else { return [] }
+    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var bindings = PostgresBindings()
         bindings.append(run)
         bindings.append(ids)
+        // No ORDER BY, as in the SQLite store: the events kept are sorted here.
+        var slice = try await events(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE r.run = $1 AND e.id = ANY($2)
+                    """,
+                binds: bindings
+            ),
+            budget: PageBudget(limit: ids.count, maxBytes: maxBytes)
+        )
+        slice.events.sort { $0.seq < $1.seq }
+        return slice
+    }
+
+    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
+        var bindings = PostgresBindings()
+        bindings.append(run)
+        bindings.append(ids)
+        // Within a run, position order is seq order.
         return try await events(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = $1 AND e.id = ANY($2) ORDER BY e.seq
+                    WHERE r.run = $1 AND e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id = ANY($2))
+                    ORDER BY e.pos LIMIT \(limit + 1)
                     """,
                 binds: bindings
             ),
-            budget: PageBudget(limit: .max, maxBytes: .max)
-        ).events
+            budget: PageBudget(limit: limit, maxBytes: maxBytes)
+        )
     }
 
-    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
-        try await events(
-            """
-            SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
-            WHERE c.cause_id = $1 AND r.run = $2 ORDER BY e.seq
-            """,
-            [.text(id), .text(run)], budget: PageBudget(limit: .max, maxBytes: .max)
-        ).events
+    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(run)
+        bindings.append(ids)
+        let rows = try await rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = $1 AND e.id = ANY($2)",
+                binds: bindings
+            )
+        )
+        var stored = Set<String>()
+        for row in rows { stored.insert(try decode(row, as: String.self)) }
+        return stored
     }
 
     public func lastPosition() async throws(HeraldError) -> Int64 {

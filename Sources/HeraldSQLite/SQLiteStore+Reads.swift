@@ -124,34 +124,57 @@ extension SQLiteStore {
         }
     }
 
-    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
+    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
+        var arguments: StatementArguments = [run]
+        arguments += StatementArguments(ids)
+        return try await read { [arguments] db in
+            // No ORDER BY: SQLite would sort whole rows, bodies included, before the budget
+            // could stop it. Rows come in id order; the events kept are sorted here.
+            var budget = PageBudget(limit: ids.count, maxBytes: maxBytes)
+            var slice = try Self.fetchEvents(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))
+                    """,
+                arguments: arguments, cached: false, budget: &budget
+            )
+            slice.events.sort { $0.seq < $1.seq }
+            return slice
+        }
+    }
+
+    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
+        var arguments = StatementArguments(ids)
+        arguments += [run, limit + 1]
+        return try await read { [arguments] db in
+            // Within a run, position order is seq order. CROSS JOIN keeps events the outer loop:
+            // SQLite then looks the positions up in order, each once, instead of scanning the
+            // run and sorting whole rows.
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            return try Self.fetchEvents(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e CROSS JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id IN (\(Self.marks(ids.count)))) AND r.run = ?
+                    ORDER BY e.pos LIMIT ?
+                    """,
+                arguments: arguments, cached: false, budget: &budget
+            )
+        }
+    }
+
+    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
         guard !ids.isEmpty else { return [] }
         var arguments: StatementArguments = [run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
-            var budget = PageBudget(limit: .max, maxBytes: .max)
-            return try Self.fetchEvents(
-                db,
-                sql: """
-                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count))) ORDER BY e.seq
-                    """,
-                arguments: arguments, cached: false, budget: &budget
-            ).events
-        }
-    }
-
-    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
-        try await read { db in
-            var budget = PageBudget(limit: .max, maxBytes: .max)
-            return try Self.fetchEvents(
-                db,
-                sql: """
-                    SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
-                    WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
-                    """,
-                arguments: [id, run], cached: true, budget: &budget
-            ).events
+            let statement = try db.makeStatement(
+                sql: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))"
+            )
+            return Set(try String.fetchAll(statement, arguments: arguments))
         }
     }
 

@@ -307,7 +307,7 @@ enum OpenAPIDocument {
         "operationId": "getEventCausality",
         "tags": ["events"],
         "summary": "An event's causality chain",
-        "description": "What led to the event (`upstream`, following `causedBy`) and what it led to (`downstream`), transitively and breadth-first, each event once (cycles are safe). Ids named in a `causedBy` that are not stored in the run are listed in `dangling`. At most 1,000 events each way; `truncated` is true when `maxDepth` or that cap cut the walk short.",
+        "description": "What led to the event (`upstream`, following `causedBy`) and what it led to (`downstream`), transitively and breadth-first, each event once (cycles are safe). Ids named in a `causedBy` that are not stored in the run are listed in `dangling`. Bounded whatever the graph: at most 1,000 events each way, 2 MiB of events in all (or the page byte budget, when smaller), 5,000 ids looked up and 1,000 `dangling` ids; `truncated` is true when `maxDepth` or any of these caps cut the walk or a list short.",
         "parameters": [
           {
             "name": "maxDepth",
@@ -1657,9 +1657,10 @@ enum OpenAPIDocument {
           "dangling": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Ids named in a `causedBy` that are not stored in this run."
+            "description": "Ids named in a `causedBy` that are not stored in this run (at most 1,000).",
+            "maxItems": 1000
           },
-          "truncated": {"type": "boolean", "description": "True when `maxDepth` or the 1,000-event cap cut the walk short."}
+          "truncated": {"type": "boolean", "description": "True when `maxDepth` or a cap (1,000 events each way, 2 MiB of events, 5,000 ids looked up, 1,000 dangling ids) cut the walk or a list short."}
         }
       },
       "Error": {

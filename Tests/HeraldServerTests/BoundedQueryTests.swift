@@ -4,7 +4,7 @@ import HeraldServer
 import Testing
 
 /// Queries bounded under abuse: caps on filters and query strings answered 400, pages capped
-/// in bytes.
+/// in bytes, causality capped in work and size.
 @Suite("Bounded queries", .timeLimit(.minutes(2)))
 struct BoundedQueryTests {
     /// `count` distinct type patterns, every other one a namespace wildcard.
@@ -111,6 +111,38 @@ struct BoundedQueryTests {
             #expect(answer.status == 200)
             let ids = answer.text.split(separator: "\n").filter { $0.hasPrefix("id:") }
             #expect(ids.count == 31)
+        }
+    }
+
+    @Test func causalityOfAnEventWithManyEffectsAndCausesIsBoundedInSize() async throws {
+        try await TestServer.with { server in
+            // The shape that once cost 22 s and a 14.6 MB answer: 999 effects naming the root
+            // and 255 other ids each (stored nowhere).
+            let root = "01JD0000000000000000000000"
+            try await server.ingest([#"{"id":"\#(root)","run":"fan","type":"x.root"}"#])
+            let ids = ULIDGenerator()
+            for batch in 0..<5 {
+                let events = (0..<(batch < 4 ? 200 : 199)).map { _ in
+                    let causes = [root] + (0..<255).map { _ in ids.next() }
+                    return #"{"run":"fan","type":"x.effect","causedBy":[\#(causes.map { "\"\($0)\"" }.joined(separator: ","))]}"#
+                }
+                try await server.ingest(events)
+            }
+            let answer = try await server.get("/v1/runs/fan/events/\(root)/causality")
+            #expect(answer.status == 200)
+            #expect(answer.body.count <= 3 << 20, "\(answer.body.count) bytes")
+            let json = try answer.json
+            #expect(json["truncated"] as? Bool == true)
+            let downstream = json["downstream"] as? [[String: Any]] ?? []
+            #expect(!downstream.isEmpty && downstream.count < 999)
+            #expect((json["dangling"] as? [String] ?? []).count == Causality.maxDangling)
+
+            // One of the effects: its causes are the root and 255 dangling ids, nothing cut.
+            let effect = try #require(downstream.first?["id"] as? String)
+            let up = try await server.get("/v1/runs/fan/events/\(effect)/causality").json
+            #expect((up["upstream"] as? [[String: Any]])?.count == 1)
+            #expect((up["dangling"] as? [String])?.count == 255)
+            #expect(up["truncated"] as? Bool == false)
         }
     }
 }

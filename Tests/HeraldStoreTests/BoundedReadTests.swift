@@ -2,8 +2,8 @@ import HeraldCore
 import HeraldTestSupport
 import Testing
 
-/// The store contract for bounded reads: pages capped in bytes as well as in count, on the
-/// backend the run chose.
+/// The store contract for bounded reads: pages capped in bytes as well as in count, and the
+/// causal reads, on the backend the run chose.
 @Suite("Store contract: bounded reads", .timeLimit(.minutes(1)))
 struct BoundedReadTests {
     /// 30 events of about 20 KB each in run "big" (every third a `big.odd`), and a small run
@@ -104,6 +104,77 @@ struct BoundedReadTests {
             #expect(positions == Array(1...60))
             let rest = try await store.events(project: nil, filter: EventFilter(), afterPosition: 60, limit: 10, maxBytes: Self.budget)
             #expect(rest.events.isEmpty && !rest.hasMore)
+        }
+    }
+
+    @Test func causalReadsTakeManyIdsAtOnceWithinTheirLimits() async throws {
+        try await StoreContractTests.withStore { store in
+            // Two roots; six effects, each caused by one root or both; an unrelated event.
+            let rootA = "01JB0000000000000000000001"
+            let rootB = "01JB0000000000000000000002"
+            let missing = "01JB0000000000000000000099"
+            var drafts = [EventDraft(id: rootA, run: "c", type: "x.a"), EventDraft(id: rootB, run: "c", type: "x.b")]
+            for index in 0..<6 {
+                let causes = index % 3 == 0 ? [rootA, rootB] : [index % 2 == 0 ? rootA : rootB]
+                drafts.append(EventDraft(run: "c", type: "x.effect", causedBy: causes))
+            }
+            drafts.append(EventDraft(run: "c", type: "x.alone"))
+            _ = try await store.append(AppendRequest(drafts: drafts))
+
+            // Effects of both roots: each once, in seq order.
+            let all = try await store.effects(run: "c", of: [rootA, rootB], limit: 100, maxBytes: 1 << 20)
+            #expect(all.events.map(\.seq) == [3, 4, 5, 6, 7, 8])
+            #expect(!all.hasMore)
+            let firstThree = try await store.effects(run: "c", of: [rootA, rootB], limit: 3, maxBytes: 1 << 20)
+            #expect(firstThree.events.map(\.seq) == [3, 4, 5])
+            #expect(firstThree.hasMore)
+            let oneByBytes = try await store.effects(run: "c", of: [rootA], limit: 100, maxBytes: 1)
+            #expect(oneByBytes.events.count == 1 && oneByBytes.hasMore)
+            #expect(try await store.effects(run: "other", of: [rootA], limit: 100, maxBytes: 1 << 20).events.isEmpty)
+
+            // By ids: missing ones are absent; a budget cuts the read and says so.
+            let byIds = try await store.events(run: "c", ids: [rootB, missing, rootA], maxBytes: 1 << 20)
+            #expect(byIds.events.map(\.id) == [rootA, rootB])
+            #expect(!byIds.hasMore)
+            let cut = try await store.events(run: "c", ids: [rootA, rootB], maxBytes: 1)
+            #expect(cut.events.count == 1 && cut.hasMore)
+
+            #expect(try await store.storedIds(run: "c", among: [rootA, missing, rootB]) == [rootA, rootB])
+            #expect(try await store.storedIds(run: "other", among: [rootA]).isEmpty)
+        }
+    }
+
+    @Test func aCausalityWalkIsBoundedInEventsBytesAndDanglingIds() async throws {
+        try await StoreContractTests.withStore { store in
+            // A root with 1,200 effects, each naming the root and 20 ids stored nowhere.
+            let root = "01JC0000000000000000000000"
+            _ = try await store.append(AppendRequest(drafts: [EventDraft(id: root, run: "fan", type: "x.root")]))
+            let ids = ULIDGenerator()
+            for _ in 0..<6 {
+                let drafts = (0..<200).map { _ in
+                    EventDraft(run: "fan", type: "x.effect", causedBy: [root] + (0..<20).map { _ in ids.next() })
+                }
+                _ = try await store.append(AppendRequest(drafts: drafts))
+            }
+            let causality = try #require(try await Causality.trace(in: store, run: "fan", id: root))
+            #expect(causality.truncated)
+            #expect(causality.downstream.count == Causality.maxEvents)
+            #expect(causality.downstream.map(\.seq) == Array(2...1001))
+            #expect(causality.dangling.count == Causality.maxDangling)
+
+            // A byte budget keeps fewer events, nearest (earliest) first.
+            let small = try #require(try await Causality.trace(in: store, run: "fan", id: root, maxBytes: 64 << 10))
+            #expect(small.truncated)
+            #expect(small.downstream.count < 100)
+            #expect(small.downstream.reduce(0) { $0 + $1.pageBytes } <= 64 << 10)
+            #expect(small.downstream.map(\.seq) == Array(2..<Int64(2 + small.downstream.count)))
+
+            // Within every cap, nothing is cut.
+            let effect = try #require(causality.downstream.first)
+            let up = try #require(try await Causality.trace(in: store, run: "fan", id: effect.id))
+            #expect(up.upstream.map(\.id) == [root])
+            #expect(up.dangling.count == 20)
+            #expect(!up.truncated)
         }
     }
 }

@@ -32,11 +32,18 @@ public protocol EventStore: Sendable {
     /// One event of a run by id.
     func event(run: String, id: String) async throws(HeraldError) -> Event?
 
-    /// Events of `run` that name `id` in their `causedBy`.
-    func effects(run: String, of id: String) async throws(HeraldError) -> [Event]
+    /// Events of `run` that name any of `ids` in their `causedBy`, each once, in seq order: the
+    /// first ones, at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says
+    /// whether more exist.
+    func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
-    /// Events of `run` with the given ids (missing ids are simply absent).
-    func events(run: String, ids: [String]) async throws(HeraldError) -> [Event]
+    /// Events of `run` with the given ids (missing ids are simply absent), in seq order, at most
+    /// `maxBytes` of them (``PageBudget``). When the budget cuts the read, which of the ids are
+    /// answered is the store's choice, and `hasMore` is true.
+    func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice
+
+    /// Which of `ids` name events stored in `run`: a check that reads no event body.
+    func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String>
 
     /// The position of the last committed event (0 when empty).
     func lastPosition() async throws(HeraldError) -> Int64

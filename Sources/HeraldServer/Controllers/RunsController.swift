@@ -6,7 +6,8 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
     let maxPageSize: Int
-    /// The byte budget of a page (``PageBudget``).
+    /// The byte budget of a page (``PageBudget``), and of a causality answer's events up to
+    /// ``Causality/maxBytes``.
     let maxPageBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -90,8 +91,11 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     @Sendable func getCausality(request: Request, context: Context) async throws -> Response {
         let (run, id) = try await (readableRun(request, context), eventId(context))
-        let depth = try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, 1000)) } ?? 64
-        guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth) else {
+        let depth =
+            try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, Int64(Causality.maxDepthLimit))) }
+            ?? Causality.defaultDepth
+        let maxBytes = min(maxPageBytes, Causality.maxBytes)
+        guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth, maxBytes: maxBytes) else {
             throw try await notFound(run: run, id: id)
         }
         return .json(causality.json)
