@@ -70,7 +70,9 @@ extension PostgresStore {
         return EventPage(events: newestFirst ? page.events.reversed() : page.events, total: total, hasMore: page.hasMore)
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    public func events(
+        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventSlice {
         var values: [FilterClause.Value] = [.integer(afterPosition)]
         var projectClause = ""
         if let project {

@@ -90,7 +90,9 @@ extension SQLiteStore {
         }
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    public func events(
+        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventSlice {
         let clause = FilterSQL(filter)
         var arguments: StatementArguments = [afterPosition]
         var projectClause = ""
@@ -192,7 +194,9 @@ extension SQLiteStore {
             throw error
         } catch {
             logger.error("store.read.failed", metadata: ["error": "\(error)"])
-            throw HeraldError(.unavailable, "the store could not be read: \(error)")
+            // The log has the statement; the answer says what SQLite said, never the SQL.
+            let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+            throw HeraldError(.unavailable, "the store could not be read: \(reason)")
         }
     }
 

@@ -94,7 +94,9 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard maxPageBytes >= HeraldConfiguration.minPageBytes else {
-            throw ValidationError("--max-page-bytes must be at least \(HeraldConfiguration.minPageBytes) (64 KiB); the default is \(PageBudget.defaultMaxBytes)")
+            throw ValidationError(
+                "--max-page-bytes must be at least \(HeraldConfiguration.minPageBytes) (64 KiB); the default is \(PageBudget.defaultMaxBytes)"
+            )
         }
         if jwtSecretFile != nil && jwtPublicKeyFile != nil {
             throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")

@@ -40,7 +40,8 @@ struct BoundedQueryTests {
     @Test func agentsUpToTheCapWorkAndOnePastIsRefused() async throws {
         try await TestServer.with { server in
             try await server.ingest([#"{"run":"r1","type":"a.b","agent":"agent-99"}"#, #"{"run":"r1","type":"a.b","agent":"someone"}"#])
-            let atCap = try await server.get("/v1/runs/r1/events?agents=\(Self.agents(EventFilter.maxAgents))&types=\(Self.types(EventFilter.maxTypes))")
+            let both = "agents=\(Self.agents(EventFilter.maxAgents))&types=\(Self.types(EventFilter.maxTypes))"
+            let atCap = try await server.get("/v1/runs/r1/events?" + both)
             #expect(atCap.status == 200, "\(atCap.text)")
             let none = try await server.get("/v1/runs/r1/events?agents=\(Self.agents(EventFilter.maxAgents))")
             #expect((try none.json["events"] as? [[String: Any]])?.compactMap { $0["agent"] as? String } == ["agent-99"])
