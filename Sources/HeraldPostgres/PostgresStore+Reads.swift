@@ -31,13 +31,24 @@ extension PostgresStore {
             conditions.append("(updated_at, run_key) < (\(bind(.integer(updated))), \(bind(.integer(key))))")
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let limit = query.limit
-        let runs = try await rows(
-            "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)", values
-        ).map { row throws(HeraldError) in try placedRun(row) }
-        let page = runs.prefix(limit)
-        let next = runs.count > limit ? page.last.map { "\($0.run.updatedAt.microseconds)_\($0.key)" } : nil
-        return RunPage(runs: page.map(\.run), nextCursor: next)
+        let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(query.limit + 1)"
+        do {
+            return try await connections.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: logger) { rows in
+                var budget = PageBudget(limit: query.limit, maxBytes: query.maxBytes)
+                var runs: [EventPlacer.PlacedRun] = []
+                for try await row in rows {
+                    let placed = try Self.runFrom(row)
+                    guard budget.admit(placed.run.pageBytes) else {
+                        // The run that did not fit shows that more follow.
+                        return RunPage(runs: runs.map(\.run), nextCursor: runs.last.map { "\($0.run.updatedAt.microseconds)_\($0.key)" })
+                    }
+                    runs.append(placed)
+                }
+                return RunPage(runs: runs.map(\.run), nextCursor: nil)
+            }
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
+        }
     }
 
     /// One page of a run's events between `after` and `before` (both excluded), with the

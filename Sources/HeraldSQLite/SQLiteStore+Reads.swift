@@ -35,14 +35,25 @@ extension SQLiteStore {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = query.limit
+        arguments += [limit + 1]
         return try await read { [arguments] db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(RunRow.columns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)",
+            var budget = PageBudget(limit: limit, maxBytes: query.maxBytes)
+            var runs: [Run] = []
+            var lastKey: Int64 = 0
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(RunRow.columns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT ?",
                 arguments: arguments
             )
-            let page = rows.prefix(limit)
-            let next = rows.count > limit ? page.last.map { "\($0["updated_at"] as Int64)_\($0["run_key"] as Int64)" } : nil
-            return RunPage(runs: page.map(RunRow.run(from:)), nextCursor: next)
+            while let row = try rows.next() {
+                let run = RunRow.run(from: row)
+                guard budget.admit(run.pageBytes) else {
+                    // The run that did not fit shows that more follow.
+                    return RunPage(runs: runs, nextCursor: runs.last.map { "\($0.updatedAt.microseconds)_\(lastKey)" })
+                }
+                runs.append(run)
+                lastKey = row["run_key"]
+            }
+            return RunPage(runs: runs, nextCursor: nil)
         }
     }
 

@@ -181,7 +181,7 @@ enum OpenAPIDocument {
         "operationId": "listRuns",
         "tags": ["runs"],
         "summary": "List runs",
-        "description": "Runs, most recently updated first, one page at a time: pass `nextCursor` back as `cursor` for the next page.",
+        "description": "Runs, most recently updated first, one page at a time: pass `nextCursor` back as `cursor` for the next page. A page holds at most `limit` runs and at most the server's page byte budget (`--max-page-bytes`; a run with many agents counts for more), so it can be shorter than `limit` with a `nextCursor`.",
         "parameters": [
           {
             "name": "status",

@@ -107,6 +107,29 @@ struct BoundedReadTests {
         }
     }
 
+    @Test func runsPagesAreCappedInBytesAndTheCursorCarriesTheRest() async throws {
+        try await StoreContractTests.withStore { store in
+            // Ten runs of 200 agents with long names: about 23 KB each as a page counts them.
+            for index in 0..<10 {
+                let agents = (0..<200).map { "agent-\(index)-\($0)-" + String(repeating: "a", count: 90) }
+                _ = try await store.append(AppendRequest(drafts: agents.map { EventDraft(run: "r\(index)", type: "x.y", agent: $0) }))
+            }
+            var names: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let page = try await store.runs(RunQuery(limit: 100, maxBytes: Self.budget, cursor: cursor))
+                #expect(!page.runs.isEmpty)
+                #expect(page.runs.reduce(0) { $0 + $1.pageBytes } <= Self.budget)
+                names += page.runs.map(\.run)
+                cursor = page.nextCursor
+                pages += 1
+            } while cursor != nil
+            #expect(pages >= 4)
+            #expect(names == (0..<10).reversed().map { "r\($0)" }, "most recently updated first, each once")
+        }
+    }
+
     @Test func causalReadsTakeManyIdsAtOnceWithinTheirLimits() async throws {
         try await StoreContractTests.withStore { store in
             // Two roots; six effects, each caused by one root or both; an unrelated event.

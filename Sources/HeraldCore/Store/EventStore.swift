@@ -13,7 +13,8 @@ public protocol EventStore: Sendable {
     /// One run, or nil when it has no event.
     func run(_ run: String) async throws(HeraldError) -> Run?
 
-    /// Runs, most recently updated first.
+    /// Runs, most recently updated first, at most the query's `limit` and `maxBytes`
+    /// (``PageBudget``); `nextCursor` leads to the rest.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
     /// A run's events strictly between seq `after` and `before`, filtered, in seq order: the
@@ -190,13 +191,20 @@ public struct RunQuery: Sendable {
     public var status: StatusFilter = .any
     public var project: String?
     public var limit = 100
+    /// The page's byte budget (``PageBudget``, ``Run/pageBytes``): a page stops before the run
+    /// that would pass it, and `nextCursor` carries on from there.
+    public var maxBytes = PageBudget.defaultMaxBytes
     /// Opaque cursor from a previous page.
     public var cursor: String?
 
-    public init(status: StatusFilter = .any, project: String? = nil, limit: Int = 100, cursor: String? = nil) {
+    public init(
+        status: StatusFilter = .any, project: String? = nil, limit: Int = 100, maxBytes: Int = PageBudget.defaultMaxBytes,
+        cursor: String? = nil
+    ) {
         self.status = status
         self.project = project
         self.limit = limit
+        self.maxBytes = maxBytes
         self.cursor = cursor
     }
 }

@@ -49,3 +49,9 @@ extension Event {
     /// ``pageBytes(json:)`` of this event.
     public var pageBytes: Int { Self.pageBytes(json: json.count) }
 }
+
+extension Run {
+    /// What a run counts for against a page's byte budget: its names (the agents' list grows
+    /// with the run) plus a fixed allowance for the rest.
+    public var pageBytes: Int { agents.reduce(256 + (name?.utf8.count ?? 0)) { $0 + $1.utf8.count + 16 } }
+}

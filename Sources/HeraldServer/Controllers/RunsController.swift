@@ -6,8 +6,8 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
     let maxPageSize: Int
-    /// The byte budget of a page (``PageBudget``), and of a causality answer's events up to
-    /// ``Causality/maxBytes``.
+    /// The byte budget of a page of events or runs (``PageBudget``), and of a causality answer's
+    /// events up to ``Causality/maxBytes``.
     let maxPageBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -20,7 +20,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     @Sendable func listRuns(request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
-        var runQuery = RunQuery(limit: try limit(query.get("limit")))
+        var runQuery = RunQuery(limit: try limit(query.get("limit")), maxBytes: maxPageBytes)
         if let status = query.get("status"), !status.isEmpty {
             if status == "active" {
                 runQuery.status = .active
