@@ -39,6 +39,18 @@ final class Connections: Sendable {
         return try await Self.withDeadline { try await client.query(query, logger: logger).collect() }
     }
 
+    /// Runs one statement and hands its rows to `consume` as they arrive: a reader that stops
+    /// early (a page full) holds no more than it kept. Rows left unread are discarded by the
+    /// connection before it serves another statement.
+    func query<T: Sendable>(
+        _ query: PostgresQuery, logger: Logger, _ consume: @escaping @Sendable (PostgresRowSequence) async throws -> T
+    ) async throws -> T {
+        try enter()
+        defer { leave() }
+        let client = client
+        return try await Self.withDeadline { try await consume(try await client.query(query, logger: logger)) }
+    }
+
     /// Waits (up to 10 s) for what is in flight, then shuts the pool down.
     func close() async {
         state.withLock { $0.closed = true }

@@ -31,30 +31,43 @@ extension PostgresStore {
             conditions.append("(updated_at, run_key) < (\(bind(.integer(updated))), \(bind(.integer(key))))")
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let limit = query.limit
-        let runs = try await rows(
-            "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)", values
-        ).map { row throws(HeraldError) in try placedRun(row) }
-        let page = runs.prefix(limit)
-        let next = runs.count > limit ? page.last.map { "\($0.run.updatedAt.microseconds)_\($0.key)" } : nil
-        return RunPage(runs: page.map(\.run), nextCursor: next)
+        let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(query.limit + 1)"
+        do {
+            return try await connections.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: logger) { rows in
+                var budget = PageBudget(limit: query.limit, maxBytes: query.maxBytes)
+                var runs: [EventPlacer.PlacedRun] = []
+                for try await row in rows {
+                    let placed = try Self.runFrom(row)
+                    guard budget.admit(placed.run.pageBytes) else {
+                        // The run that did not fit shows that more follow.
+                        return RunPage(runs: runs.map(\.run), nextCursor: runs.last.map { "\($0.run.updatedAt.microseconds)_\($0.key)" })
+                    }
+                    runs.append(placed)
+                }
+                return RunPage(runs: runs.map(\.run), nextCursor: nil)
+            }
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
+        }
     }
 
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
-    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+    public func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
         guard let runRow = try await rows("SELECT run_key, event_count FROM runs WHERE run = $1", [.text(run)]).first else {
             throw HeraldError(.runNotFound, "run \(run) not found")
         }
         let (key, eventCount) = try decode(runRow, as: (Int64, Int64).self)
         let clause = FilterClause(filter) { "$\($0 + 4)" }
-        let events = try await self.events(
+        let page = try await events(
             """
             SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
             WHERE e.run_key = $1 AND e.seq > $2 AND e.seq < $3 \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
             """,
-            [.integer(key), .integer(after), .integer(before)] + clause.values
+            [.integer(key), .integer(after), .integer(before)] + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
         let total: Int64
         let countClause = FilterClause(filter) { "$\($0 + 2)" }
@@ -65,11 +78,12 @@ extension PostgresStore {
         } else {
             total = try await scalar("SELECT COUNT(*) FROM events e WHERE e.run_key = $1 \(countClause.sql)", [.integer(key)] + countClause.values)
         }
-        let page = events.prefix(limit)
-        return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: events.count > limit)
+        return EventPage(events: newestFirst ? page.events.reversed() : page.events, total: total, hasMore: page.hasMore)
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+    public func events(
+        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventSlice {
         var values: [FilterClause.Value] = [.integer(afterPosition)]
         var projectClause = ""
         if let project {
@@ -80,43 +94,72 @@ extension PostgresStore {
         return try await events(
             """
             SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit + 1)
             """,
-            values + clause.values
+            values + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
     }
 
     public func event(run: String, id: String) async throws(HeraldError) -> Event? {
         try await events(
             "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = $1 AND r.run = $2",
-            [.text(id), .text(run)]
-        ).first
+            [.text(id), .text(run)], budget: PageBudget(limit: 1)
+        ).events.first
     }
 
-    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
-        guard !ids.isEmpty else { return [] }
+    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var bindings = PostgresBindings()
         bindings.append(run)
         bindings.append(ids)
+        // No ORDER BY, as in the SQLite store: the events kept are sorted here.
+        var slice = try await events(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE r.run = $1 AND e.id = ANY($2)
+                    """,
+                binds: bindings
+            ),
+            budget: PageBudget(limit: ids.count, maxBytes: maxBytes)
+        )
+        slice.events.sort { $0.seq < $1.seq }
+        return slice
+    }
+
+    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
+        var bindings = PostgresBindings()
+        bindings.append(run)
+        bindings.append(ids)
+        // Within a run, position order is seq order.
         return try await events(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = $1 AND e.id = ANY($2) ORDER BY e.seq
+                    WHERE r.run = $1 AND e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id = ANY($2))
+                    ORDER BY e.pos LIMIT \(limit + 1)
                     """,
                 binds: bindings
-            )
+            ),
+            budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
     }
 
-    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
-        try await events(
-            """
-            SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
-            WHERE c.cause_id = $1 AND r.run = $2 ORDER BY e.seq
-            """,
-            [.text(id), .text(run)]
+    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(run)
+        bindings.append(ids)
+        let rows = try await rows(
+            PostgresQuery(
+                unsafeSQL: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = $1 AND e.id = ANY($2)",
+                binds: bindings
+            )
         )
+        var stored = Set<String>()
+        for row in rows { stored.insert(try decode(row, as: String.self)) }
+        return stored
     }
 
     public func lastPosition() async throws(HeraldError) -> Int64 {
@@ -129,20 +172,34 @@ extension PostgresStore {
 
     // MARK: Helpers
 
-    private func events(_ sql: String, _ values: [FilterClause.Value]) async throws(HeraldError) -> [Event] {
-        try await events(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)))
+    private func events(_ sql: String, _ values: [FilterClause.Value], budget: PageBudget) async throws(HeraldError) -> EventSlice {
+        try await events(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), budget: budget)
     }
 
-    private func events(_ query: PostgresQuery) async throws(HeraldError) -> [Event] {
-        try await rows(query).map { row throws(HeraldError) in
-            let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try decode(
-                row, as: (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
-            )
-            return Event(
-                position: position, id: id, project: project, run: run, seq: seq, type: type,
-                level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
-                causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
-            )
+    /// Runs an event query (selecting ``eventColumns``), decoding rows as they arrive and
+    /// stopping at the first one `budget` does not admit: `hasMore` is then true.
+    private func events(_ query: PostgresQuery, budget: PageBudget) async throws(HeraldError) -> EventSlice {
+        do {
+            return try await connections.query(query, logger: logger) { rows in
+                var budget = budget
+                var events: [Event] = []
+                for try await row in rows {
+                    let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try row.decode(
+                        (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
+                    )
+                    guard budget.admit(Event.pageBytes(json: body.readableBytes)) else { return EventSlice(events: events, hasMore: true) }
+                    events.append(
+                        Event(
+                            position: position, id: id, project: project, run: run, seq: seq, type: type,
+                            level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
+                            causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
+                        )
+                    )
+                }
+                return EventSlice(events: events, hasMore: false)
+            }
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
         }
     }
 

@@ -213,11 +213,11 @@ final class CommitFeed: Sendable {
             while !Task.isCancelled {
                 let after = delivered.withLock { $0 }
                 do {
-                    let events = try await store.events(project: nil, filter: EventFilter(), afterPosition: after, limit: Self.pageSize)
-                    guard let last = events.last else { break }
+                    let page = try await store.events(project: nil, filter: EventFilter(), afterPosition: after, limit: Self.pageSize)
+                    guard let last = page.events.last else { break }
                     delivered.withLock { $0 = last.position }
-                    observer.withLock { $0 }?(events)
-                    if events.count < Self.pageSize { break }
+                    observer.withLock { $0 }?(page.events)
+                    if !page.hasMore { break }
                 } catch {
                     // The store is unreachable: the listener's reconnection wakes us again.
                     logger.debug("store.feed.failed", metadata: ["error": "\(error)"])

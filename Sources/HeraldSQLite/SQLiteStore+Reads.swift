@@ -35,20 +35,33 @@ extension SQLiteStore {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = query.limit
+        arguments += [limit + 1]
         return try await read { [arguments] db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(RunRow.columns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(limit + 1)",
+            var budget = PageBudget(limit: limit, maxBytes: query.maxBytes)
+            var runs: [Run] = []
+            var lastKey: Int64 = 0
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(RunRow.columns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT ?",
                 arguments: arguments
             )
-            let page = rows.prefix(limit)
-            let next = rows.count > limit ? page.last.map { "\($0["updated_at"] as Int64)_\($0["run_key"] as Int64)" } : nil
-            return RunPage(runs: page.map(RunRow.run(from:)), nextCursor: next)
+            while let row = try rows.next() {
+                let run = RunRow.run(from: row)
+                guard budget.admit(run.pageBytes) else {
+                    // The run that did not fit shows that more follow.
+                    return RunPage(runs: runs, nextCursor: runs.last.map { "\($0.updatedAt.microseconds)_\(lastKey)" })
+                }
+                runs.append(run)
+                lastKey = row["run_key"]
+            }
+            return RunPage(runs: runs, nextCursor: nil)
         }
     }
 
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
-    public func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage {
+    public func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
         let clause = FilterSQL(filter)
         return try await read { db in
@@ -58,13 +71,15 @@ extension SQLiteStore {
             let key: Int64 = runRow["run_key"]
             var arguments: StatementArguments = [key, after, before]
             arguments += clause.arguments
-            let rows = try Self.fetchEvents(
+            arguments += [limit + 1]
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            let page = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT \(limit + 1)
+                    WHERE e.run_key = ? AND e.seq > ? AND e.seq < ? \(clause.sql) ORDER BY e.seq \(order) LIMIT ?
                     """,
-                arguments: arguments
+                arguments: arguments, cached: filter.isEmpty, budget: &budget
             )
             let total: Int64
             var countArguments: StatementArguments = [key]
@@ -82,12 +97,13 @@ extension SQLiteStore {
                     db, sql: "SELECT COUNT(*) FROM events e WHERE e.run_key = ? \(clause.sql)", arguments: countArguments
                 ) ?? 0
             }
-            let page = rows.prefix(limit)
-            return EventPage(events: newestFirst ? page.reversed() : Array(page), total: total, hasMore: rows.count > limit)
+            return EventPage(events: newestFirst ? page.events.reversed() : page.events, total: total, hasMore: page.hasMore)
         }
     }
 
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event] {
+    public func events(
+        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventSlice {
         let clause = FilterSQL(filter)
         var arguments: StatementArguments = [afterPosition]
         var projectClause = ""
@@ -96,55 +112,82 @@ extension SQLiteStore {
             arguments += [project]
         }
         arguments += clause.arguments
+        arguments += [limit + 1]
         return try await read { [arguments, projectClause] db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            return try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit)
+                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT ?
                     """,
-                arguments: arguments
+                arguments: arguments, cached: filter.isEmpty, budget: &budget
             )
         }
     }
 
     public func event(run: String, id: String) async throws(HeraldError) -> Event? {
         try await read { db in
-            try Self.fetchEvents(
+            var budget = PageBudget(limit: 1)
+            return try Self.fetchEvents(
                 db,
                 sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
-                arguments: [id, run]
-            ).first
+                arguments: [id, run], cached: true, budget: &budget
+            ).events.first
         }
     }
 
-    public func events(run: String, ids: [String]) async throws(HeraldError) -> [Event] {
-        guard !ids.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var arguments: StatementArguments = [run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
-            try Self.fetchEvents(
+            // No ORDER BY: SQLite would sort whole rows, bodies included, before the budget
+            // could stop it. Rows come in id order; the events kept are sorted here.
+            var budget = PageBudget(limit: ids.count, maxBytes: maxBytes)
+            var slice = try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = ? AND e.id IN (\(marks)) ORDER BY e.seq
+                    WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))
                     """,
-                arguments: arguments
+                arguments: arguments, cached: false, budget: &budget
+            )
+            slice.events.sort { $0.seq < $1.seq }
+            return slice
+        }
+    }
+
+    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+        guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
+        var arguments = StatementArguments(ids)
+        arguments += [run, limit + 1]
+        return try await read { [arguments] db in
+            // Within a run, position order is seq order. CROSS JOIN keeps events the outer loop:
+            // SQLite then looks the positions up in order, each once, instead of scanning the
+            // run and sorting whole rows.
+            var budget = PageBudget(limit: limit, maxBytes: maxBytes)
+            return try Self.fetchEvents(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events e CROSS JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id IN (\(Self.marks(ids.count)))) AND r.run = ?
+                    ORDER BY e.pos LIMIT ?
+                    """,
+                arguments: arguments, cached: false, budget: &budget
             )
         }
     }
 
-    public func effects(run: String, of id: String) async throws(HeraldError) -> [Event] {
-        try await read { db in
-            try Self.fetchEvents(
-                db,
-                sql: """
-                    SELECT \(Self.eventColumns) FROM causes c JOIN events e ON e.pos = c.pos JOIN runs r ON r.run_key = e.run_key
-                    WHERE c.cause_id = ? AND r.run = ? ORDER BY e.seq
-                    """,
-                arguments: [id, run]
+    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var arguments: StatementArguments = [run]
+        arguments += StatementArguments(ids)
+        return try await read { [arguments] db in
+            let statement = try db.makeStatement(
+                sql: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))"
             )
+            return Set(try String.fetchAll(statement, arguments: arguments))
         }
     }
 
@@ -162,19 +205,32 @@ extension SQLiteStore {
             throw error
         } catch {
             logger.error("store.read.failed", metadata: ["error": "\(error)"])
-            throw HeraldError(.unavailable, "the store could not be read: \(error)")
+            // The log has the statement; the answer says what SQLite said, never the SQL.
+            let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+            throw HeraldError(.unavailable, "the store could not be read: \(reason)")
         }
     }
 
     /// Runs an event query (selecting ``eventColumns``) and decodes its rows straight from
     /// SQLite's C API: replay and query pages read many rows, and GRDB's generic row decoding
-    /// costs more than the rest of the read.
-    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Event] {
-        let statement = try db.cachedStatement(sql: sql)
+    /// costs more than the rest of the read. Stops at the first row `budget` does not admit,
+    /// before copying it: `hasMore` is then true.
+    ///
+    /// - Parameter cached: whether to keep the prepared statement for the next read. Only for
+    ///   SQL of a fixed shape: GRDB never evicts a cached statement, so caching every filter's
+    ///   or id list's shape would grow memory with each new one (8,000 shapes took 144 MB).
+    static func fetchEvents(
+        _ db: Database, sql: String, arguments: StatementArguments, cached: Bool, budget: inout PageBudget
+    ) throws -> EventSlice {
+        let statement = try cached ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let row = RawStatement(statement)
         var events: [Event] = []
         while try row.step() {
+            guard budget.admit(Event.pageBytes(json: row.byteCount(9))) else {
+                row.reset()  // a statement left mid-way would hold its read snapshot
+                return EventSlice(events: events, hasMore: true)
+            }
             events.append(
                 Event(
                     position: row.int64(0), id: row.text(2) ?? "", project: row.text(11) ?? "", run: row.text(10) ?? "",
@@ -184,7 +240,12 @@ extension SQLiteStore {
                 )
             )
         }
-        return events
+        return EventSlice(events: events, hasMore: false)
+    }
+
+    /// `?,?,…`: `count` placeholders.
+    static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
     }
 }
 

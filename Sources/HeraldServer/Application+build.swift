@@ -173,7 +173,8 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)
     let queries = v1.group().add(middleware: QueryLimitMiddleware(limit: services.queryLimit, metrics: services.metrics))
-    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize).addRoutes(to: queries)
+    RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize, maxPageBytes: configuration.maxPageBytes)
+        .addRoutes(to: queries)
     StreamController(store: store, hub: hub).addRoutes(to: v1)
     allowedMethods.record(router.routes)
     return router

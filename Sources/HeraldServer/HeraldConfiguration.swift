@@ -26,6 +26,17 @@ public struct HeraldConfiguration: Sendable {
     public var limits = IngestLimits()
     /// Largest page of a query.
     public var maxPageSize = 1000
+    /// Largest page in bytes of events (``PageBudget``), for queries and for live streams'
+    /// catch-up reads alike: a page stops before the event that would pass it (one event
+    /// alone always goes), and `hasMore` or the stream's next read carries the rest. What a
+    /// reader holds is bounded by this, whatever its events' size. Kept in ``streams``, where
+    /// the streams read it.
+    public var maxPageBytes: Int {
+        get { streams.maxPageBytes }
+        set { streams.maxPageBytes = newValue }
+    }
+    /// The smallest ``maxPageBytes`` `herald serve` takes: 64 KiB.
+    public static let minPageBytes = 64 << 10
     public var logLevel: Logger.Level = .info
     /// Live stream behaviour.
     public var streams = StreamConfiguration()
@@ -135,6 +146,9 @@ public struct StreamConfiguration: Sendable {
     public var maxLifetime: Duration = .seconds(3600)
     /// The `retry:` hint sent to EventSource clients.
     public var retryMilliseconds = 2000
+    /// The byte budget of a page read from the store (``HeraldConfiguration/maxPageBytes``); a
+    /// stream's catch-up reads take at most ``bufferBytes`` of it.
+    public var maxPageBytes = PageBudget.defaultMaxBytes
 
     public init() {}
 }

@@ -181,7 +181,7 @@ enum OpenAPIDocument {
         "operationId": "listRuns",
         "tags": ["runs"],
         "summary": "List runs",
-        "description": "Runs, most recently updated first, one page at a time: pass `nextCursor` back as `cursor` for the next page.",
+        "description": "Runs, most recently updated first, one page at a time: pass `nextCursor` back as `cursor` for the next page. A page holds at most `limit` runs and at most the server's page byte budget (`--max-page-bytes`; a run with many agents counts for more), so it can be shorter than `limit` with a `nextCursor`.",
         "parameters": [
           {
             "name": "status",
@@ -240,7 +240,7 @@ enum OpenAPIDocument {
         "operationId": "listRunEvents",
         "tags": ["events"],
         "summary": "A run's events",
-        "description": "A run's events in `seq` order after `after` (or, with `before`, the last ones before it), filtered, at most `limit`. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
+        "description": "A run's events in `seq` order after `after` (or, with `before`, the last ones before it), filtered, at most `limit`, and at most the server's page byte budget (`--max-page-bytes`, 4 MiB by default): a page stops before the event that would pass it, one event always goes, and `hasMore` is then true as after a full page. `total` counts every event of the run that matches the filter, ignoring paging; page on with `after` set to the last `seq` received while `hasMore` is true.",
         "parameters": [
           {"$ref": "#/components/parameters/Types"},
           {"$ref": "#/components/parameters/Agents"},
@@ -311,7 +311,7 @@ enum OpenAPIDocument {
         "operationId": "getEventCausality",
         "tags": ["events"],
         "summary": "An event's causality chain",
-        "description": "What led to the event (`upstream`, following `causedBy`) and what it led to (`downstream`), transitively and breadth-first, each event once (cycles are safe). Ids named in a `causedBy` that are not stored in the run are listed in `dangling`. At most 1,000 events each way; `truncated` is true when `maxDepth` or that cap cut the walk short.",
+        "description": "What led to the event (`upstream`, following `causedBy`) and what it led to (`downstream`), transitively and breadth-first, each event once (cycles are safe). Ids named in a `causedBy` that are not stored in the run are listed in `dangling`. Bounded whatever the graph: at most 1,000 events each way, 2 MiB of events in all (or the page byte budget, when smaller), 5,000 ids looked up and 1,000 `dangling` ids; `truncated` is true when `maxDepth` or any of these caps cut the walk or a list short.",
         "parameters": [
           {
             "name": "maxDepth",
@@ -1662,9 +1662,10 @@ enum OpenAPIDocument {
           "dangling": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Ids named in a `causedBy` that are not stored in this run."
+            "description": "Ids named in a `causedBy` that are not stored in this run (at most 1,000).",
+            "maxItems": 1000
           },
-          "truncated": {"type": "boolean", "description": "True when `maxDepth` or the 1,000-event cap cut the walk short."}
+          "truncated": {"type": "boolean", "description": "True when `maxDepth` or a cap (1,000 events each way, 2 MiB of events, 5,000 ids looked up, 1,000 dangling ids) cut the walk or a list short."}
         }
       },
       "Error": {
@@ -1902,10 +1903,11 @@ enum OpenAPIDocument {
       "Types": {
         "name": "types",
         "in": "query",
-        "description": "Comma-separated types; `agent.*` matches a namespace and `*` every type.",
+        "description": "Comma-separated types; `agent.*` matches a namespace and `*` every type. At most 100 patterns (400 `invalid_parameter` past it).",
         "allowEmptyValue": true,
         "schema": {
           "type": "array",
+          "maxItems": 100,
           "items": {
             "anyOf": [
               {"$ref": "#/components/schemas/EventType"},
@@ -1921,10 +1923,12 @@ enum OpenAPIDocument {
       "Agents": {
         "name": "agents",
         "in": "query",
-        "description": "Comma-separated agent ids: only events of these agents.",
+        "description": "Comma-separated agent ids: only events of these agents. At most 100 (400 `invalid_parameter` past it).",
         "allowEmptyValue": true,
-        "schema": {"type": "string"},
-        "example": "planner,worker-1"
+        "schema": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^,]+$"}},
+        "style": "form",
+        "explode": false,
+        "example": ["planner", "worker-1"]
       },
       "Level": {
         "name": "level",
@@ -2035,7 +2039,7 @@ enum OpenAPIDocument {
         }
       },
       "InvalidParameter": {
-        "description": "A query parameter or header is malformed, or the route does not take a query parameter given (`invalid_parameter`, naming it).",
+        "description": "A query parameter or header is malformed, the route does not take a query parameter given (`invalid_parameter`, naming it), or the query string is longer than 8,192 bytes.",
         "content": {
           "application/json": {
             "schema": {"$ref": "#/components/schemas/Error"},

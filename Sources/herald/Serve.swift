@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest JSON string accepted, in bytes. (env: HERALD_MAX_STRING_BYTES)")
     var maxStringBytes = Env.int("HERALD_MAX_STRING_BYTES") ?? (64 << 10)
 
+    @Option(help: "Largest page of events a query or a stream's catch-up reads, in bytes; at least 65536. (env: HERALD_MAX_PAGE_BYTES)")
+    var maxPageBytes = Env.int("HERALD_MAX_PAGE_BYTES") ?? PageBudget.defaultMaxBytes
+
     @Option(help: "Seconds of silence before a stream heartbeat. (env: HERALD_HEARTBEAT)")
     var heartbeat = Env.int("HERALD_HEARTBEAT") ?? 15
 
@@ -121,6 +124,7 @@ struct Serve: AsyncParsableCommand {
             ("--max-connections", maxConnections, 1...10_000_000),
             ("--max-queries-per-client", maxQueriesPerClient, 1...100_000),
             ("--shutdown-timeout", shutdownTimeout, 0...3600),
+            ("--max-page-bytes", maxPageBytes, HeraldConfiguration.minPageBytes...(1 << 30)),
         ]
     }
 
@@ -169,6 +173,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.maxDataBytes = maxDataBytes
         configuration.limits.maxDepth = maxDepth
         configuration.limits.maxStringBytes = maxStringBytes
+        configuration.maxPageBytes = maxPageBytes
         configuration.streams.heartbeat = .seconds(heartbeat)
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
         configuration.streams.maxLifetime = .seconds(streamLifetime)

@@ -224,7 +224,7 @@ extension ClusterTests {
                         var cursor: Int64 = 0
                         var polls = 0
                         while true {
-                            let page = try await first.events(project: nil, filter: EventFilter(), afterPosition: cursor, limit: 50)
+                            let page = try await first.events(project: nil, filter: EventFilter(), afterPosition: cursor, limit: 50).events
                             for event in page {
                                 guard event.position == cursor + 1 else {
                                     throw TestFailure("the tailer skipped from \(cursor) to \(event.position)")

@@ -95,7 +95,7 @@ struct RetentionTests {
             let first = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y")]))
             let cause = first.placements[0].id
             _ = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y", causedBy: [cause])]))
-            #expect(try await store.effects(run: "c", of: cause).count == 1)
+            #expect(try await store.effects(run: "c", of: [cause], limit: 10, maxBytes: PageBudget.defaultMaxBytes).events.count == 1)
             _ = try await store.prune(try Self.policy("max-events=1"), now: Self.now, limit: 100)
             // The effect stays (it is the newest) and still names its cause, which is gone.
             #expect(try await store.event(run: "c", id: cause) == nil)

@@ -74,12 +74,24 @@ public struct EventFilter: Sendable, Equatable {
 }
 
 extension EventFilter {
+    /// The most `types` patterns one filter may name. Each is a condition in the stores' SQL:
+    /// the cap keeps a filter's statement small and far below SQLite's expression depth (1,000).
+    public static let maxTypes = 100
+
+    /// The most `agents` one filter may name, for the same reason as ``maxTypes``.
+    public static let maxAgents = 100
+
     /// Reads the filter from URL query parameters: `types`, `agents` (comma-separated), `level`,
-    /// `turnFrom`, `turnTo`, `since`, `until` (RFC 3339).
+    /// `turnFrom`, `turnTo`, `since`, `until` (RFC 3339). More than ``maxTypes`` patterns or
+    /// ``maxAgents`` agents are refused.
     public init(parameters: (String) -> String?) throws(HeraldError) {
         self.init()
         if let text = parameters("types"), !text.isEmpty {
-            for item in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let items = text.split(separator: ",", omittingEmptySubsequences: true)
+            guard items.count <= Self.maxTypes else {
+                throw HeraldError(.invalidParameter, "types may name at most \(Self.maxTypes) patterns (\(items.count) given)")
+            }
+            for item in items {
                 guard let pattern = TypePattern(String(item)) else {
                     throw HeraldError(.invalidParameter, "types: '\(item)' is not a type name or a wildcard such as agent.*")
                 }
@@ -87,7 +99,11 @@ extension EventFilter {
             }
         }
         if let text = parameters("agents"), !text.isEmpty {
-            agents = text.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+            let items = text.split(separator: ",", omittingEmptySubsequences: true)
+            guard items.count <= Self.maxAgents else {
+                throw HeraldError(.invalidParameter, "agents may name at most \(Self.maxAgents) agents (\(items.count) given)")
+            }
+            agents = items.map(String.init)
         }
         if let text = parameters("level"), !text.isEmpty {
             guard let value = Level(name: text) else {

@@ -13,25 +13,38 @@ public protocol EventStore: Sendable {
     /// One run, or nil when it has no event.
     func run(_ run: String) async throws(HeraldError) -> Run?
 
-    /// Runs, most recently updated first.
+    /// Runs, most recently updated first, at most the query's `limit` and `maxBytes`
+    /// (``PageBudget``); `nextCursor` leads to the rest.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
-    /// A run's events strictly between seq `after` and `before`, filtered, at most `limit`, in
-    /// seq order: the first ones of the range, or its last ones when `newestFirst` (reading
-    /// backwards). `hasMore` says whether more in the range match beyond the page.
-    func events(run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int) async throws(HeraldError) -> EventPage
+    /// A run's events strictly between seq `after` and `before`, filtered, in seq order: the
+    /// first ones of the range, or its last ones when `newestFirst` (reading backwards). The page
+    /// stops at `limit` events, or before the event that would take it past `maxBytes`
+    /// (``PageBudget``: at least one event). `hasMore` says whether more in the range match
+    /// beyond the page, so a reader pages on exactly as after a full page.
+    func events(
+        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+    ) async throws(HeraldError) -> EventPage
 
-    /// Events of every run (or of one project) in position order after `afterPosition`.
-    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> [Event]
+    /// Events of every run (or of one project) in position order after `afterPosition`, filtered,
+    /// at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says whether more follow.
+    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
     /// One event of a run by id.
     func event(run: String, id: String) async throws(HeraldError) -> Event?
 
-    /// Events of `run` that name `id` in their `causedBy`.
-    func effects(run: String, of id: String) async throws(HeraldError) -> [Event]
+    /// Events of `run` that name any of `ids` in their `causedBy`, each once, in seq order: the
+    /// first ones, at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says
+    /// whether more exist.
+    func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
-    /// Events of `run` with the given ids (missing ids are simply absent).
-    func events(run: String, ids: [String]) async throws(HeraldError) -> [Event]
+    /// Events of `run` with the given ids (missing ids are simply absent), in seq order, at most
+    /// `maxBytes` of them (``PageBudget``). When the budget cuts the read, which of the ids are
+    /// answered is the store's choice, and `hasMore` is true.
+    func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice
+
+    /// Which of `ids` name events stored in `run`: a check that reads no event body.
+    func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String>
 
     /// The position of the last committed event (0 when empty).
     func lastPosition() async throws(HeraldError) -> Int64
@@ -65,15 +78,27 @@ extension EventStore {
     public var writeFailure: String? { nil }
 
     /// A run's events in seq order after `afterSeq` (and before `beforeSeq`, when given),
-    /// filtered, at most `limit`; `hasMore` says whether more in that range match.
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit)
+    /// filtered, at most `limit` and `maxBytes` (``PageBudget``); `hasMore` says whether more in
+    /// that range match.
+    public func events(
+        run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit, maxBytes: maxBytes)
     }
 
-    /// The last `limit` events of a run before `beforeSeq`, filtered, in seq order; `hasMore`
-    /// says whether earlier ones match too. Reading backwards: a log's latest lines, "load earlier".
-    public func events(run: String, filter: EventFilter, beforeSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit)
+    /// The last events of a run before `beforeSeq`, filtered, at most `limit` and `maxBytes`,
+    /// in seq order; `hasMore` says whether earlier ones match too. Reading backwards: a log's
+    /// latest lines, "load earlier".
+    public func events(
+        run: String, filter: EventFilter, beforeSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit, maxBytes: maxBytes)
+    }
+
+    /// Events of every run (or of one project) in position order after `afterPosition`, at most
+    /// `limit` and the default byte budget.
+    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> EventSlice {
+        try await events(project: project, filter: filter, afterPosition: afterPosition, limit: limit, maxBytes: PageBudget.defaultMaxBytes)
     }
 
     /// Runs the store's background work while `body` uses it, then closes it: for tools and
@@ -92,9 +117,11 @@ extension EventStore {
         return try result.get()
     }
 
-    /// A run's events in seq order after `afterSeq`, filtered, at most `limit`.
-    public func events(run: String, filter: EventFilter, afterSeq: Int64, limit: Int) async throws(HeraldError) -> EventPage {
-        try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit)
+    /// A run's events in seq order after `afterSeq`, filtered, at most `limit` and `maxBytes`.
+    public func events(
+        run: String, filter: EventFilter, afterSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+    ) async throws(HeraldError) -> EventPage {
+        try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit, maxBytes: maxBytes)
     }
 }
 
@@ -170,13 +197,20 @@ public struct RunQuery: Sendable {
     public var status: StatusFilter = .any
     public var project: String?
     public var limit = 100
+    /// The page's byte budget (``PageBudget``, ``Run/pageBytes``): a page stops before the run
+    /// that would pass it, and `nextCursor` carries on from there.
+    public var maxBytes = PageBudget.defaultMaxBytes
     /// Opaque cursor from a previous page.
     public var cursor: String?
 
-    public init(status: StatusFilter = .any, project: String? = nil, limit: Int = 100, cursor: String? = nil) {
+    public init(
+        status: StatusFilter = .any, project: String? = nil, limit: Int = 100, maxBytes: Int = PageBudget.defaultMaxBytes,
+        cursor: String? = nil
+    ) {
         self.status = status
         self.project = project
         self.limit = limit
+        self.maxBytes = maxBytes
         self.cursor = cursor
     }
 }
@@ -191,6 +225,7 @@ public struct RunPage: Sendable {
     }
 }
 
+/// One page of a run's events.
 public struct EventPage: Sendable {
     public var events: [Event]
     /// Events matching the filter in the whole run (ignoring paging).
@@ -200,6 +235,17 @@ public struct EventPage: Sendable {
     public init(events: [Event], total: Int64, hasMore: Bool) {
         self.events = events
         self.total = total
+        self.hasMore = hasMore
+    }
+}
+
+/// Events a read answered, and whether it stopped before the end (at its count or byte limit).
+public struct EventSlice: Sendable {
+    public var events: [Event]
+    public var hasMore: Bool
+
+    public init(events: [Event], hasMore: Bool) {
+        self.events = events
         self.hasMore = hasMore
     }
 }

@@ -6,6 +6,9 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
     let maxPageSize: Int
+    /// The byte budget of a page of events or runs (``PageBudget``), and of a causality answer's
+    /// events up to ``Causality/maxBytes``.
+    let maxPageBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("runs", use: listRuns)
@@ -17,7 +20,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     @Sendable func listRuns(request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
-        var runQuery = RunQuery(limit: try limit(query.get("limit")))
+        var runQuery = RunQuery(limit: try limit(query.get("limit")), maxBytes: maxPageBytes)
         if let status = query.get("status"), !status.isEmpty {
             if status == "active" {
                 runQuery.status = .active
@@ -70,10 +73,12 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         let page: EventPage
         if let before, after == nil {
             // Only `before`: the latest events before it (a log's newest lines, "load earlier").
-            page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit)
+            page = try await store.events(run: run, filter: filter, beforeSeq: before, limit: limit, maxBytes: maxPageBytes)
         } else {
             // Forward from `after`; with `before` too, only the events between the two.
-            page = try await store.events(run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit)
+            page = try await store.events(
+                run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit, maxBytes: maxPageBytes
+            )
         }
         return .json(page.json)
     }
@@ -86,8 +91,11 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     @Sendable func getCausality(request: Request, context: Context) async throws -> Response {
         let (run, id) = try await (readableRun(request, context), eventId(context))
-        let depth = try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, 1000)) } ?? 64
-        guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth) else {
+        let depth =
+            try Self.nonNegative("maxDepth", request.uri.queryParameters.get("maxDepth")).map { Int(min($0, Int64(Causality.maxDepthLimit))) }
+            ?? Causality.defaultDepth
+        let maxBytes = min(maxPageBytes, Causality.maxBytes)
+        guard let causality = try await Causality.trace(in: store, run: run, id: id, maxDepth: depth, maxBytes: maxBytes) else {
             throw try await notFound(run: run, id: id)
         }
         return .json(causality.json)

@@ -5,6 +5,10 @@ import Hummingbird
 /// misspelt or foreign parameter (`?offset=2`, `?event_types=`) is refused with 400
 /// `invalid_parameter` instead of silently answering page 1 of everything.
 enum QueryParameters {
+    /// The longest query string a `/v1` route takes, in bytes: 8 KiB. Longer ones are refused
+    /// before any parameter is read, so no list or filter is ever built from them.
+    static let maxQueryBytes = 8192
+
     /// The filter every event query and stream takes (``EventFilter/init(parameters:)``).
     static let filter = ["types", "agents", "level", "turnFrom", "turnTo", "since", "until"]
 
@@ -33,9 +37,15 @@ enum QueryParameters {
     }
 }
 
-/// Refuses a request to a `/v1` route that carries a query parameter the route does not take.
+/// Refuses a request to a `/v1` route whose query string is longer than
+/// ``QueryParameters/maxQueryBytes``, or that carries a query parameter the route does not take.
 struct QueryParameterMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let query = request.uri.query, query.utf8.count > QueryParameters.maxQueryBytes {
+            throw HeraldError(
+                .invalidParameter, "the query string is \(query.utf8.count) bytes long; at most \(QueryParameters.maxQueryBytes) are taken"
+            )
+        }
         let route = context.endpointPath ?? ""
         let unknown = QueryParameters.unknown(in: request, route: route)
         guard unknown.isEmpty else {

@@ -80,7 +80,7 @@ struct StreamSession: Sendable {
             subscription.resetOverflow()
             subscription.isCatchingUp = true
             while true {
-                let events = try await readStore(after: cursor)
+                let (events, hasMore) = try await readStore(after: cursor)
                 if events.isEmpty { break }
                 var batch = ByteBuffer()
                 var finished = false
@@ -94,7 +94,7 @@ struct StreamSession: Sendable {
                     lastWrite = clock.now
                 }
                 if finished { return }
-                if events.count < Self.pageSize { break }
+                if !hasMore { break }
             }
             // Follow live until the end, or until we fall behind.
             subscription.isCatchingUp = false
@@ -145,16 +145,28 @@ struct StreamSession: Sendable {
         return isEnd(event)
     }
 
-    private func readStore(after cursor: Int64) async throws(HeraldError) -> [Event] {
+    /// The next page after `cursor`, at most ``pageSize`` events and the configured bytes; a
+    /// page cut by its bytes is short without being the end: `hasMore` tells.
+    /// A catch-up page's bytes: at most what the live buffer holds, so a stream whose client
+    /// stopped reading holds no more than that twice (the page being written, and the buffer).
+    private var catchUpBytes: Int { min(configuration.maxPageBytes, configuration.bufferBytes) }
+
+    private func readStore(after cursor: Int64) async throws(HeraldError) -> (events: [Event], hasMore: Bool) {
         switch kind {
         case .run(let run):
             do {
-                return try await store.events(run: run, filter: EventFilter(), afterSeq: cursor, limit: Self.pageSize).events
+                let page = try await store.events(
+                    run: run, filter: EventFilter(), afterSeq: cursor, limit: Self.pageSize, maxBytes: catchUpBytes
+                )
+                return (page.events, page.hasMore)
             } catch where error.code == .runNotFound {
-                return []  // waiting (`?wait=1`) for the run's first event
+                return ([], false)  // waiting (`?wait=1`) for the run's first event
             }
         case .project(let project, _):
-            return try await store.events(project: project, filter: EventFilter(), afterPosition: cursor, limit: Self.pageSize)
+            let page = try await store.events(
+                project: project, filter: EventFilter(), afterPosition: cursor, limit: Self.pageSize, maxBytes: catchUpBytes
+            )
+            return (page.events, page.hasMore)
         }
     }
 
