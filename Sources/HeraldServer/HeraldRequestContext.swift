@@ -12,6 +12,8 @@ public protocol AccessRequestContext: RequestContext {
     /// Shared by every middleware's copy of the context, so the request log (outermost) names
     /// the caller the authentication (further in) settled.
     var callerRecord: CallerRecord { get }
+    /// The connection the request came on.
+    var connection: any Channel { get }
 }
 
 /// The caller's identity as settled for one request.
@@ -32,9 +34,11 @@ public struct HeraldRequestContext: AccessRequestContext, RemoteAddressRequestCo
     public let remoteAddress: SocketAddress?
     public var access: Access
     public let callerRecord = CallerRecord()
+    public let connection: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        connection = source.channel
         remoteAddress = source.channel.remoteAddress
         access = Access(identity: "nobody", role: .read, projects: .only([]))
     }

@@ -130,8 +130,19 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         for (option, value, range) in ranges {
+            // A variable that is not a number would otherwise leave the default in place silently.
+            let variable = "HERALD_" + option.dropFirst(2).uppercased().replacingOccurrences(of: "-", with: "_")
+            if let text = Env.string(variable), Int(text) == nil {
+                throw ValidationError("\(variable)=\(text): \(option) takes a whole number")
+            }
             guard let value, !range.contains(value) else { continue }
             throw ValidationError("\(option) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+        for variable in ["HERALD_RATE_LIMIT", "HERALD_RATE_BURST"] {
+            if let text = Env.string(variable), Double(text) == nil { throw ValidationError("\(variable)=\(text) is not a number") }
+        }
+        if let text = Env.string("HERALD_SYNC"), SQLiteStore.Durability(rawValue: text) == nil {
+            throw ValidationError("HERALD_SYNC=\(text): --sync takes normal or full")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

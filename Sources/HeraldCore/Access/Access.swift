@@ -56,12 +56,16 @@ public struct Access: Sendable, Equatable {
     /// When the credential stops being valid (a JWT's `exp`): a live stream opened with it ends
     /// then. Nil for API keys (they are revoked instead) and with authentication off.
     public var expiresAt: Timestamp?
+    /// False when no credential was asked for (authentication was off): a live stream opened so
+    /// ends once authentication turns on (the first key is created).
+    public var authenticated: Bool
 
-    public init(identity: String, role: Role, projects: ProjectScope, expiresAt: Timestamp? = nil) {
+    public init(identity: String, role: Role, projects: ProjectScope, expiresAt: Timestamp? = nil, authenticated: Bool = true) {
         self.identity = identity
         self.role = role
         self.projects = projects
         self.expiresAt = expiresAt
+        self.authenticated = authenticated
     }
 
     /// How an API key's identity begins: `key:<id>`.
@@ -69,7 +73,7 @@ public struct Access: Sendable, Equatable {
 
     /// Authentication off (loopback without keys, or `--insecure-no-auth`): everything.
     public static func unrestricted(identity: String) -> Access {
-        Access(identity: identity, role: .admin, projects: .all)
+        Access(identity: identity, role: .admin, projects: .all, authenticated: false)
     }
 
     /// Whether the caller may see `project`'s runs. A run outside the scope answers 404, as if

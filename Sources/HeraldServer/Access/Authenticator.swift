@@ -42,8 +42,10 @@ final class Authenticator: Sendable {
     }
 
     /// Whether `access`, settled earlier, still holds: its key not revoked since (as of the key
-    /// ring's last refresh), its token not expired. A live stream ends when it no longer does.
+    /// ring's last refresh), its token not expired, or, when none was asked for, authentication
+    /// still off. A live stream ends when it no longer does.
     func stillValid(_ access: Access, at now: Timestamp) -> Bool {
+        if !access.authenticated { return !isRequired }
         if let expiresAt = access.expiresAt, now >= expiresAt { return false }
         return keyRing.isActive(identity: access.identity)
     }

@@ -1,11 +1,12 @@
 import HeraldCore
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// Concurrent queries per caller (`--max-queries-per-client`): a caller past it is answered 429
 /// `too_many_queries`, so one credential cannot hold every store reader, or many pages of memory
 /// at once, by opening queries and not reading the answers. A query holds its slot until its
-/// answer is written (or the connection is gone).
+/// answer has been handed to the kernel (or the connection is gone).
 final class QueryLimit: Sendable {
     let limit: Int
     private let held = Mutex<[String: Int]>([:])
@@ -74,9 +75,11 @@ struct QueryLimitMiddleware<Context: AccessRequestContext>: RouterMiddleware {
         do {
             var response = try await next(request, context)
             let body = response.body
+            let connection = context.connection
             response.body = ResponseBody(contentLength: body.contentLength) { writer in
                 defer { slot.release() }
                 try await body.write(writer)
+                await Self.drained(connection)
             }
             return response
         } catch {
@@ -84,4 +87,18 @@ struct QueryLimitMiddleware<Context: AccessRequestContext>: RouterMiddleware {
             throw error
         }
     }
+
+    /// Returns once `connection` has handed everything written to it to the kernel, or closed
+    /// (a client that reads nothing is cut off by the write timeout). The body writer hands bytes
+    /// to the connection without waiting for the client, so a query's answer would otherwise
+    /// give its slot back while all of it still sat in memory.
+    static func drained(_ connection: any Channel) async {
+        var pause = Duration.milliseconds(1)
+        while connection.isActive, !Task.isCancelled {
+            guard let pending = try? await connection.getOption(.bufferedWritableBytes).get(), pending > 0 else { return }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(50))
+        }
+    }
 }
+
