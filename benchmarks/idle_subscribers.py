@@ -26,16 +26,24 @@ def readyz(port):
         return json.load(answer)
 
 
+failures = []
+
+
 async def subscriber(port, run, ready, stop):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET /v1/runs/{run}/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n".encode())
-    await writer.drain()
-    while True:
-        line = await reader.readline()
-        if not line:
-            raise RuntimeError("stream closed early")
-        if line.startswith(b"id: 1"):
-            break
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /v1/runs/{run}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+        await writer.drain()
+        while True:
+            line = await reader.readline()
+            if not line:
+                raise RuntimeError("stream closed early")
+            if line.startswith(b"id: 1"):
+                break
+    except Exception as error:  # told to main, which stops instead of waiting forever
+        failures.append(error)
+        ready.release()
+        return
     ready.release()
     await stop.wait()
     writer.close()
@@ -55,7 +63,7 @@ async def cycles(options):
     started = time.time()
     for index in range(options.cycles):
         reader, writer = await asyncio.open_connection("127.0.0.1", options.port)
-        writer.write(f"GET /v1/runs/{options.run}/stream HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        writer.write(f"GET /v1/runs/{options.run}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         while not (await reader.readline()).startswith(b"id: 1"):
             pass
         writer.close()
@@ -91,6 +99,8 @@ async def main():
     tasks = [asyncio.create_task(subscriber(options.port, options.run, ready, stop)) for _ in range(options.subscribers)]
     for _ in range(options.subscribers):
         await ready.acquire()
+    if failures:
+        raise SystemExit(f"{len(failures)} subscribers failed, the first: {failures[0]!r}")
     held = rss_mib(options.server_pid)
     state = readyz(options.port)
     print(f"{options.subscribers} subscribers connected and caught up in {time.time() - started:.1f} s")
