@@ -86,7 +86,10 @@ public func buildApplication(
     return Application(
         responder: HeadAsGet(inner: router.buildResponder()),
         server: .http1(configuration: http1),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Herald"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Herald",
+            backlog: HeraldConfiguration.listenBacklog
+        ),
         services: [StoreService(store: store), services.hub, services.authenticator.keyRing]
             + (configuration.retention.isEmpty
                 ? [] : [RetentionService(store: store, policy: configuration.retention, interval: configuration.retentionInterval, logger: logger)]),

@@ -66,6 +66,11 @@ public struct HeraldConfiguration: Sendable {
         max(64, min(16_384, openFilesLimit - 256))
     }
 
+    /// Connections the kernel queues before Herald accepts them (capped by `net.core.somaxconn`).
+    /// A burst of reconnecting subscribers (after a restart) past a short queue has its handshakes
+    /// dropped and retried by TCP for up to a minute; 256, the usual default, is far too short.
+    public static let listenBacklog = 4096
+
     /// Largest request head (all header lines together, and any one of them); 431 past it.
     public static let maxHeaderBytes = 64 << 10
     /// Most header lines in one request; 431 past it.
