@@ -9,7 +9,14 @@ struct HeadAsGet<Inner: HTTPResponder>: HTTPResponder where Inner.Context: Reque
     let inner: Inner
 
     func respond(to request: Request, context: Inner.Context) async throws -> Response {
-        guard request.method == .head else { return try await inner.respond(to: request, context: context) }
+        // Kept to one call on the GET path: a stream's task keeps the deepest stack its request
+        // reached for as long as it streams, so every byte of this frame is paid per stream.
+        if request.method == .head { return try await respondWithoutBody(to: request, context: context) }
+        return try await inner.respond(to: request, context: context)
+    }
+
+    @inline(never)
+    private func respondWithoutBody(to request: Request, context: Inner.Context) async throws -> Response {
         var head = request.head
         head.method = .get
         var response: Response
