@@ -21,16 +21,7 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     // Every connection costs a descriptor: take what the operator allows.
     let files = OpenFilesLimit.raise()
-    let maxConnections = configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: files.soft)
-    logger.info("limits", metadata: ["open-files": "\(files.soft)", "max-connections": "\(maxConnections)"])
-    if maxConnections > files.soft - 64 {
-        logger.warning(
-            "limits",
-            metadata: ["reason": "--max-connections \(maxConnections) leaves too few of the \(files.soft) open files the process may have: raise ulimit -n"]
-        )
-    }
-    var configuration = configuration
-    configuration.maxConnections = maxConnections
+    logger.info("limits", metadata: ["open-files": "\(files.soft)", "hard": "\(files.hard)"])
 
     if let location = configuration.postgres {
         let store = try await PostgresStore.open(location, logger: logger)
@@ -69,10 +60,15 @@ public func buildApplication(
 
     let router = buildRouter(configuration, services: services, logger: logger)
     let (readTimeout, writeTimeout) = (configuration.requestReadTimeout, configuration.writeTimeout)
-    let connections = ConnectionLimit(
-        maximum: configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: OpenFilesLimit.current()),
-        logger: logger
-    )
+    let openFiles = OpenFilesLimit.current()
+    let maxConnections = configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: openFiles)
+    if maxConnections > openFiles - 64 {
+        logger.warning(
+            "limits",
+            metadata: ["reason": "--max-connections \(maxConnections) leaves too few of the \(openFiles) open files the process may have: raise ulimit -n"]
+        )
+    }
+    let connections = ConnectionLimit(maximum: maxConnections, logger: logger)
     var http1 = HTTP1Channel.Configuration(
         additionalChannelHandlers: [
             connections.gate(), RequestReadDeadline(timeout: readTimeout), WriteDeadline(timeout: writeTimeout), FramingErrorAnswer(),
