@@ -51,6 +51,25 @@ extension PostgresStore {
         }
     }
 
+    public func projects(limit: Int) async throws(HeraldError) -> [ProjectSummary] {
+        let sql = """
+            SELECT project, COUNT(*), COUNT(*) FILTER (WHERE status IN ('queued', 'running')), MAX(updated_at)
+            FROM runs GROUP BY project ORDER BY MAX(updated_at) DESC, project LIMIT \(limit)
+            """
+        do {
+            return try await connections.query(PostgresQuery(unsafeSQL: sql, binds: PostgresBindings()), logger: logger) { rows in
+                var projects: [ProjectSummary] = []
+                for try await row in rows {
+                    let (project, runs, active, updated) = try row.decode((String, Int64, Int64, Int64).self)
+                    projects.append(ProjectSummary(project: project, runs: runs, activeRuns: active, updatedAt: Timestamp(microseconds: updated)))
+                }
+                return projects
+            }
+        } catch {
+            throw Self.unavailable(error, "be read", logger: logger)
+        }
+    }
+
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
     public func events(

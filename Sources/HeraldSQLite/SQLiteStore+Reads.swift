@@ -57,6 +57,23 @@ extension SQLiteStore {
         }
     }
 
+    public func projects(limit: Int) async throws(HeraldError) -> [ProjectSummary] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT project, COUNT(*) AS runs, SUM(status IN ('queued', 'running')) AS active, MAX(updated_at) AS updated
+                    FROM runs GROUP BY project ORDER BY updated DESC, project LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                ProjectSummary(
+                    project: row["project"], runs: row["runs"], activeRuns: row["active"], updatedAt: Timestamp(microseconds: row["updated"])
+                )
+            }
+        }
+    }
+
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
     public func events(

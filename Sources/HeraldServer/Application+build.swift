@@ -154,12 +154,13 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     let store = services.store
     let hub = services.hub
-    // Public: health checks, this API's description, the dashboard's files (the page asks for a key).
+    // Public: health checks, this API's description, the dashboard's and the JavaScript client's
+    // files (the page asks for a key).
     HealthController(store: store, hub: hub, authenticator: services.authenticator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     let dashboard = DashboardController()
-    if dashboard.folder == nil {
-        logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / answers 404")
+    if dashboard.dashboard.location == nil || dashboard.sdk.location == nil {
+        logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / and /sdk/ answer 404")
     }
     dashboard.addRoutes(to: router)
     // Everything else goes through authentication: attached to the routes themselves, so no

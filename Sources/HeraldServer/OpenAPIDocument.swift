@@ -176,6 +176,24 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/projects": {
+      "get": {
+        "operationId": "listProjects",
+        "tags": ["runs"],
+        "summary": "List projects",
+        "description": "The projects that hold runs and that the caller can read, most recently updated first: at most the 1,000 most recently updated projects of the store (a key scoped to a project not among them sees it missing here; its runs and stream are unaffected). For a project picker.",
+        "responses": {
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "200": {
+            "description": "The projects.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProjectList"}}}
+          },
+          "400": {"$ref": "#/components/responses/InvalidParameter"},
+          "429": {"$ref": "#/components/responses/TooManyQueries"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
     "/v1/runs": {
       "get": {
         "operationId": "listRuns",
@@ -346,6 +364,7 @@ enum OpenAPIDocument {
           {"$ref": "#/components/parameters/LastEventID"},
           {"$ref": "#/components/parameters/StreamAfter"},
           {"$ref": "#/components/parameters/From"},
+          {"$ref": "#/components/parameters/Frames"},
           {
             "name": "wait",
             "in": "query",
@@ -388,11 +407,12 @@ enum OpenAPIDocument {
         "tags": ["streams"],
         "security": [{}, {"bearer": []}, {"accessToken": []}],
         "summary": "Live stream of a project",
-        "description": "Events of every run of the project as Server-Sent Events, in commit order. Each event's SSE id is its store-wide position, a resume token across runs. The stream opens with a `herald.connected` event (no id) whose data is `{\"project\", \"activeRuns\": [run ids], \"position\"}`. Without `types`, the stream carries `run.*`, `task.*`, `step.*`, `agent.started`, `agent.completed`, `agent.failed` and `agent.log`; `agent.log` lines only of the runs named in `logs`. A project stream does not end with a run. A project with no runs yet is streamed like any other.",
+        "description": "Events of every run of the project as Server-Sent Events, in commit order. Each event's SSE id is its store-wide position, a resume token across runs. The stream opens with a `herald.connected` event (no id) whose data is `{\"type\": \"herald.connected\", \"project\", \"activeRuns\": [run ids], \"runs\": [the active runs as GET /v1/runs lists them], \"position\"}`. Without `types`, the stream carries `run.*`, `task.*`, `step.*`, `agent.started`, `agent.completed`, `agent.failed` and `agent.log`; `agent.log` lines only of the runs named in `logs`. A project stream does not end with a run. A project with no runs yet is streamed like any other.",
         "parameters": [
           {"$ref": "#/components/parameters/LastEventID"},
           {"$ref": "#/components/parameters/StreamAfter"},
           {"$ref": "#/components/parameters/From"},
+          {"$ref": "#/components/parameters/Frames"},
           {
             "name": "logs",
             "in": "query",
@@ -469,6 +489,23 @@ enum OpenAPIDocument {
         "summary": "The live dashboard",
         "description": "An HTML page: the runs board (`#/`) and a run's view (`#/runs/{run}`), updated live over the stream endpoints. Its scripts and styles are served from `/ui/{file}`; it loads nothing from elsewhere.",
         "responses": {"200": {"description": "The dashboard page.", "content": {"text/html": {"schema": {"type": "string"}}}}}
+      }
+    },
+    "/sdk/{file}": {
+      "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string", "enum": ["herald.js", "herald.d.ts"]}}],
+      "get": {
+        "operationId": "getJavaScriptClient",
+        "tags": ["operations"],
+        "security": [],
+        "summary": "The JavaScript client",
+        "description": "`herald.js`: an ES module with no dependency, for pages (`import { createClient } from \"/sdk/herald.js\"`), bundlers (copy it in) and Node 18 or later; the dashboard is built on it. `herald.d.ts`: its TypeScript declarations. docs/javascript.md has the guide.",
+        "responses": {
+          "200": {"description": "The module, or its declarations.", "content": {"text/javascript": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+          "404": {
+            "description": "No such file (`not_found`).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          }
+        }
       }
     },
     "/ui/{file}": {
@@ -1759,6 +1796,18 @@ enum OpenAPIDocument {
             "required": ["id"]
           },
           {
+            "title": "any frame with frames=message",
+            "description": "No `event:` line (a client sees `message`); the JSON's `type` tells what it is.",
+            "properties": {
+              "event": {"const": "message"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"anyOf": [{"$ref": "#/components/schemas/Event"}, {"$ref": "#/components/schemas/StreamGap"}, {"$ref": "#/components/schemas/StreamConnected"}]}
+              }
+            }
+          },
+          {
             "title": "herald.gap",
             "properties": {
               "event": {"const": "herald.gap"},
@@ -1821,6 +1870,18 @@ enum OpenAPIDocument {
             "required": ["id"]
           },
           {
+            "title": "any frame with frames=message",
+            "description": "No `event:` line (a client sees `message`); the JSON's `type` tells what it is.",
+            "properties": {
+              "event": {"const": "message"},
+              "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"anyOf": [{"$ref": "#/components/schemas/Event"}, {"$ref": "#/components/schemas/StreamGap"}, {"$ref": "#/components/schemas/StreamConnected"}]}
+              }
+            }
+          },
+          {
             "title": "herald.gap",
             "properties": {
               "event": {"const": "herald.gap"},
@@ -1845,11 +1906,31 @@ enum OpenAPIDocument {
           }
         ]
       },
+      "ProjectList": {
+        "type": "object",
+        "required": ["projects"],
+        "properties": {
+          "projects": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": ["project", "runs", "activeRuns", "updatedAt"],
+              "properties": {
+                "project": {"$ref": "#/components/schemas/RunName"},
+                "runs": {"type": "integer", "minimum": 1, "description": "Runs stored in the project."},
+                "activeRuns": {"type": "integer", "minimum": 0, "description": "Of them, queued or running."},
+                "updatedAt": {"type": "string", "format": "date-time", "description": "The latest update of its runs."}
+              }
+            }
+          }
+        }
+      },
       "StreamGap": {
         "type": "object",
         "description": "The resume point cannot be served: it is past the end of the stream (`ahead`), or the retention policy deleted the events after it (`retention`, run streams). The stream continues after `continuesAfter` (also the event's SSE id).",
-        "required": ["reason", "requested", "continuesAfter", "message"],
+        "required": ["type", "reason", "requested", "continuesAfter", "message"],
         "properties": {
+          "type": {"const": "herald.gap"},
           "reason": {"enum": ["ahead", "retention"]},
           "requested": {"type": "integer", "minimum": 0, "description": "The resume point asked for."},
           "continuesAfter": {"type": "integer", "minimum": 0, "description": "Where the stream continues."},
@@ -1859,13 +1940,19 @@ enum OpenAPIDocument {
       "StreamConnected": {
         "type": "object",
         "description": "The first event of a project stream.",
-        "required": ["project", "activeRuns", "position"],
+        "required": ["type", "project", "activeRuns", "runs", "position"],
         "properties": {
+          "type": {"const": "herald.connected"},
           "project": {"$ref": "#/components/schemas/RunName"},
           "activeRuns": {
             "type": "array",
             "items": {"$ref": "#/components/schemas/RunName"},
             "description": "Runs of the project that are queued or running (at most 1,000)."
+          },
+          "runs": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Run"},
+            "description": "The same runs with their name, status, agents and times, so a board labels them without a query per run."
           },
           "position": {"type": "integer", "minimum": 0, "description": "The store-wide position when the stream opened."}
         }
@@ -1991,6 +2078,13 @@ enum OpenAPIDocument {
         "description": "Where to start without a resume point: `start` replays from the first event, `now` sends only what comes next.",
         "allowEmptyValue": true,
         "schema": {"type": "string", "enum": ["start", "now"], "default": "start"}
+      },
+      "Frames": {
+        "name": "frames",
+        "in": "query",
+        "description": "`named` (the default): each frame's `event:` line names its type, so a browser's EventSource delivers it to `addEventListener(type)` and never to `onmessage`. `message`: no `event:` line, so every frame reaches `onmessage`; the JSON carries the type either way (`herald.connected` and `herald.gap` too, as `type`).",
+        "allowEmptyValue": true,
+        "schema": {"type": "string", "enum": ["named", "message"], "default": "named"}
       }
     },
     "securitySchemes": {

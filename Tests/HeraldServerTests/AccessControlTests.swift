@@ -72,6 +72,7 @@ struct AccessControlTests {
                 (.POST, "/v1/events", #"{"run":"a3","type":"x.y"}"#, [401, 403, 200, 200, 403]),
                 (.POST, "/v1/events", #"{"project":"beta","run":"b2","type":"x.y"}"#, [401, 403, 403, 403, 403]),
                 (.GET, "/v1/runs", nil, [401, 200, 200, 200, 200]),
+                (.GET, "/v1/projects", nil, [401, 200, 200, 200, 200]),
                 (.GET, "/v1/runs/a1", nil, [401, 200, 200, 200, 404]),
                 (.GET, "/v1/runs/b1", nil, [401, 404, 404, 404, 200]),
                 (.GET, "/v1/runs/a1/events", nil, [401, 200, 200, 200, 404]),
@@ -119,6 +120,20 @@ struct AccessControlTests {
             let missing = try await server.get("/v1/runs/zz", headers: TestKeys.bearer(keys.readAcme))
             #expect(other.status == 404 && missing.status == 404)
             #expect(other.text.replacingOccurrences(of: "b1", with: "zz") == missing.text)
+        }
+    }
+
+    @Test func theProjectsListingShowsOnlyWhatTheKeyReads() async throws {
+        try await Self.withFixture { server, keys in
+            func projects(_ key: String) async throws -> [String] {
+                let answer = try await server.get("/v1/projects", headers: TestKeys.bearer(key))
+                let listed = try answer.json["projects"] as? [[String: Any]] ?? []
+                return listed.compactMap { $0["project"] as? String }
+            }
+            let (acme, beta, all) = (try await projects(keys.readAcme), try await projects(keys.readBeta), try await projects(keys.adminAll))
+            #expect(acme == ["acme"])
+            #expect(beta == ["beta"])
+            #expect(Set(all) == ["acme", "beta"])
         }
     }
 

@@ -68,4 +68,66 @@ struct ProjectStreamTests {
             #expect(try await stream.messages(2).map(\.event) == ["x.custom", "x.later"])
         }
     }
+
+    @Test func connectedLabelsTheActiveRuns() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([
+                #"{"run":"a","project":"p","type":"run.started","data":{"name":"Nightly eval"}}"#,
+                #"{"run":"a","project":"p","type":"agent.started","agent":"planner"}"#,
+                #"{"run":"b","project":"p","type":"run.started"}"#,
+                #"{"run":"b","project":"p","type":"run.completed"}"#,
+            ])
+            let stream = try await SSEConnection(server, "/v1/projects/p/stream?from=now")
+            let connected = try #require(try await stream.nextMessage())
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(connected.data.utf8)) as? [String: Any])
+            #expect(object["type"] as? String == "herald.connected")
+            #expect(object["activeRuns"] as? [String] == ["a"])
+            let runs = try #require(object["runs"] as? [[String: Any]])
+            #expect(runs.count == 1)
+            #expect(runs.first?["run"] as? String == "a")
+            #expect(runs.first?["name"] as? String == "Nightly eval")
+            #expect(runs.first?["status"] as? String == "running")
+            #expect(runs.first?["agents"] as? [String] == ["planner"])
+            #expect(runs.first?["startedAt"] is String)
+        }
+    }
+
+    @Test func messageFramesCarryNoEventLineAndTheTypeInTheirJSON() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([#"{"run":"a","type":"run.started"}"#, #"{"run":"a","type":"step.started","data":{"stepId":"fetch"}}"#])
+            let stream = try await SSEConnection(server, "/v1/projects/default/stream?frames=message")
+            let messages = try await stream.messages(3)
+            // Herald's parser names an unnamed frame "message", as EventSource does.
+            #expect(messages.map(\.event) == ["message", "message", "message"])
+            #expect(messages[0].data.hasPrefix(#"{"type":"herald.connected""#))
+            #expect(messages.dropFirst().map(\.id) == ["1", "2"])
+            #expect(messages[2].data.contains(#""type":"step.started""#))
+
+            try await server.ingest([#"{"run":"a","type":"run.completed"}"#])
+            let run = try await SSEConnection(server, "/v1/runs/a/stream?frames=message&after=1")
+            let live = try await run.messages(3)
+            #expect(live.map(\.event) == ["message", "message"], "the run stream ends after run.completed")
+            #expect(live.map(\.id) == ["2", "3"])
+            #expect(live.last?.data.contains(#""type":"run.completed""#) == true)
+        }
+    }
+
+    @Test func messageFramesGoLiveToo() async throws {
+        try await TestServer.with { server in
+            try await server.ingest([#"{"run":"a","type":"run.started"}"#])
+            let stream = try await SSEConnection(server, "/v1/runs/a/stream?frames=message")
+            #expect(try await stream.nextMessage()?.id == "1")
+            try await server.ingest([#"{"run":"a","type":"step.started","data":{"stepId":"fetch"}}"#])
+            let live = try #require(try await stream.nextMessage())
+            #expect(live.event == "message" && live.id == "2" && live.data.contains(#""type":"step.started""#))
+        }
+    }
+
+    @Test func anUnknownFramesValueIsRefused() async throws {
+        try await TestServer.with { server in
+            let answer = try await server.get("/v1/projects/default/stream?frames=plain")
+            #expect(answer.status == 400 && answer.errorCode == "invalid_parameter")
+            #expect(answer.text.contains("frames must be named"))
+        }
+    }
 }

@@ -49,6 +49,29 @@ struct StoreContractTests {
         }
     }
 
+    @Test func projectsAreSummedFromTheirRunsMostRecentFirst() async throws {
+        try await Self.withStore { store in
+            func draft(_ project: String, _ run: String, _ type: String, second: Int64) -> EventDraft {
+                var draft = Self.draft(run, type)
+                draft.project = project
+                draft.time = Timestamp(microseconds: 1_800_000_000_000_000 + second * 1_000_000)
+                return draft
+            }
+            _ = try await store.append(
+                AppendRequest(drafts: [
+                    draft("alpha", "a1", "run.started", second: 1), draft("alpha", "a2", "run.started", second: 2),
+                    draft("alpha", "a1", "run.completed", second: 3), draft("beta", "b1", "run.queued", second: 5),
+                ])
+            )
+            let projects = try await store.projects(limit: 10)
+            #expect(projects.map(\.project) == ["beta", "alpha"])
+            #expect(projects.map(\.runs) == [1, 2])
+            #expect(projects.map(\.activeRuns) == [1, 1])
+            #expect(projects.map(\.updatedAt.microseconds) == [1_800_000_005_000_000, 1_800_000_003_000_000])
+            #expect(try await store.projects(limit: 1).map(\.project) == ["beta"])
+        }
+    }
+
     @Test func concurrentAppendsShareTransactionsAndStayGapless() async throws {
         try await Self.withStore { store in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -71,3 +71,20 @@ public struct Run: Sendable, Equatable {
         if let agent = event.agent, !agents.contains(agent) { agents.append(agent) }
     }
 }
+
+/// A project as its runs show it: what a project picker lists.
+public struct ProjectSummary: Sendable, Equatable {
+    public var project: String
+    public var runs: Int64
+    /// Runs queued or running.
+    public var activeRuns: Int64
+    /// The latest `updatedAt` of its runs.
+    public var updatedAt: Timestamp
+
+    public init(project: String, runs: Int64, activeRuns: Int64, updatedAt: Timestamp) {
+        self.project = project
+        self.runs = runs
+        self.activeRuns = activeRuns
+        self.updatedAt = updatedAt
+    }
+}

@@ -17,6 +17,9 @@ public protocol EventStore: Sendable {
     /// (``PageBudget``); `nextCursor` leads to the rest.
     func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage
 
+    /// The projects that hold runs, most recently updated first, at most `limit` of them.
+    func projects(limit: Int) async throws(HeraldError) -> [ProjectSummary]
+
     /// A run's events strictly between seq `after` and `before`, filtered, in seq order: the
     /// first ones of the range, or its last ones when `newestFirst` (reading backwards). The page
     /// stops at `limit` events, or before the event that would take it past `maxBytes`

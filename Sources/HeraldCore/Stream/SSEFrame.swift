@@ -2,18 +2,22 @@
 ///
 /// Event JSON never contains a raw newline (Herald stores it compact), so `data:` is always one line.
 public enum SSEFrame {
-    /// `id: <id>\nevent: <type>\ndata: <json>\n\n`
-    public static func event(id: String?, type: String, data: [UInt8]) -> [UInt8] {
+    /// `id: <id>\nevent: <type>\ndata: <json>\n\n`; without a type, no `event:` line (the frame
+    /// is then a plain `message` event).
+    public static func event(id: String?, type: String?, data: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(data.count + type.utf8.count + 40)
+        out.reserveCapacity(data.count + (type?.utf8.count ?? 0) + 40)
         if let id {
             out.append(contentsOf: "id: ".utf8)
             out.append(contentsOf: id.utf8)
             out.append(0x0A)
         }
-        out.append(contentsOf: "event: ".utf8)
-        out.append(contentsOf: type.utf8)
-        out.append(contentsOf: "\ndata: ".utf8)
+        if let type {
+            out.append(contentsOf: "event: ".utf8)
+            out.append(contentsOf: type.utf8)
+            out.append(0x0A)
+        }
+        out.append(contentsOf: "data: ".utf8)
         out.append(contentsOf: data)
         out.append(contentsOf: "\n\n".utf8)
         return out

@@ -1,7 +1,8 @@
 import HeraldCore
 import Hummingbird
 
-/// Runs and their events: listing, one run, filtered event pages, one event, causality.
+/// Projects and runs and their events: the projects listing, runs listing, one run, filtered
+/// event pages, one event, causality.
 struct RunsController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let presence: any Presence
@@ -11,11 +12,35 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     let maxPageBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
+        group.get("projects", use: listProjects)
         group.get("runs", use: listRuns)
         group.get("runs/{run}", use: getRun)
         group.get("runs/{run}/events", use: listEvents)
         group.get("runs/{run}/events/{id}", use: getEvent)
         group.get("runs/{run}/events/{id}/causality", use: getCausality)
+    }
+
+    /// How many projects `GET /v1/projects` lists (the most recently updated).
+    static var maxProjects: Int { 1000 }
+
+    @Sendable func listProjects(request: Request, context: Context) async throws -> Response {
+        let projects = try await store.projects(limit: Self.maxProjects).filter { context.access.canRead($0.project) }
+        var writer = JSONWriter()
+        writer.raw("{\"projects\":[")
+        for (index, summary) in projects.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.raw("{\"project\":")
+            writer.string(summary.project)
+            writer.raw(",\"runs\":")
+            writer.integer(summary.runs)
+            writer.raw(",\"activeRuns\":")
+            writer.integer(summary.activeRuns)
+            writer.raw(",\"updatedAt\":")
+            writer.string(summary.updatedAt.rfc3339)
+            writer.raw("}")
+        }
+        writer.raw("]}")
+        return .json(writer.bytes)
     }
 
     @Sendable func listRuns(request: Request, context: Context) async throws -> Response {

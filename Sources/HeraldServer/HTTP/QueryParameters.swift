@@ -17,13 +17,14 @@ enum QueryParameters {
     static let allowed: [String: Set<String>] = [
         "/v1/access": [],
         "/v1/events": ["partial"],
+        "/v1/projects": [],
         "/v1/runs": ["status", "project", "limit", "cursor"],
         "/v1/runs/{run}": ["project"],
         "/v1/runs/{run}/events": Set(filter + ["after", "before", "limit", "project"]),
         "/v1/runs/{run}/events/{id}": ["project"],
         "/v1/runs/{run}/events/{id}/causality": ["maxDepth", "project"],
-        "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "project", "access_token"]),
-        "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "logs", "access_token"]),
+        "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "frames", "project", "access_token"]),
+        "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "frames", "logs", "access_token"]),
     ]
 
     /// The parameters of `request` that `route` does not take, in the order given.

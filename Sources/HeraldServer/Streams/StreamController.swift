@@ -34,6 +34,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let wait = ["1", "true", "yes"].contains(query.get("wait") ?? "")
         let fromNow = try Self.startsNow(query.get("from"))
         let format = try StreamSession.Format(query.get("format"))
+        let frames = try StreamSession.Frames(query.get("frames"))
 
         // Register live interest before reading anything, so nothing slips between the two.
         let subscription = try await subscribe(.run(name), context: context)
@@ -63,7 +64,8 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             if let gap {
                 preamble.writeBytes(
                     format == .agUI
-                        ? AGUIStream.gap(gap.json, continuesAfter: gap.continuesAfter) : Gap.frame(gap.json, continuesAfter: gap.continuesAfter)
+                        ? AGUIStream.gap(gap.json, continuesAfter: gap.continuesAfter)
+                        : Gap.frame(gap.json, continuesAfter: gap.continuesAfter, frames: frames)
                 )
                 cursor = gap.continuesAfter
             }
@@ -73,7 +75,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             let agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: threadId)
             let session = StreamSession(
                 kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor, format: format, agUI: agUI, projects: Self.scope(context.access, request),
+                preamble: preamble, cursor: cursor, format: format, frames: frames, agUI: agUI, projects: Self.scope(context.access, request),
                 fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
@@ -98,6 +100,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         }
         let resumeAfter = try Self.resumeToken(request)
         let fromNow = try Self.startsNow(query.get("from"))
+        let frames = try StreamSession.Frames(query.get("frames"))
         if try StreamSession.Format(query.get("format")) != .herald {
             throw HeraldError(.invalidParameter, "format=ag-ui applies to run streams (/v1/runs/{run}/stream): an AG-UI stream is one run")
         }
@@ -108,23 +111,16 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             var cursor = resumeAfter ?? (fromNow ? lastPosition : 0)
             var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
             let active = try await store.runs(RunQuery(status: .active, project: project, limit: 1000)).runs
-            var connected = JSONWriter()
-            connected.raw("{\"project\":")
-            connected.string(project)
-            connected.raw(",\"activeRuns\":")
-            connected.stringArray(active.map(\.run))
-            connected.raw(",\"position\":")
-            connected.integer(lastPosition)
-            connected.raw("}")
-            preamble.writeBytes(SSEFrame.event(id: nil, type: "herald.connected", data: connected.bytes))
+            preamble.writeBytes(SSEFrame.event(id: nil, type: frames.name("herald.connected"), data: connectedJSON(project, active, lastPosition)))
             if cursor > lastPosition {
                 let gap = Gap.ahead(requested: cursor, continuesAfter: lastPosition, scope: "project")
-                preamble.writeBytes(Gap.frame(gap, continuesAfter: lastPosition))
+                preamble.writeBytes(Gap.frame(gap, continuesAfter: lastPosition, frames: frames))
                 cursor = lastPosition
             }
             let session = StreamSession(
                 kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
-                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, agUI: AGUIStream(resuming: true),
+                configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, frames: frames,
+                agUI: AGUIStream(resuming: true),
                 projects: context.access.projects, fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
@@ -132,6 +128,26 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             hub.unsubscribe(subscription)
             throw error
         }
+    }
+
+    /// `herald.connected`: `{"type", "project", "activeRuns": [names], "runs": [active runs as
+    /// GET /v1/runs lists them], "position"}`, so a board can label what is running without a
+    /// query per run.
+    private func connectedJSON(_ project: String, _ active: [Run], _ position: Int64) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.raw("{\"type\":\"herald.connected\",\"project\":")
+        writer.string(project)
+        writer.raw(",\"activeRuns\":")
+        writer.stringArray(active.map(\.run))
+        writer.raw(",\"runs\":[")
+        for (index, run) in active.enumerated() {
+            if index > 0 { writer.raw(",") }
+            run.write(to: &writer, subscribers: hub.count(run.run))
+        }
+        writer.raw("],\"position\":")
+        writer.integer(position)
+        writer.raw("}")
+        return writer.bytes
     }
 
     /// A live subscription counted against the caller's connection limit.
@@ -239,8 +255,8 @@ extension HTTPField.Name {
 /// The in-band `herald.gap` event: a resume point that cannot be served is never silent.
 enum Gap {
     /// The `herald.gap` frame for `json`.
-    static func frame(_ json: [UInt8], continuesAfter: Int64) -> [UInt8] {
-        SSEFrame.event(id: String(continuesAfter), type: "herald.gap", data: json)
+    static func frame(_ json: [UInt8], continuesAfter: Int64, frames: StreamSession.Frames) -> [UInt8] {
+        SSEFrame.event(id: String(continuesAfter), type: frames.name("herald.gap"), data: json)
     }
 
     /// The notice for a resume point whose events retention deleted.
@@ -259,10 +275,10 @@ enum Gap {
         )
     }
 
-    /// `{"reason", "requested", "continuesAfter", "message"}`
+    /// `{"type": "herald.gap", "reason", "requested", "continuesAfter", "message"}`
     private static func notice(reason: String, requested: Int64, continuesAfter: Int64, message: String) -> [UInt8] {
         var writer = JSONWriter()
-        writer.raw("{\"reason\":")
+        writer.raw("{\"type\":\"herald.gap\",\"reason\":")
         writer.string(reason)
         writer.raw(",\"requested\":")
         writer.integer(requested)

@@ -48,6 +48,29 @@ struct StreamSession: Sendable {
         }
     }
 
+    /// Whether each frame names its event (`event: <type>`), or every frame is a plain `message`
+    /// (`?frames=message`), for a browser `EventSource` read with `onmessage` alone, which hears
+    /// no named event. The JSON carries the type either way.
+    enum Frames: Sendable, Equatable {
+        case named
+        case message
+
+        init(_ parameter: String?) throws(HeraldError) {
+            switch parameter ?? "" {
+            case "", "named": self = .named
+            case "message": self = .message
+            default:
+                throw HeraldError(
+                    .invalidParameter,
+                    "frames must be named (the default: each frame's event: line names its type) or message (no event: line, for EventSource.onmessage)"
+                )
+            }
+        }
+
+        /// The `event:` line's type, or nil for a plain `message` frame.
+        func name(_ type: String) -> String? { self == .named ? type : nil }
+    }
+
     let kind: Kind
     let filter: EventFilter
     let store: any EventStore
@@ -57,6 +80,7 @@ struct StreamSession: Sendable {
     let preamble: ByteBuffer
     var cursor: Int64
     let format: Format
+    let frames: Frames
     /// How events are written as AG-UI events (with `format` `.agUI`).
     let agUI: AGUIStream
     /// The projects the caller may read: a run waited for (`?wait=1`) that turns out to be
@@ -197,16 +221,19 @@ struct StreamSession: Sendable {
     }
 
     private func frame(of event: Event) -> [UInt8] {
-        switch kind {
-        case .run: SSEFrame.run(event)
-        case .project: SSEFrame.project(event)
+        switch (kind, frames) {
+        case (.run, .named): SSEFrame.run(event)
+        case (.project, .named): SSEFrame.project(event)
+        case (_, .message): SSEFrame.event(id: String(token(of: event)), type: nil, data: event.json)
         }
     }
 
+    /// The hub's shared frame; a `message` stream writes its own (one copy per such reader).
     private func liveFrame(of item: Published) -> ByteBuffer {
-        switch kind {
-        case .run: item.runFrame
-        case .project: item.projectFrame ?? ByteBuffer(bytes: SSEFrame.project(item.event))
+        switch (kind, frames) {
+        case (.run, .named): item.runFrame
+        case (.project, .named): item.projectFrame ?? ByteBuffer(bytes: SSEFrame.project(item.event))
+        case (_, .message): ByteBuffer(bytes: frame(of: item.event))
         }
     }
 }
