@@ -78,8 +78,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard: plain files served as they are.
-            resources: [.copy("Dashboard")],
+            // The dashboard and the JavaScript client: plain files served as they are.
+            resources: [.copy("Dashboard"), .copy("SDK")],
             swiftSettings: swiftSettings
         ),
         // Producers' and subscribers' library: depends on the core, never on the server.

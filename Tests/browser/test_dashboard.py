@@ -14,116 +14,19 @@ Run with Tests/browser/run.sh. HERALD_BIN points at the herald binary.
 
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from support import chromium_options, wait_for
+from conftest import HERALD_BIN, Server, js
+from support import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-HERALD_BIN = os.environ.get("HERALD_BIN", str(ROOT / ".build" / "debug" / "herald"))
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("HERALD_SCREENSHOTS")
-
-
-class Server:
-    """`herald serve` in a child process, restartable on the same port and data folder."""
-
-    def __init__(self):
-        self.data = tempfile.mkdtemp(prefix="herald-dashboard-data-")
-        self.port = 0
-        self.proc = None
-        self.log = tempfile.NamedTemporaryFile(prefix="herald-dashboard-log-", suffix=".txt", delete=False)
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [HERALD_BIN, "serve", "--port", str(self.port), "--data", self.data, "--heartbeat", "1"],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        def bound():
-            text = Path(self.log.name).read_text(errors="replace")
-            ports = re.findall(r"listening on 127\.0\.0\.1:(\d+)", text)
-            return ports[-1] if ports and (self.port == 0 or int(ports[-1]) == self.port) and len(ports) >= self.starts + 1 else None
-        self.starts = getattr(self, "starts", -1) + 1
-        self.port = int(wait_for(bound, 20, "the server to listen"))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=10) as response:
-            return json.load(response)
-
-    def events(self, run, types=None):
-        events, after = [], 0
-        while True:
-            query = f"?after={after}&limit=1000" + (f"&types={types}" if types else "")
-            page = self.get(f"/v1/runs/{run}/events{query}")
-            events += page["events"]
-            if not page["hasMore"]:
-                return events
-            after = page["events"][-1]["seq"]
-
-    def demo(self, run, *extra):
-        return subprocess.Popen([HERALD_BIN, "demo", "--server", self.url, "--run", run, *extra],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-@pytest.fixture
-def server():
-    if not os.access(HERALD_BIN, os.X_OK):
-        pytest.fail(f"herald binary not found at {HERALD_BIN}")
-    s = Server()
-    s.start()
-    try:
-        yield s
-    finally:
-        if s.proc.poll() is None:
-            s.stop()
-        shutil.rmtree(s.data, ignore_errors=True)
-        print("---- herald log ----\n" + Path(s.log.name).read_text(errors="replace")[-3000:])
-        os.unlink(s.log.name)
-
-
-@pytest.fixture
-def browser():
-    profile = tempfile.mkdtemp(prefix="herald-dashboard-profile-")
-    options = Options()
-    options.binary_location = CHROMIUM
-    chromium_options(options, profile, "--window-size=1400,1000")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        # Script errors fail the test; network errors are expected (the server is killed on purpose).
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and e.get("source") != "network"
-                  and "Failed to fetch" not in e["message"]]
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-        assert not errors, f"the page logged errors: {errors}"
-
-
-def js(driver, script):
-    return driver.execute_script("return " + script)
 
 
 def log_lines(driver):
@@ -337,7 +240,8 @@ def test_a_server_with_keys_asks_for_one_and_streams_with_it(browser):
         urllib.request.urlopen(request, timeout=10).close()
         browser.execute_script("sessionStorage.setItem('heraldKey', arguments[0])", acme)
         browser.get(s.url + "/")
-        wait_for(lambda: browser.find_elements(By.ID, "board-title") and browser.find_element(By.ID, "board-title").text == "Runs of acme",
+        wait_for(lambda: browser.find_elements(By.ID, "project-picker")
+                 and browser.find_element(By.ID, "project-picker").get_attribute("value") == "acme",
                  20, "the board of the key's project")
         wait_for(lambda: list(rows()) == ["acme-1"], 20, "only acme's run")
         log = Path(s.log.name).read_text(errors="replace")

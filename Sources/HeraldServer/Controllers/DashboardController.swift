@@ -19,7 +19,6 @@ struct DashboardController: Sendable {
                 "app.js": "text/javascript; charset=utf-8",
                 "board.js": "text/javascript; charset=utf-8",
                 "run.js": "text/javascript; charset=utf-8",
-                "live.js": "text/javascript; charset=utf-8",
                 "util.js": "text/javascript; charset=utf-8",
                 "style.css": "text/css; charset=utf-8",
             ]

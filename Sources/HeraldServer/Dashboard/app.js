@@ -1,6 +1,6 @@
 // The dashboard's entry: a hash router between the runs board and a run's view, and the
 // connection badge.
-import { el, getJSON } from "./util.js";
+import { el, herald } from "./util.js";
 import { showBoard } from "./board.js";
 import { showRun } from "./run.js";
 
@@ -57,12 +57,18 @@ window.addEventListener("herald-unauthorized", () => {
   input.focus();
 });
 
-// The board opens the project the key covers when it covers one (`/v1/access`), else `default`.
+// Without `?project=` the board opens the project the key covers when it covers one
+// (`/v1/access`); else `default` if it has runs, else the project updated last.
 let defaultProject = "default";
 async function start() {
   try {
-    const access = await getJSON("/v1/access");
-    if (Array.isArray(access.projects) && access.projects.length === 1) defaultProject = access.projects[0];
+    const access = await herald.access();
+    if (Array.isArray(access.projects) && access.projects.length === 1 && access.projects[0] !== "*") {
+      defaultProject = access.projects[0];
+    } else {
+      const { projects } = await herald.projects();
+      if (projects.length > 0 && !projects.some((p) => p.project === "default")) defaultProject = projects[0].project;
+    }
   } catch (error) {
     if (error.status === 401) return;  // the key form is up; it starts again once a key is entered
   }

@@ -1,10 +1,20 @@
-// The runs board: active and recent runs, live from the project stream.
-import { getJSON, el, duration, debounce } from "./util.js";
-import { LiveFeed } from "./live.js";
+// The runs board: active and recent runs of a project, live from its stream, and a picker
+// between the projects the reader can see.
+import { herald, el, duration, debounce } from "./util.js";
 
 const STATUSES = ["all", "active", "running", "queued", "completed", "failed", "cancelled"];
 
+/** The board's link: `#/?project=p&status=s`, leaving out the defaults. */
+function boardLink(project, status) {
+  const query = new URLSearchParams();
+  if (project !== "default") query.set("project", project);
+  if (status !== "all") query.set("status", status);
+  return `#/${query.size ? `?${query}` : ""}`;
+}
+
 export function showBoard(main, { project, status, setMode }) {
+  const picker = el("select", { id: "project-picker", "aria-label": "Project" }, el("option", { value: project, selected: true }, project));
+  picker.addEventListener("change", () => { location.hash = boardLink(picker.value, current); });
   const filter = el("select", { id: "status-filter", "aria-label": "Status" },
     STATUSES.map((s) => el("option", { value: s, selected: s === status }, s === "all" ? "All statuses" : s)));
   const body = el("tbody", {}, el("tr", {}, el("td", { colspan: 6, class: "muted" }, "Loading runs…")));
@@ -13,27 +23,44 @@ export function showBoard(main, { project, status, setMode }) {
     body);
   main.replaceChildren(
     el("section", { class: "board", "aria-labelledby": "board-title" },
-      el("div", { class: "board-head" }, el("h1", { id: "board-title" }, `Runs of ${project}`), filter),
+      el("div", { class: "board-head" }, el("h1", { id: "board-title" }, "Runs of ", picker), filter),
       el("div", { class: "scroll-x" }, table)));
 
   let current = status;
   let asked = 0;  // answers that arrive out of order are dropped
+  let others = [];  // other projects with runs, named when this one has none
   async function refresh() {
-    const query = new URLSearchParams({ project, limit: "100" });
-    if (current !== "all") query.set("status", current);
     const request = ++asked;
     try {
-      const page = await getJSON(`/v1/runs?${query}`);
-      if (request === asked) render(page.runs);
+      const [page, listing] = await Promise.all([
+        herald.runs({ project, status: current === "all" ? undefined : current, limit: 100 }),
+        herald.projects().catch(() => ({ projects: [] })),
+      ]);
+      if (request !== asked) return;
+      showProjects(listing.projects);
+      render(page.runs);
     } catch (error) {
       if (request !== asked) return;
       body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "error" }, `Could not load the runs: ${error.message}`)));
     }
   }
 
+  /** The picker lists every project with runs (and this one, even before its first run). */
+  function showProjects(projects) {
+    const names = projects.map((p) => p.project);
+    if (!names.includes(project)) names.unshift(project);
+    others = projects.filter((p) => p.project !== project);
+    const active = new Map(projects.map((p) => [p.project, p.activeRuns]));
+    picker.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === project },
+      active.get(name) ? `${name} (${active.get(name)} active)` : name)));
+  }
+
   function render(runs) {
     if (runs.length === 0) {
-      body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No runs yet. Try `herald demo`.")));
+      const elsewhere = others.length === 0 ? ["Try `herald demo`."]
+        : ["Other projects have runs: ", ...others.slice(0, 5).flatMap((p, i) => [i ? ", " : "", el("a", { href: boardLink(p.project, "all") }, p.project)])];
+      const none = current === "all" ? `No runs yet in ${project}. ` : `No ${current} runs in ${project}. `;
+      body.replaceChildren(el("tr", {}, el("td", { colspan: 6, class: "muted", id: "no-runs" }, none, ...elsewhere)));
       return;
     }
     const now = Date.now();
@@ -51,21 +78,16 @@ export function showBoard(main, { project, status, setMode }) {
 
   filter.addEventListener("change", () => {
     current = filter.value;
-    const query = new URLSearchParams();
-    if (project !== "default") query.set("project", project);
-    if (current !== "all") query.set("status", current);
-    location.hash = `#/${query.size ? `?${query}` : ""}`;
+    location.hash = boardLink(project, current);
   });
 
   const later = debounce(refresh, 300);
-  const feed = new LiveFeed({
-    streamURL: (after) => `/v1/projects/${encodeURIComponent(project)}/stream?` + (after === null ? "from=now" : `after=${after}`),
+  const stop = herald.subscribe({ project, from: "now" }, {
     onEvent: later,
     // Whatever happened while the stream was down shows when it is back.
-    onMode: (mode) => { setMode(mode); if (mode === "live") later(); },
+    onStatus: (mode) => { setMode(mode); if (mode === "live") later(); },
   });
   refresh();
-  feed.start();
   const ticker = setInterval(refresh, 10000);  // durations of running runs move on
-  return () => { feed.stop(); clearInterval(ticker); later.cancel(); asked += 1; };
+  return () => { stop(); clearInterval(ticker); later.cancel(); asked += 1; };
 }

@@ -1,7 +1,6 @@
 // A run's view: header, status cards per agent and step, the live log panel, and the event
 // timeline with its detail drawer.
-import { getJSON, el, duration, clock, typeMatches, levelVisible, LEVELS } from "./util.js";
-import { LiveFeed } from "./live.js";
+import { herald, el, duration, clock, typeMatches, levelVisible, LEVELS } from "./util.js";
 
 // Bounded memory on very long runs: the page holds the newest lines and events; older ones
 // stay in the query API ("Load earlier" reads them back, page by page).
@@ -171,7 +170,7 @@ export function showRun(main, { run, setMode }) {
   async function loadEarlier() {
     logEarlier.disabled = true;
     try {
-      const page = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&before=${state.firstLogSeq}&limit=${PAGE}`);
+      const page = await herald.events(run, { types: "agent.log", before: state.firstLogSeq, limit: PAGE });
       const before = logBox.scrollHeight;
       const first = logBox.firstElementChild;
       const numberOfFirst = Number(first?.querySelector(".ln").textContent) || page.events.length + 1;
@@ -268,7 +267,7 @@ export function showRun(main, { run, setMode }) {
     drawer.replaceChildren(el("p", { class: "muted" }, "Loading…"));
     drawer.focus();
     try {
-      const chain = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events/${id}/causality`);
+      const chain = await herald.causality(run, id);
       if (request !== drawerRequest) return;  // another event was asked for meanwhile
       const link = (event) => el("li", {}, el("button", { type: "button", class: "chain-link", "data-id": event.id, onclick: () => openDrawer(event.id) },
         `#${event.seq} ${event.type}`, event.agent ? ` (${event.agent})` : ""));
@@ -337,11 +336,11 @@ export function showRun(main, { run, setMode }) {
   }
 
   /** Every page of a query, forward. */
-  async function readAll(query) {
+  async function readAll(filter) {
     const events = [];
     let after = 0;
     for (;;) {
-      const page = await getJSON(`/v1/runs/${encodeURIComponent(run)}/events?${query}&after=${after}&limit=${PAGE}`);
+      const page = await herald.events(run, { ...filter, after, limit: PAGE });
       events.push(...page.events);
       if (!page.hasMore || page.events.length === 0) return events;
       after = page.events[page.events.length - 1].seq;
@@ -362,14 +361,14 @@ export function showRun(main, { run, setMode }) {
     window.herald.lastSeq = state.lastSeq;
   }
 
-  let feed = null;
+  let stop = null;
   let left = false;  // set when the reader navigates away: nothing may start after that
   const ticker = setInterval(() => { if (!state.finishedAt) renderHead(); }, 1000);
   (async () => {
     try {
       let summary = null;
       try {
-        summary = await getJSON(`/v1/runs/${encodeURIComponent(run)}`);
+        summary = await herald.run(run);
       } catch (error) {
         if (error.status !== 404) throw error;
         logEmpty.textContent = "Waiting for the run's first event…";  // the stream waits for it (wait=1)
@@ -379,9 +378,9 @@ export function showRun(main, { run, setMode }) {
         // What the cards and header need, in full; the newest lines and events for the panels.
         const upTo = summary.lastSeq + 1;
         const [status, lines, recent] = await Promise.all([
-          readAll(`types=${STATUS_TYPES}`),
-          getJSON(`/v1/runs/${encodeURIComponent(run)}/events?types=agent.log&before=${upTo}&limit=${Math.min(MAX_LOG_LINES, PAGE)}`),
-          getJSON(`/v1/runs/${encodeURIComponent(run)}/events?before=${upTo}&limit=${PAGE}`),
+          readAll({ types: STATUS_TYPES }),
+          herald.events(run, { types: "agent.log", before: upTo, limit: Math.min(MAX_LOG_LINES, PAGE) }),
+          herald.events(run, { before: upTo, limit: PAGE }),
         ]);
         if (left) return;
         state.lastSeq = summary.lastSeq;
@@ -404,20 +403,14 @@ export function showRun(main, { run, setMode }) {
       return;
     }
     if (state.finishedAt) { setMode("ended"); return; }
-    feed = new LiveFeed({
-      streamURL: (after) => `/v1/runs/${encodeURIComponent(run)}/stream?after=${after ?? 0}&wait=1`,
-      pollURL: (after) => `/v1/runs/${encodeURIComponent(run)}/events?after=${after}&limit=1000`,
-      idOf: (event) => event.seq,
-      onEvent: applyLive,
-      onMode: setMode,
-      after: String(state.lastSeq),
-    });
-    feed.start();
+    // From the summary's last seq on, resumed after any disconnect, polling where a stream
+    // cannot be held open; the stream waits for a run that has no event yet.
+    stop = herald.subscribe({ run, after: state.lastSeq, wait: true }, { onEvent: applyLive, onStatus: setMode });
   })();
 
   return () => {
     left = true;
-    feed?.stop();
+    stop?.();
     clearInterval(ticker);
     document.removeEventListener("keydown", onKey);
   };

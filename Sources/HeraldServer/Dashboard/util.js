@@ -1,30 +1,21 @@
-// Small helpers shared by the views.
+// Small helpers shared by the views, and the client they share.
+import { createClient, LEVELS } from "/sdk/herald.js";
 
-/** The read key the reader entered for a Herald that requires one (kept for this tab only). */
-export function authHeaders() {
-  const key = sessionStorage.getItem("heraldKey");
-  return key ? { Authorization: `Bearer ${key}` } : {};
-}
+export { LEVELS };
 
-/** Tells the app that the server wants a key (it then asks the reader for one). */
-export function unauthorized() {
-  window.dispatchEvent(new Event("herald-unauthorized"));
-}
-
-/** GET a JSON answer of the API, or throw an Error with the server's message. */
-export async function getJSON(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json", ...authHeaders() } });
-  if (response.status === 401) unauthorized();
-  const text = await response.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { /* not JSON: reported below */ }
-  if (!response.ok) {
-    const error = new Error(body?.error?.message ?? `HTTP ${response.status}`);
-    error.status = response.status;
-    throw error;
-  }
-  return body;
-}
+/**
+ * The dashboard's client: every request and stream goes through Herald's JavaScript module,
+ * the one pages and Node programs use. The read key the reader entered for a Herald that
+ * requires one (kept for this tab only) goes in the Authorization header; a 401 tells the app,
+ * which asks for a key.
+ */
+export const herald = createClient({
+  headers: () => {
+    const key = sessionStorage.getItem("heraldKey");
+    return key ? { Authorization: `Bearer ${key}` } : {};
+  },
+  onUnauthorized: () => window.dispatchEvent(new Event("herald-unauthorized")),
+});
 
 /** An element with attributes and children: el("div", {class: "x"}, "text", child). */
 export function el(tag, attributes = {}, ...children) {
@@ -71,8 +62,6 @@ export function typeMatches(type, patterns) {
   if (patterns.length === 0) return true;
   return patterns.some((p) => p === "*" || (p.endsWith(".*") ? type.startsWith(p.slice(0, -1)) : type === p));
 }
-
-export const LEVELS = ["milestone", "decision", "action", "state", "detail"];
 
 /** Whether an event of `level` reaches a reader at `verbosity` ("" = everything; system always). */
 export function levelVisible(level, verbosity) {
