@@ -3,7 +3,7 @@ import HeraldClient
 import HeraldCore
 import Testing
 
-@Suite("Subscribing to a run: typed events, resume, end, gap")
+@Suite("Subscribing to a run or a project: typed events, resume, end, gap, 204")
 struct RunEventsTests {
     static func post(_ server: RunningServer, _ drafts: [EventDraft]) async throws {
         _ = try await HeraldClient.withClient(baseURL: server.baseURL) { try await $0.post(drafts) }
@@ -86,6 +86,71 @@ struct RunEventsTests {
                     for try await _ in client.subscribe(run: "bad run name") {}
                 }
             }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aFinishedRunResumedPastItsEndEndsAt204WithNothing() async throws {
+        try await RunningServer.with { server in
+            try await Self.post(server, [EventDraft(run: "r1", type: "run.started"), Self.tick(1), EventDraft(run: "r1", type: "run.completed")])
+            try await HeraldClient.withClient(baseURL: server.baseURL) { client in
+                var items: [RunEvents.Item] = []
+                for try await item in client.subscribe(run: "r1", after: 3) { items.append(item) }
+                #expect(items.isEmpty, "the server's 204 ends the sequence, with no error and no event")
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aProjectStreamCarriesTheLogLinesOfTheChosenRunsAndResumesByPosition() async throws {
+        try await RunningServer.with { server in
+            func log(_ run: String, _ line: String) -> EventDraft {
+                EventDraft(project: "p", run: run, type: "agent.log", agent: "w", data: Array(#"{"line":"\#(line)"}"#.utf8))
+            }
+            try await Self.post(server, [
+                EventDraft(project: "p", run: "a", type: "run.started", data: Array(#"{"name":"Alpha"}"#.utf8)), log("a", "a1"),
+                EventDraft(project: "p", run: "b", type: "run.started"), log("b", "b1"), EventDraft(project: "q", run: "c", type: "run.started"),
+            ])
+            try await HeraldClient.withClient(baseURL: server.baseURL) { client in
+                var iterator = client.subscribe(project: "p", logs: ["b"]).makeAsyncIterator()
+                guard case .connected(let connected) = try await iterator.next() else {
+                    Issue.record("expected herald.connected first")
+                    return
+                }
+                #expect(connected.runs.map(\.run).sorted() == ["a", "b"])
+                #expect(connected.runs.first { $0.run == "a" }?.name == "Alpha")
+                var seen: [String] = []
+                while seen.count < 3, case .event(let event, let position) = try await iterator.next() {
+                    seen.append("\(position):\(event.run):\(event.type)")
+                }
+                #expect(seen == ["1:a:run.started", "3:b:run.started", "4:b:agent.log"], "a's lines and project q are not carried")
+
+                // Resuming after a position misses nothing across runs.
+                try await Self.post(server, [log("b", "b2"), EventDraft(project: "p", run: "a", type: "run.completed")])
+                var resumed = client.subscribe(project: "p", logs: ["b"], after: 4).makeAsyncIterator()
+                var after: [String] = []
+                while after.count < 2, let item = try await resumed.next() {
+                    if case .event(let event, let position) = item { after.append("\(position):\(event.type)") }
+                }
+                #expect(after == ["6:agent.log", "7:run.completed"])
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aClientForOneProjectNamesItOnRunCalls() async throws {
+        try await RunningServer.with { server in
+            try await Self.post(server, [EventDraft(project: "p", run: "r1", type: "run.started"), EventDraft(project: "p", run: "r1", type: "my.tick")])
+            var inP = HeraldClient.Configuration()
+            inP.project = "p"
+            var inQ = HeraldClient.Configuration()
+            inQ.project = "q"
+            let (p, q) = (HeraldClient(baseURL: server.baseURL, configuration: inP), HeraldClient(baseURL: server.baseURL, configuration: inQ))
+            #expect(try await p.run("r1").project == "p")
+            await #expect(throws: HeraldError.self) { try await q.run("r1") }
+            await #expect(throws: HeraldError.self) { try await q.events(run: "r1") }
+            try await p.shutdown()
+            try await q.shutdown()
         }
     }
 }

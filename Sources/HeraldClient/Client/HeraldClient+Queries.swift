@@ -30,7 +30,7 @@ extension HeraldClient {
     ///
     /// - Throws: `HeraldError` `run_not_found` (404) when the run has no event.
     public func run(_ run: String) async throws -> RunSummary {
-        try decode(RunSummary.self, from: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))"))
+        try decode(RunSummary.self, from: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))", query: projectQuery))
     }
 
     /// One page of a run's events in seq order.
@@ -50,14 +50,14 @@ extension HeraldClient {
         if after > 0 { query.append(("after", String(after))) }
         if let before { query.append(("before", String(before))) }
         if let limit { query.append(("limit", String(limit))) }
-        return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query))
+        return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query + projectQuery))
     }
 
     /// One event of a run by id.
     ///
     /// - Throws: `HeraldError` `run_not_found` or `event_not_found` (404).
     public func event(run: String, id: String) async throws -> EventRecord {
-        try EventRecord(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events/\(Self.percentEncoded(id))"))
+        try EventRecord(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events/\(Self.percentEncoded(id))", query: projectQuery))
     }
 
     /// Every page of a run's events, fetched as the sequence is iterated (each page after the
@@ -82,5 +82,12 @@ extension HeraldClient {
             cursor = page.runs.isEmpty ? nil : page.nextCursor
         } while cursor != nil
         return runs
+    }
+}
+
+extension HeraldClient {
+    /// `?project=` for run routes, when the configuration names a project.
+    var projectQuery: [(String, String)] {
+        configuration.project.map { [("project", $0)] } ?? []
     }
 }

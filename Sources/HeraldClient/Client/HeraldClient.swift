@@ -23,6 +23,9 @@ public struct HeraldClient: Sendable {
         public var timeout: Duration = .seconds(60)
         /// Sent as `Authorization: Bearer <token>` when set.
         public var token: String?
+        /// The project whose runs the run calls name (`?project=`), for a credential that reads
+        /// several projects; nil leaves it to the server (a key of one project needs none).
+        public var project: String?
         /// Longest wait for a connection to open.
         public var connectTimeout: Duration = .seconds(10)
         /// Whether a failed connection attempt is retried until the request's timeout. Off by

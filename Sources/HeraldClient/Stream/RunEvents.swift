@@ -33,6 +33,14 @@ public struct RunEvents: AsyncSequence, Sendable {
         public var requested: Int64
         public var continuesAfter: Int64
         public var message: String
+
+        /// The notice a `herald.gap` message carries.
+        init(_ message: SSEParser.Message) throws(HeraldError) {
+            guard let gap = try? JSONDecoder().decode(Gap.self, from: Data(message.data.utf8)) else {
+                throw HeraldError(.invalidResponse, "malformed herald.gap event: \(message.data.prefix(200))")
+            }
+            self = gap
+        }
     }
 
     let subscription: EventSubscription
@@ -46,17 +54,13 @@ public struct RunEvents: AsyncSequence, Sendable {
         public mutating func next() async throws -> Item? {
             guard !ended else { return nil }
             while let message = try await messages.next() {
-                let bytes = Array(message.data.utf8)
                 switch message.event {
                 case "herald.gap":
-                    guard let gap = try? JSONDecoder().decode(Gap.self, from: Data(bytes)) else {
-                        throw HeraldError(.invalidResponse, "malformed herald.gap event: \(message.data.prefix(200))")
-                    }
-                    return .gap(gap)
+                    return .gap(try Gap(message))
                 case let type where type.hasPrefix("herald."):
                     continue  // other stream control events (herald.connected) carry nothing for a run reader
                 default:
-                    let event = try EventRecord(json: bytes)
+                    let event = try EventRecord(json: Array(message.data.utf8))
                     if Vocabulary.isTerminal(event.type) { ended = true }
                     return .event(event)
                 }
@@ -74,10 +78,13 @@ extension HeraldClient {
     ///     when the filter lets it through (otherwise the server's end of the stream does).
     ///   - after: resume after this seq, as a `Last-Event-ID` would.
     public func subscribe(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0) -> RunEvents {
-        let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems)
-        var headers: [(String, String)] = []
-        if let token = configuration.token { headers.append(("Authorization", "Bearer \(token)")) }
-        let subscription = EventSubscription(http: http, url: url, headers: headers, lastEventID: after > 0 ? String(after) : nil)
+        let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems + projectQuery)
+        let subscription = EventSubscription(http: http, url: url, headers: streamHeaders, lastEventID: after > 0 ? String(after) : nil)
         return RunEvents(subscription: subscription)
+    }
+
+    /// The credential, on every stream request.
+    var streamHeaders: [(String, String)] {
+        configuration.token.map { [("Authorization", "Bearer \($0)")] } ?? []
     }
 }
