@@ -154,3 +154,79 @@ struct RunEventsTests {
         }
     }
 }
+
+/// A connection that went silent without closing (a sleeping laptop, a proxy that dropped it) is
+/// noticed after the read timeout and resumed: a server that answers one event and then says
+/// nothing more is connected to again, with the last id.
+@Suite("Subscribing: a silent connection")
+struct SilentConnectionTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aStreamSilentPastTheReadTimeoutIsResumed() async throws {
+        let server = try SilentServer()
+        defer { server.close() }
+        var configuration = HeraldClient.Configuration()
+        configuration.readTimeout = .milliseconds(300)
+        let client = HeraldClient(baseURL: "http://127.0.0.1:\(server.port)", configuration: configuration)
+        let reading = Task {
+            for try await _ in client.subscribe(run: "r1") {}
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while server.requests.count < 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        reading.cancel()
+        _ = await reading.result
+        try await client.shutdown()
+        let requests = server.requests
+        #expect(requests.count >= 3, "reconnected after each silence: \(requests.count) requests")
+        #expect(requests.dropFirst().allSatisfy { $0.lowercased().contains("last-event-id: 1\r\n") }, "resumed after the event it had")
+    }
+}
+
+/// A TCP server that answers every request with one SSE event and then keeps the connection
+/// open without a byte more, recording the requests.
+final class SilentServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var received: [String] = []
+    private var connections: [Int32] = []
+
+    var requests: [String] { lock.withLock { received } }
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 16) == 0 else { throw TestServerError.didNotStart }
+        self.listener = listener
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            guard connection >= 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(connection, &buffer, buffer.count)
+            let request = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+            let answer = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\nevent: my.tick\ndata: {\"id\":\"01J0000000000000000000000A\",\"run\":\"r1\",\"seq\":1,\"type\":\"my.tick\",\"level\":\"action\",\"time\":\"2026-12-06T00:00:00Z\",\"data\":{}}\n\n"
+            _ = answer.utf8CString.withUnsafeBufferPointer { write(connection, $0.baseAddress, $0.count - 1) }
+            lock.withLock {
+                received.append(request)
+                connections.append(connection)  // kept open, silent
+            }
+        }
+    }
+
+    func close() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+        for connection in lock.withLock({ connections }) { Glibc.close(connection) }
+    }
+}

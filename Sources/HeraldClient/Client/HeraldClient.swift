@@ -28,6 +28,10 @@ public struct HeraldClient: Sendable {
         public var project: String?
         /// Longest wait for a connection to open.
         public var connectTimeout: Duration = .seconds(10)
+        /// Longest silence on an open connection before it is dropped: three of the server's
+        /// heartbeats (15 s), so a stream whose connection died without a word (a sleeping
+        /// laptop, a proxy that dropped it) is noticed and resumed.
+        public var readTimeout: Duration = .seconds(45)
         /// Whether a failed connection attempt is retried until the request's timeout. Off by
         /// default so that a server that is down is reported at once (a CLI user should not wait
         /// a minute to learn it); producers that must ride out restarts retry on their own terms.
@@ -44,6 +48,7 @@ public struct HeraldClient: Sendable {
         var http: HTTPClient.Configuration {
             var configuration = HTTPClient.Configuration()
             configuration.timeout.connect = HeraldClient.timeAmount(connectTimeout)
+            configuration.timeout.read = HeraldClient.timeAmount(readTimeout)
             configuration.connectionPool.retryConnectionEstablishment = retriesConnecting
             return configuration
         }
