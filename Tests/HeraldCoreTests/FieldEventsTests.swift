@@ -36,6 +36,16 @@ struct FieldEventsTests {
         #expect(!Timestamp.lacksOffset("yesterday"))
     }
 
+    @Test("a Go event hub's type name is refused with Herald's", arguments: [
+        ("agent:started", "agent.started"), ("task:status_changed", "task.status_changed"),
+        ("subtask:unblocked", "task.subtask_unblocked"),
+    ])
+    func foreignTypeName(foreign: String, herald: String) throws {
+        let error = try #require(parseError(#"{"run":"r","type":"\#(foreign)","agent":"w"}"#))
+        #expect(error.problems == ["0:type:invalid_value"])
+        #expect(error.details[0].message.hasSuffix(": \(foreign) is \(herald) in Herald"), "\(error.details[0].message)")
+    }
+
     @Test("an AG-UI event's timestamp stays milliseconds")
     func aguiTimestamp() throws {
         let draft = try #require(try parse(#"{"type":"RUN_STARTED","threadId":"t","runId":"r","timestamp":1000}"#).first)

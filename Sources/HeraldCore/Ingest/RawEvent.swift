@@ -274,7 +274,8 @@ struct RawEvent {
         }
         if let type {
             if !Names.isValidType(type), !typeRefused {
-                fail("type", "invalid_value", "type must be a lowercase dotted name such as agent.log or my.custom_thing (at most 128 characters)")
+                let rename = Vocabulary.herald(typeFor: type).map { ": \(type) is \($0) in Herald" } ?? ""
+                fail("type", "invalid_value", "type must be a lowercase dotted name such as agent.log or my.custom_thing (at most 128 characters)\(rename)")
             }
         } else {
             fail("type", "required", "type is required")

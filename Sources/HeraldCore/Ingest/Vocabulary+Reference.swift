@@ -69,6 +69,14 @@ extension Vocabulary {
         Migration(source: "SSE progress manager", from: "heartbeat", to: "(nothing)", note: "Herald's streams send heartbeat comments themselves"),
     ]
 
+    /// Herald's type for a type name another system writes (`agent:started` → `agent.started`),
+    /// from ``migrations``, for the refusal to name the fix.
+    public static func herald(typeFor foreign: String) -> String? {
+        let migration = migrations.first { $0.from.split(separator: " ").first.map(String.init) == foreign }
+        guard let name = migration?.to.split(separator: " ").first.map(String.init), Names.isValidType(name) else { return nil }
+        return name
+    }
+
     /// The fields a `system.error` event takes (`errorType` required).
     static var systemErrorFields: [Field] { [required("errorType")] + systemFields.dropFirst() }
 
