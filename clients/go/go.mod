@@ -1,0 +1,3 @@
+module github.com/herald/herald/clients/go
+
+go 1.19
