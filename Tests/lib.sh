@@ -4,6 +4,7 @@
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 herald="${HERALD_BIN:-$root/.build/debug/herald}"
 [ -x "$herald" ] || { echo "$name: no herald binary at $herald" >&2; exit 1; }
+herald="$(cd "$(dirname "$herald")" && pwd)/$(basename "$herald")"  # the suites cd elsewhere
 
 # Installs the Debian packages given that are missing (CI machines start bare).
 install_debian_packages() {

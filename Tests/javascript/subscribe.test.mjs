@@ -112,6 +112,18 @@ test("headers are sent: Authorization opens a stream on a server with keys; with
   assert.deepEqual(keyed.errors, []);
 });
 
+test("a filter the server refuses (400) ends the subscription at once, reported as final", async (t) => {
+  const server = await startHerald(t);
+  await post(server.url, logs("r", 1));
+  const refused = recorder();
+  createClient({ baseUrl: server.url }).subscribe({ run: "r", level: "loud", ...FAST }, refused.handlers);
+  await within(5000, refused.ended, "ended");
+  assert.equal(refused.errors.length, 1);
+  assert.equal(refused.errors[0].final, true);
+  assert.equal(refused.errors[0].error.status, 400);
+  assert.equal(refused.errors[0].error.code, "invalid_parameter");
+});
+
 test("a run that does not exist: 404 is final, unless waited for", async (t) => {
   const server = await startHerald(t);
   const missing = recorder();

@@ -401,7 +401,7 @@ export interface SubscribeHandlers {
   onGap?(gap: Gap): void | Promise<void>;
   onConnected?(connected: Connected): void | Promise<void>;
   onStatus?(status: Status): void;
-  /** `final`: the subscription ended with it (401, 403, 404 without `wait`); otherwise it retries in `retryInMs`. */
+  /** `final`: the subscription ended with it (a 4xx but 408 and 429: 401, 403, 404 without `wait`, 400 for a filter the server refuses); otherwise it retries in `retryInMs`. */
   onError?(error: HeraldError, info: { final: boolean; retryInMs?: number }): void;
 }
 

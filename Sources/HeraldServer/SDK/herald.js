@@ -668,8 +668,10 @@ class Subscription {
     this.#end();
   }
 
+  /** A 4xx other than 408 and 429 (a key refused, a run missing, a filter the server refuses): retrying cannot fix it. */
   #isFinal(error) {
-    return error.status === 401 || error.status === 403 || (error.status === 404 && !this.#options.wait);
+    return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429
+      && !(error.status === 404 && this.#options.wait);
   }
 
   #streamURL() {

@@ -175,6 +175,15 @@ def test_a_run_that_does_not_exist_raises_unless_waited_for(herald_server):
     assert [e.type for e in items] == ["agent.log", "run.completed"]
 
 
+def test_a_filter_the_server_refuses_raises_at_once(herald_server):
+    publish(herald_server.url, "r", 1)
+    client = herald.Client(herald_server.url)
+    # Raised, not retried with backoff for ever: retrying cannot fix a refused filter.
+    with pytest.raises(herald.HeraldError) as refused:
+        list(client.subscribe(run="r", level="loud"))
+    assert (refused.value.status, refused.value.code) == (400, "invalid_parameter")
+
+
 def test_asyncio_subscriber_across_a_restart(herald_server):
     publish(herald_server.url, "aio", 3)
 

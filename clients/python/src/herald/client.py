@@ -214,8 +214,8 @@ class Client:
         disconnect with ``Last-Event-ID`` (no gap, no duplicate) and backoff (1 s … ``max_backoff``
         with jitter); a connection silent for ``read_timeout`` seconds (longer than the server's
         heartbeat) is dropped and resumed. A run subscription ends after the run's terminal
-        event, or when the server answers 204 (nothing more will come). 401, 403 and 404 raise
-        :class:`~herald.HeraldError`.
+        event, or when the server answers 204 (nothing more will come). A 4xx other than 408 and
+        429 (401, 403, 404, 400 for a filter the server refuses) raises :class:`~herald.HeraldError`.
 
         Args:
             after: resume after this seq (run) or position (project); ``0`` reads from the start.
@@ -362,7 +362,8 @@ class SubscriptionBase:
 
     def _after_failure(self, error: HeraldError, failures: int) -> float:
         """Raises what retrying cannot fix; otherwise logs and answers the delay before the next try."""
-        if error.status in (401, 403, 404) or (self.options.max_failures is not None and failures >= self.options.max_failures):
+        final = 400 <= error.status < 500 and error.status not in (408, 429)
+        if final or (self.options.max_failures is not None and failures >= self.options.max_failures):
             raise error
         delay = min(self.options.max_backoff, 2 ** min(failures - 1, 10)) * (0.5 + random.random() / 2)
         if error.retry_after is not None:
