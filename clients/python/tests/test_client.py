@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import threading
 
 import pytest
@@ -182,6 +183,39 @@ def test_a_filter_the_server_refuses_raises_at_once(herald_server):
     with pytest.raises(herald.HeraldError) as refused:
         list(client.subscribe(run="r", level="loud"))
     assert (refused.value.status, refused.value.code) == (400, "invalid_parameter")
+
+
+def test_a_connection_silent_past_the_read_timeout_is_resumed():
+    """A stream that went silent without closing (a sleeping laptop, a dropped proxy) is left
+    after ``read_timeout`` and resumed with the last id: here a server that answers one event
+    and then says nothing more, for ever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    requests, held = [], []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            requests.append(connection.recv(4096).decode())
+            event = '{"id":"01J0000000000000000000000A","run":"r1","seq":1,"type":"my.tick","data":{}}'
+            connection.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: 1\nevent: my.tick\ndata: {event}\n\n".encode())
+            held.append(connection)  # open and silent
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = herald.Client(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    subscription = client.subscribe(run="r1", read_timeout=0.3, max_backoff=0.5)
+    reader = threading.Thread(target=lambda: [None for _ in subscription], daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: len(requests) >= 3)
+    finally:
+        subscription.close()
+        listener.close()
+        for connection in held:
+            connection.close()
+    assert all("last-event-id: 1\r\n" in request.lower() for request in requests[1:]), requests
 
 
 def test_asyncio_subscriber_across_a_restart(herald_server):
