@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Testing
 
 /// `docs/clients.md` names, for every scenario of the client contract, the test that proves it in
@@ -9,8 +10,11 @@ struct ClientContractTableTests {
 
     /// The cells of a markdown table row, without the outer pipes; code spans unquoted.
     static func cells(_ line: Substring) -> [String] {
-        line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
-            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+        line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map {
+            var cell = $0.trimmingSpaces
+            if cell.hasPrefix("`"), cell.hasSuffix("`"), cell.count >= 2 { cell = cell.dropFirst().dropLast() }
+            return String(cell)
+        }
     }
 
     @Test func everyNamedTestIsInItsLanguagesFiles() throws {

@@ -76,6 +76,26 @@ test("HeraldError carries status, code, message, details and retryAfter; no answ
   await assert.rejects(down.runs(), (error) => error.status === 0 && error.code === "unreachable" && error.transient);
 });
 
+test("a headers option that throws is reported as such; a bug in it is final, not retried as unreachable", async (t) => {
+  const server = await startHerald(t);
+  await post(server.url, logs("r", 1));
+  // eslint-disable-next-line no-undef
+  const buggy = createClient({ baseUrl: server.url, headers: () => ({ Authorization: `Bearer ${getKey()}` }) });
+  await assert.rejects(buggy.runs(), (error) => error.code === "headers_failed" && !error.transient && /getKey/.test(error.message));
+  const errors = [];
+  let ended;
+  const done = new Promise((resolve) => { ended = resolve; });
+  buggy.subscribe({ run: "r", after: 0 }, {
+    onError: (error, info) => errors.push({ code: error.code, final: info.final }),
+    onStatus: (status) => { if (status === "ended") ended(); },
+  });
+  await done;
+  assert.deepEqual(errors, [{ code: "headers_failed", final: true }]);
+  // A token endpoint that fails for a while is retried: only programming errors are final.
+  const flaky = createClient({ baseUrl: server.url, headers: async () => { throw new Error("token service down"); } });
+  await assert.rejects(flaky.runs(), (error) => error.code === "headers_failed" && error.transient);
+});
+
 test("publish retries a lost answer with the same ids: stored once", async (t) => {
   const server = await startHerald(t);
   const proxy = await Proxy.start(t, server.port);

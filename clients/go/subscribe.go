@@ -62,11 +62,13 @@ type Gap struct {
 	Message        string `json:"message"`
 }
 
-// Connected is a project stream's first notice (herald.connected): the runs active now and the
-// store position the stream starts from. Data holds the whole notice.
+// Connected is a project stream's first notice (herald.connected): the runs active now (their
+// names, and each with its title, status, agents and times, so a board labels them without a
+// query per run) and the store position the stream starts from. Data holds the whole notice.
 type Connected struct {
 	Project    string          `json:"project"`
 	ActiveRuns []string        `json:"activeRuns"`
+	Runs       []Run           `json:"runs"`
 	Position   int64           `json:"position"`
 	Data       json.RawMessage `json:"-"`
 }

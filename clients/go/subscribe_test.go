@@ -252,6 +252,25 @@ func TestSubscriberFiltersByTypeAndAgentAndTheRunEndStillComes(t *testing.T) {
 }
 
 // Scenario 9: a project stream carries agent.log lines only of the runs named in logs=.
+func TestConnectedLabelsTheActiveRuns(t *testing.T) {
+	server := startHerald(t)
+	publish(t, server.url(),
+		NewEvent{Run: "nightly", Type: "run.started", Data: RunStarted{Name: "Nightly eval"}},
+		NewEvent{Run: "nightly", Type: "agent.started", Agent: "planner", Data: AgentStarted{}},
+	)
+	sub := subscribe(t, server.url(), SubscribeOptions{Project: "default", FromNow: true})
+	items := collect(sub)
+	waitUntil(t, 10*time.Second, func() bool { return items.count() >= 1 })
+	connected, ok := items.snapshot()[0].(Connected)
+	if !ok || len(connected.Runs) != 1 {
+		t.Fatalf("first item %#v, not a connected notice with one run", items.snapshot()[0])
+	}
+	run := connected.Runs[0]
+	if run.Run != "nightly" || run.Name != "Nightly eval" || run.Status != "running" || len(run.Agents) != 1 || run.Agents[0] != "planner" {
+		t.Fatalf("the active run as connected tells it: %+v", run)
+	}
+}
+
 func TestProjectStreamCarriesLogLinesOnlyOfTheNamedRuns(t *testing.T) {
 	server := startHerald(t)
 	sub := subscribe(t, server.url(), SubscribeOptions{Project: "default", Logs: []string{"r1"}})

@@ -235,7 +235,7 @@ final class LogFileFollower: @unchecked Sendable {
         }
         lineNumber += 1
         let text = String(decoding: bytes, as: UTF8.self)
-        let sentinel = configuration.sentinel.map { text.trimmingCharacters(in: .whitespaces) == $0 } ?? false
+        let sentinel = configuration.sentinel.map { text.trimmingSpaces == $0 } ?? false
         let line = LogTailer.Line(
             number: lineNumber, text: text, logTime: LogTailer.logTime(in: bytes), truncated: partialTruncated, isSentinel: sentinel
         )

@@ -87,9 +87,14 @@ export class HeraldError extends Error {
 
   /** Whether trying again later may succeed: no answer, 408, 429 or a 5xx. */
   get transient() {
+    // A bug in the `headers` option (a name not defined, a typo) will not fix itself; a token
+    // endpoint that is down may.
+    if (this.code === "headers_failed") return !PROGRAMMING_ERRORS.some((type) => this.cause instanceof type);
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
 }
+
+const PROGRAMMING_ERRORS = [ReferenceError, TypeError, SyntaxError, RangeError];
 
 // MARK: - Ids
 
@@ -540,8 +545,14 @@ class Client {
 
   /** A fetch of this client's (its headers, its fetch); network failures become HeraldError status 0. */
   async fetch(url, { headers = {}, signal, ...init } = {}) {
+    let own;
     try {
-      return await this.#fetch(url, { ...init, headers: { ...(await this.headers()), ...headers }, signal });
+      own = await this.headers();
+    } catch (error) {
+      throw new HeraldError(0, "headers_failed", `the client's headers option threw: ${error?.message ?? error}`, { cause: error });
+    }
+    try {
+      return await this.#fetch(url, { ...init, headers: { ...own, ...headers }, signal });
     } catch (error) {
       if (signal?.aborted && !(signal.reason instanceof Timeout)) throw error;  // the caller's own abort
       throw new HeraldError(0, "unreachable", `${this.baseUrl || "the server"}: ${error?.cause?.message ?? error?.message ?? error}`,
@@ -670,6 +681,7 @@ class Subscription {
 
   /** A 4xx other than 408 and 429 (a key refused, a run missing, a filter the server refuses): retrying cannot fix it. */
   #isFinal(error) {
+    if (error.code === "headers_failed") return !error.transient;
     return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429
       && !(error.status === 404 && this.#options.wait);
   }
