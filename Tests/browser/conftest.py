@@ -1,6 +1,7 @@
 """What the browser tests share: `herald serve` in a child process (restartable on the same port
 and data), and headless Chromium whose page errors fail the test."""
 
+import http.server
 import json
 import os
 import re
@@ -8,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -110,3 +112,29 @@ def browser():
 
 def js(driver, script):
     return driver.execute_script("return " + script)
+
+
+@pytest.fixture
+def page_server():
+    """Serves one HTML page (set by the test) on a random port of 127.0.0.1."""
+    holder = {"html": b""}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = holder["html"]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield holder, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

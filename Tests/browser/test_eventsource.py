@@ -11,7 +11,6 @@ Run with Tests/browser/run.sh (installs chromium, chromium-driver and selenium).
 HERALD_BIN points at the herald binary (default: the debug build of this checkout).
 """
 
-import http.server
 import json
 import os
 import queue
@@ -115,32 +114,6 @@ def herald():
         shutil.rmtree(data, ignore_errors=True)
         if log:
             print("---- herald log ----\n" + "".join(log[-40:]))
-
-
-@pytest.fixture
-def page_server():
-    """Serves one HTML page (set by the test) on a random port of 127.0.0.1."""
-    holder = {"html": b""}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = holder["html"]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield holder, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ opens a plain EventSource; and the dashboard's project picker.
 Run with Tests/browser/run.sh. HERALD_BIN points at the herald binary.
 """
 
-import http.server
 import json
 import subprocess
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -20,44 +18,11 @@ from conftest import HERALD_BIN, Server, js
 from support import wait_for
 
 
-class Page:
-    """One HTML page served from its own origin (127.0.0.1 on a free port)."""
-
-    def __init__(self):
-        self.html = b""
-        page = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(page.html)))
-                self.end_headers()
-                self.wfile.write(page.html)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def origin(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def show(self, browser, script):
-        """Loads a page whose module script is `script`."""
-        self.html = f'<!doctype html><meta charset="utf-8"><title>a team\'s page</title><script type="module">{script}</script>'.encode()
-        browser.get(self.origin + "/")
-
-
-@pytest.fixture
-def page():
-    p = Page()
-    try:
-        yield p
-    finally:
-        p.server.shutdown()
+def show(browser, page_server, script):
+    """Loads a page of the page server's own origin whose module script is `script`."""
+    holder, url = page_server
+    holder["html"] = f'<!doctype html><meta charset="utf-8"><title>a team\'s page</title><script type="module">{script}</script>'.encode()
+    browser.get(url)
 
 
 def started(*args):
@@ -85,16 +50,16 @@ def create_key(server, role):
                                    stderr=subprocess.DEVNULL, text=True).strip()
 
 
-def test_a_plain_page_streams_with_a_key_in_a_header_through_a_server_restart(browser, page):
+def test_a_plain_page_streams_with_a_key_in_a_header_through_a_server_restart(browser, page_server):
     """The module from Herald's /sdk/, a read key in the Authorization header (never in a URL),
     a server killed and restarted mid-run: every event exactly once, in order, and the
     subscription ends with the run."""
-    server = Server("--cors-origin", page.origin)
+    server = Server("--cors-origin", page_server[1].rstrip("/"))
     read, write = create_key(server, "read"), create_key(server, "publish")
     server.start()
     try:
         publish(server, [{"run": "r1", "type": "run.started"}] + [{"run": "r1", "type": "x.tick", "data": {"n": n}} for n in range(29)], write)
-        page.show(browser, f"""
+        show(browser, page_server, f"""
             import {{ createClient }} from {json.dumps(server.url + "/sdk/herald.js")};
             const herald = createClient({{ baseUrl: {json.dumps(server.url)}, headers: () => ({{ Authorization: "Bearer " + {json.dumps(read)} }}) }});
             window.rec = {{ seqs: [], statuses: [], errors: [] }};
@@ -121,11 +86,11 @@ def test_a_plain_page_streams_with_a_key_in_a_header_through_a_server_restart(br
         stopped(server)
 
 
-def test_frames_message_reach_a_plain_onmessage_handler_and_connected_labels_active_runs(browser, page):
+def test_frames_message_reach_a_plain_onmessage_handler_and_connected_labels_active_runs(browser, page_server):
     """A plain EventSource with only `onmessage`: the default (named) frames never reach it;
     `?frames=message` frames do, the type inside the JSON, and the project stream's first frame
     labels the active runs (name, status, agents, start) with no query per run."""
-    server = started("--cors-origin", page.origin)
+    server = started("--cors-origin", page_server[1].rstrip("/"))
     try:
         publish(server, [
             {"run": "nightly-42", "type": "run.started", "data": {"name": "Nightly eval"}},
@@ -133,7 +98,7 @@ def test_frames_message_reach_a_plain_onmessage_handler_and_connected_labels_act
             {"run": "old", "type": "run.started"}, {"run": "old", "type": "run.completed"},
         ])
         base = json.dumps(server.url)
-        page.show(browser, f"""
+        show(browser, page_server, f"""
             window.rec = {{ named: [], plain: [], run: [], runState: -1 }};
             const named = new EventSource({base} + "/v1/projects/default/stream");
             named.onmessage = (e) => window.rec.named.push(JSON.parse(e.data));
@@ -175,14 +140,15 @@ def test_the_board_opens_a_project_with_runs_and_the_picker_switches(browser):
     try:
         publish(server, [{"project": "alpha", "run": "a1", "type": "run.started"}])
         publish(server, [{"project": "beta", "run": "b1", "type": "run.started"}, {"project": "beta", "run": "b1", "type": "run.completed"}])
-        rows = lambda: [row.get_attribute("data-run") for row in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr[data-run]")]
+        # Read in the page in one go: the board redraws its rows (and the picker) as events arrive.
+        rows = lambda: js(browser, "[...document.querySelectorAll('#runs tbody tr[data-run]')].map(r => r.dataset.run)")
+        options = lambda: js(browser, "[...document.querySelectorAll('#project-picker option')].map(o => o.textContent)")
         picker = lambda: browser.find_element(By.ID, "project-picker")
 
         browser.get(server.url + "/")
         wait_for(lambda: rows() == ["b1"], 20, "the board of the project updated last")
         assert picker().get_attribute("value") == "beta"
-        wait_for(lambda: len(Select(picker()).options) == 2, 10, "the picker's projects")
-        assert [o.text for o in Select(picker()).options] == ["beta", "alpha (1 active)"]
+        wait_for(lambda: options() == ["beta", "alpha (1 active)"], 10, "the picker's projects", lambda: str(options()))
 
         Select(picker()).select_by_value("alpha")
         wait_for(lambda: rows() == ["a1"], 20, "alpha's board")

@@ -51,8 +51,10 @@ export function showBoard(main, { project, status, setMode }) {
     if (!names.includes(project)) names.unshift(project);
     others = projects.filter((p) => p.project !== project);
     const active = new Map(projects.map((p) => [p.project, p.activeRuns]));
-    picker.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === project },
-      active.get(name) ? `${name} (${active.get(name)} active)` : name)));
+    const labels = names.map((name) => active.get(name) ? `${name} (${active.get(name)} active)` : name);
+    // Redrawn only when something changed: a reader may have the list open.
+    if (labels.join("\n") === [...picker.options].map((o) => o.textContent).join("\n")) return;
+    picker.replaceChildren(...names.map((name, i) => el("option", { value: name, selected: name === project }, labels[i])));
   }
 
   function render(runs) {
