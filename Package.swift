@@ -78,8 +78,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard and the JavaScript client: plain files served as they are.
-            resources: [.copy("Dashboard"), .copy("SDK")],
+            // Everything the server serves, compiled into the binary (as `PackageResources.<file_name>`)
+            // so that the binary alone is the whole server. SDK/package.json is for npm, not served.
+            exclude: ["SDK/package.json"],
+            resources: [.embedInCode("Dashboard"), .embedInCode("SDK/herald.js"), .embedInCode("SDK/herald.d.ts"), .embedInCode("openapi.json")],
             swiftSettings: swiftSettings
         ),
         // Producers' and subscribers' library: depends on the core, never on the server.

@@ -1,4 +1,4 @@
-# Regenerates AGUIEventInput in Sources/HeraldServer/OpenAPIDocument.swift from the AG-UI mapping
+# Regenerates AGUIEventInput in Sources/HeraldServer/openapi.json from the AG-UI mapping
 # (Sources/HeraldCore/AGUI/AGUI.swift) and the EventInput branches, after either changes:
 #   python3 scripts/openapi-agui-input.py
 # OpenAPIAGUITests checks the result against the mapping and the vocabulary.
@@ -14,10 +14,9 @@ for m in re.finditer(r'Mapping\(herald: "([^"]+)", agui: "([^"]+)", fields: (sam
     else:
         fields = re.findall(r'\("([^"]+)", "([^"]+)"\)', m.group(5))
     maps.append((herald, agui, dict(fields)))
-p = 'Sources/HeraldServer/OpenAPIDocument.swift'
+p = 'Sources/HeraldServer/openapi.json'
 s = open(p).read()
-i = s.index('#"""') + 4; j = s.rindex('"""#')
-doc = json.loads(s[i:j])
+doc = json.loads(s)
 schemas = doc['components']['schemas']
 ei = schemas['EventInput']
 branches = {b['title']: b for b in ei['anyOf']}
@@ -93,5 +92,5 @@ for pos in range(k, len(s)):
 text = render(agui, 6)
 s = s[:start] + '      "AGUIEventInput": ' + text + s[end:]
 open(p, 'w').write(s)
-json.loads(s[s.index('#"""') + 4:s.rindex('"""#')])
+json.loads(s)
 print(len(out), "branches; passthrough:", passthrough)

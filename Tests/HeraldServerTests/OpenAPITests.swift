@@ -116,8 +116,8 @@ struct OpenAPITests {
 
         let documented = Set(try OpenAPISpec.operations().map(\.description))
         #expect(routed.count >= 11)
-        #expect(routed.subtracting(documented).sorted() == [], "routed but not in OpenAPIDocument")
-        #expect(documented.subtracting(routed).sorted() == [], "in OpenAPIDocument but not routed")
+        #expect(routed.subtracting(documented).sorted() == [], "routed but not in openapi.json")
+        #expect(documented.subtracting(routed).sorted() == [], "in openapi.json but not routed")
     }
 
     /// Requests every documented operation of a real server, successes and failures, and holds
@@ -147,7 +147,7 @@ struct OpenAPITests {
                 OpenAPITests.expect(answer, of: probe, conformsTo: operation, in: document)
             }
             let served = try await server.get("/openapi.json")
-            #expect(served.body == Array(OpenAPIDocument.json.utf8), "GET /openapi.json serves OpenAPIDocument.json")
+            #expect(served.body == OpenAPIDocument.bytes, "GET /openapi.json serves openapi.json")
         }
     }
 
@@ -367,6 +367,8 @@ extension OpenAPITests {
             Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/app.js", status: 200),
             Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/style.css", status: 200),
             Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/missing.js", status: 404),
+            Probe(operation: "GET /ui/{file}", method: .GET, path: "/ui/favicon.svg", status: 200),
+            Probe(operation: "GET /favicon.ico", method: .GET, path: "/favicon.ico", status: 200),
             Probe(operation: "GET /sdk/{file}", method: .GET, path: "/sdk/herald.js", status: 200),
             Probe(operation: "GET /sdk/{file}", method: .GET, path: "/sdk/herald.d.ts", status: 200),
             Probe(operation: "GET /sdk/{file}", method: .GET, path: "/sdk/missing.js", status: 404),
@@ -532,7 +534,7 @@ enum OpenAPISpec {
     }
 
     static func document() throws -> OpenAPIJSON {
-        try JSONDecoder().decode(OpenAPIJSON.self, from: Data(OpenAPIDocument.json.utf8))
+        try JSONDecoder().decode(OpenAPIJSON.self, from: Data(OpenAPIDocument.bytes))
     }
 
     static func operations() throws -> [Operation] {

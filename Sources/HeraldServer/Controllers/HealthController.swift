@@ -1,7 +1,7 @@
 import HeraldCore
 import Hummingbird
 
-/// Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the store answers
+/// Liveness (`/healthz`: the process answers, and says which build it is) and readiness (`/readyz`: the store answers
 /// too, and its last write did not fail: a full disk makes it unready until a write succeeds).
 /// Both are public, for load balancers; with authentication on, readiness tells nothing more
 /// (the store's position and the stream counts are every project's business: see `/metrics`).
@@ -11,7 +11,7 @@ struct HealthController<Context: RequestContext>: Sendable {
     let authenticator: Authenticator
 
     func addRoutes(to router: Router<Context>) {
-        router.get("healthz") { _, _ in Response.json(Array(#"{"status":"ok"}"#.utf8)) }
+        router.get("healthz") { _, _ in Response.json(liveness) }
         router.get("readyz") { _, _ in
             if let failure = store.writeFailure {
                 throw HeraldError(.unavailable, "the store cannot write (\(failure)); ready again once a write succeeds", retryAfter: 5)
@@ -30,3 +30,15 @@ struct HealthController<Context: RequestContext>: Sendable {
         }
     }
 }
+
+/// `{"status":"ok","version":"0.9.0","commit":"abc1234"}`: which build answers is public, so an
+/// operator can tell how far a rolling upgrade has got from the load balancer's side.
+private let liveness: [UInt8] = {
+    var writer = JSONWriter()
+    writer.raw(#"{"status":"ok","version":"#)
+    writer.string(BuildInfo.version)
+    writer.raw(#","commit":"#)
+    writer.string(BuildInfo.commit)
+    writer.raw("}")
+    return writer.bytes
+}()

@@ -44,6 +44,11 @@ final class HeraldMetrics: Sendable {
         subscribersCatchingUp = CoreMetrics.Gauge(label: "herald_subscribers", dimensions: [("state", "catching_up")], factory: factory)
         storeBytes = CoreMetrics.Gauge(label: "herald_store_size_bytes", factory: factory)
         streamsEndedByCredential = CoreMetrics.Counter(label: "herald_streams_ended_by_credential_total", factory: factory)
+        // Always 1: its labels say which build runs, the Prometheus way of joining a build to
+        // the process's other series. The registry holds it from here on.
+        CoreMetrics.Gauge(
+            label: "herald_build_info", dimensions: [("version", BuildInfo.version), ("commit", BuildInfo.commit)], factory: factory
+        ).record(1)
     }
 
     /// An ingest request refused, by its error code (`validation_failed`, `rate_limited`, …).
