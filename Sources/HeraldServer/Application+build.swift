@@ -26,7 +26,9 @@ public func buildApplication(
     if let location = configuration.postgres {
         let store = try await PostgresStore.open(location, logger: logger)
         logger.info("store.opened", metadata: ["store": "\(location)"])
-        return try await buildApplication(configuration, store: store, keys: store, logger: logger, onServerRunning: onServerRunning)
+        return try await buildApplication(
+            configuration, store: store, keys: store, reportedAs: .postgres(location), logger: logger, onServerRunning: onServerRunning
+        )
     }
     // Only the server's user may read a new data folder: it holds every project's events.
     try FileManager.default.createDirectory(
@@ -35,7 +37,10 @@ public func buildApplication(
     let path = configuration.dataDirectory + "/herald.sqlite"
     let store = try SQLiteStore(path: path, durability: configuration.durability, logger: logger)
     let keys = try SQLiteKeyStore(path: path)
-    return try await buildApplication(configuration, store: store, keys: keys, logger: logger, onServerRunning: onServerRunning)
+    return try await buildApplication(
+        configuration, store: store, keys: keys, reportedAs: .sqlite(folder: configuration.dataDirectory, durability: configuration.durability),
+        logger: logger, onServerRunning: onServerRunning
+    )
 }
 
 /// Builds the Herald application on a store the caller opened: a Swift program that embeds
@@ -53,12 +58,26 @@ public func buildApplication(
     logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    try await buildApplication(
+        configuration, store: store, keys: keys, reportedAs: .provided(store), logger: logger, onServerRunning: onServerRunning
+    )
+}
+
+/// Builds the application on an open store, which the startup report names as `reportedAs`.
+func buildApplication(
+    _ configuration: HeraldConfiguration,
+    store: any EventStore,
+    keys: (any KeyStore)?,
+    reportedAs reportedStore: StartupReport.Store,
+    logger: Logger?,
+    onServerRunning: @escaping @Sendable (Int) async -> Void
+) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
     let services = try await HeraldServices.make(configuration, store: store, keys: keys, logger: logger)
     store.observeCommits { events in services.hub.publish(events) }
 
-    let router = buildRouter(configuration, services: services, logger: logger)
+    let router = buildRouter(configuration, services: services)
     let (readTimeout, writeTimeout) = (configuration.requestReadTimeout, configuration.writeTimeout)
     let openFiles = OpenFilesLimit.current()
     let maxConnections = configuration.maxConnections ?? HeraldConfiguration.defaultMaxConnections(openFilesLimit: openFiles)
@@ -89,7 +108,12 @@ public func buildApplication(
         services: [StoreService(store: store), services.hub, services.authenticator.keyRing]
             + (configuration.retention.isEmpty
                 ? [] : [RetentionService(store: store, policy: configuration.retention, interval: configuration.retentionInterval, logger: logger)]),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { [logger] channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            StartupReport(configuration: configuration, port: port, store: reportedStore, authentication: .init(services.authenticator))
+                .log(to: logger, format: configuration.logFormat)
+            await onServerRunning(port)
+        },
         logger: logger
     )
 }
@@ -144,7 +168,7 @@ private struct NoKeys: KeyStore {
 }
 
 /// All of Herald's routes.
-func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices, logger: Logger? = nil) -> Router<HeraldRequestContext> {
+func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     let allowedMethods = AllowedMethods()
     router.add(middleware: RequestLogMiddleware())
@@ -158,11 +182,7 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices,
     // files (the page asks for a key).
     HealthController(store: store, hub: hub, authenticator: services.authenticator).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
-    let dashboard = DashboardController()
-    if dashboard.dashboard.location == nil || dashboard.sdk.location == nil {
-        logger?.warning("dashboard files not found next to the herald binary (herald_HeraldServer.resources): / and /sdk/ answer 404")
-    }
-    dashboard.addRoutes(to: router)
+    DashboardController().addRoutes(to: router)
     // Everything else goes through authentication: attached to the routes themselves, so no
     // spelling of a path can reach them around it.
     let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: services.authenticator))

@@ -38,6 +38,9 @@ public struct HeraldConfiguration: Sendable {
     /// The smallest ``maxPageBytes`` `herald serve` takes: 64 KiB.
     public static let minPageBytes = 64 << 10
     public var logLevel: Logger.Level = .info
+    /// The log's format, as the process's handler writes it: the startup report follows it
+    /// (readable lines for `text`, one event with fields for `json`).
+    public var logFormat: LogFormat = .text
     /// Live stream behaviour.
     public var streams = StreamConfiguration()
     /// Who may do what, and how much.

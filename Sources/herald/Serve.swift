@@ -10,7 +10,13 @@ import ServiceLifecycle
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Herald server.",
-        discussion: "Every option can also be set with an environment variable: HERALD_HOST, HERALD_PORT, HERALD_DATA, …"
+        discussion: """
+            Every option but --insecure-no-auth can also be set with the environment variable named in its help \
+            (the option wins when both are given); --insecure-no-auth must be said on the command line. \
+            HERALD_DASHBOARD_DIR and HERALD_SDK_DIR serve the dashboard's and the JavaScript client's files \
+            from a folder instead of the binary, for working on them. The password of a --store URL may come from \
+            PGPASSWORD.
+            """
     )
 
     @Option(help: "Address to listen on. (env: HERALD_HOST)")
@@ -55,7 +61,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel = Env.string("HERALD_LOG_LEVEL") ?? "info"
 
     @Option(help: "text, or json: one JSON object per line for log shippers. (env: HERALD_LOG_FORMAT)")
-    var logFormat = Env.string("HERALD_LOG_FORMAT") ?? "text"
+    var logFormat = Env.string("HERALD_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
 
     @Flag(help: "No authentication, even beyond loopback: anyone who can reach the port can read and write every run. For a network that does the access control in front of Herald.")
     var insecureNoAuth = false
@@ -150,7 +156,9 @@ struct Serve: AsyncParsableCommand {
         if jwtSecretFile != nil && jwtPublicKeyFile != nil {
             throw ValidationError("give --jwt-secret-file or --jwt-public-key-file, not both")
         }
-        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        if let text = Env.string("HERALD_LOG_FORMAT"), LogFormat(rawValue: text) == nil {
+            throw ValidationError("HERALD_LOG_FORMAT=\(text): --log-format takes text or json")
+        }
         if let rateLimit, !(rateLimit.isFinite && rateLimit >= 0.001 && rateLimit <= 1e9) {
             throw ValidationError("--rate-limit must be a number of events per second between 0.001 and 1e9")
         }
@@ -189,11 +197,8 @@ struct Serve: AsyncParsableCommand {
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
         configuration.streams.maxLifetime = .seconds(streamLifetime)
         configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        if logFormat == "json" {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
-        } else {
-            LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
-        }
+        configuration.logFormat = logFormat
+        LoggingSystem.bootstrap(logFormat.makeHandler)
         configuration.access.insecureNoAuth = insecureNoAuth
         configuration.access.corsOrigins = corsOrigin
         configuration.access.ingestEventsPerSecond = rateLimit
@@ -219,7 +224,13 @@ struct Serve: AsyncParsableCommand {
             // reading), then close (checkpoint) the store.
             var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "herald"))
             group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
-            try await ServiceGroup(configuration: group).run()
+            do {
+                try await ServiceGroup(configuration: group).run()
+            } catch {
+                guard let reason = ListenFailure.reason(error, port: port) else { throw error }
+                CLIOutput.note("herald: cannot listen on \(host):\(port): \(reason)")
+                throw ExitCode.failure
+            }
         }
     }
 
@@ -232,3 +243,5 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension SQLiteStore.Durability: ExpressibleByArgument {}
+
+extension LogFormat: ExpressibleByArgument {}

@@ -34,12 +34,16 @@ final class Authenticator: Sendable {
     var isRequired: Bool {
         guard mode == .keys else { return false }
         if required.load(ordering: .relaxed) { return true }
-        guard jwt != nil || !keyRing.isEmpty else { return false }
+        guard canAuthenticate else { return false }
         if !required.exchange(true, ordering: .relaxed) {
             logger.notice("auth.on", metadata: ["reason": "\(jwt != nil ? "a JWT key is configured" : "API keys exist")"])
         }
         return true
     }
+
+    /// Whether a credential could be checked: an API key exists or a JWT key is configured.
+    /// Unlike ``isRequired`` it does not turn authentication on (nor log that it did).
+    var canAuthenticate: Bool { jwt != nil || !keyRing.isEmpty }
 
     /// Whether `access`, settled earlier, still holds: its key not revoked since (as of the key
     /// ring's last refresh), its token not expired, or, when none was asked for, authentication
