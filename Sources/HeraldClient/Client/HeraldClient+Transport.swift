@@ -5,6 +5,11 @@ import NIOCore
 import NIOHTTP1
 
 extension HeraldClient {
+    /// `Authorization: Bearer <token>` when the configuration has a token: on every request and stream.
+    var credentialHeaders: [(String, String)] {
+        configuration.token.map { [("Authorization", "Bearer \($0)")] } ?? []
+    }
+
     /// Sends one request and answers the body of a 2xx answer; any other answer is thrown as
     /// the `HeraldError` in its body.
     func send(
@@ -17,7 +22,7 @@ extension HeraldClient {
         var request = HTTPClientRequest(url: baseURL + path + Self.queryString(query))
         request.method = method
         request.headers.add(name: "accept", value: "application/json")
-        if let token = configuration.token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
+        for (name, value) in credentialHeaders { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "content-type", value: contentType ?? "application/json")
             request.body = .bytes(body)

@@ -79,12 +79,7 @@ extension HeraldClient {
     ///   - after: resume after this seq, as a `Last-Event-ID` would.
     public func subscribe(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0) -> RunEvents {
         let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems + projectQuery)
-        let subscription = EventSubscription(http: http, url: url, headers: streamHeaders, lastEventID: after > 0 ? String(after) : nil)
+        let subscription = EventSubscription(http: http, url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil)
         return RunEvents(subscription: subscription)
-    }
-
-    /// The credential, on every stream request.
-    var streamHeaders: [(String, String)] {
-        configuration.token.map { [("Authorization", "Bearer \($0)")] } ?? []
     }
 }

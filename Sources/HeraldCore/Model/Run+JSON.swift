@@ -29,6 +29,21 @@ extension Run {
     }
 }
 
+extension ProjectSummary {
+    /// `{"project", "runs", "activeRuns", "updatedAt"}`, as `GET /v1/projects` lists it.
+    public func write(to writer: inout JSONWriter) {
+        writer.raw("{\"project\":")
+        writer.string(project)
+        writer.raw(",\"runs\":")
+        writer.integer(runs)
+        writer.raw(",\"activeRuns\":")
+        writer.integer(activeRuns)
+        writer.raw(",\"updatedAt\":")
+        writer.string(updatedAt.rfc3339)
+        writer.raw("}")
+    }
+}
+
 extension AppendResult {
     /// `{"accepted": 3, "duplicates": 0, "events": [{"id": …, "run": …, "seq": 7}, …]}`; a partial
     /// request's answer adds each event's `index` in the request, and

@@ -29,15 +29,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         writer.raw("{\"projects\":[")
         for (index, summary) in projects.enumerated() {
             if index > 0 { writer.raw(",") }
-            writer.raw("{\"project\":")
-            writer.string(summary.project)
-            writer.raw(",\"runs\":")
-            writer.integer(summary.runs)
-            writer.raw(",\"activeRuns\":")
-            writer.integer(summary.activeRuns)
-            writer.raw(",\"updatedAt\":")
-            writer.string(summary.updatedAt.rfc3339)
-            writer.raw("}")
+            summary.write(to: &writer)
         }
         writer.raw("]}")
         return .json(writer.bytes)
