@@ -134,7 +134,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "HeraldStoreTests", dependencies: ["HeraldSQLite", "HeraldPostgres", "HeraldTestSupport"], swiftSettings: swiftSettings
+            name: "HeraldStoreTests",
+            dependencies: [
+                "HeraldSQLite", "HeraldPostgres", "HeraldTestSupport",
+                // The upgrade tests read the fixtures as the old release left them.
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HeraldClientTests",

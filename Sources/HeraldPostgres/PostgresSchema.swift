@@ -114,7 +114,43 @@ enum PostgresSchema {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            version: 2, name: "runs named within their project",
+            statements: [
+                // A run is (project, run name); event ids are unique within a project. Each event
+                // gets its place in its project (project_pos), the resume token of project
+                // streams, so that no project learns how much the others write. Stored events
+                // keep their store-wide position as their project position (tokens given out
+                // before the upgrade still resume exactly); every project counts on from the
+                // store's last position.
+                "ALTER TABLE runs DROP CONSTRAINT runs_run_key",
+                "ALTER TABLE runs ADD CONSTRAINT runs_project_run UNIQUE (project, run)",
+                "CREATE INDEX runs_name ON runs (run)",
+                "ALTER TABLE head ADD COLUMN last_project_key BIGINT NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE projects (
+                    project_key BIGINT PRIMARY KEY,
+                    project TEXT COLLATE "C" NOT NULL UNIQUE,
+                    last_pos BIGINT NOT NULL
+                )
+                """,
+                """
+                INSERT INTO projects (project_key, project, last_pos)
+                SELECT ROW_NUMBER() OVER (ORDER BY project), project, (SELECT last_pos FROM head)
+                FROM (SELECT DISTINCT project FROM runs) AS known
+                """,
+                "UPDATE head SET last_project_key = (SELECT COUNT(*) FROM projects)",
+                "ALTER TABLE events ADD COLUMN project_key BIGINT NOT NULL DEFAULT 0, ADD COLUMN project_pos BIGINT NOT NULL DEFAULT 0",
+                """
+                UPDATE events e SET project_pos = e.pos,
+                    project_key = COALESCE((SELECT p.project_key FROM runs r JOIN projects p ON p.project = r.project WHERE r.run_key = e.run_key), 0)
+                """,
+                "DROP INDEX events_id",
+                "CREATE UNIQUE INDEX events_project_id ON events (project_key, id)",
+                "CREATE UNIQUE INDEX events_project_pos ON events (project_key, project_pos)",
+            ]
+        ),
     ]
 
     /// Applies the migrations `connection`'s database lacks; answers the versions applied.

@@ -30,37 +30,54 @@ extension PostgresStore {
         _ requests: [AppendRequest], on connection: PostgresConnection, ids: ULIDGenerator, logger: Logger
     ) async throws -> ([Result<AppendResult, HeraldError>], Bool) {
         // The head lock: from here to COMMIT this transaction is the cluster's only writer.
-        let head = try await connection.query("SELECT last_pos, last_run_key FROM head FOR UPDATE", logger: logger)
-            .collect().first!.decode((Int64, Int64).self)
+        let head = try await connection.query("SELECT last_pos, last_run_key, last_project_key FROM head FOR UPDATE", logger: logger)
+            .collect().first!.decode((Int64, Int64, Int64).self)
 
-        // What the placer will ask about: the stored ids and runs this batch names.
+        // What the placer will ask about: the projects, runs and stored ids this batch names.
         let drafts = requests.flatMap(\.drafts)
-        let eventIds = Array(Set(drafts.compactMap(\.id)))
-        var stored: [String: AppendResult.Placement] = [:]
-        if !eventIds.isEmpty {
+        var projects: [String: EventPlacer.PlacedProject] = [:]
+        let projectRows = try await connection.query(
+            "SELECT project, project_key, last_pos FROM projects WHERE project = ANY(\(Array(Set(drafts.map(\.project)))))", logger: logger
+        )
+        for try await (name, key, lastPosition) in projectRows.decode((String, Int64, Int64).self) {
+            projects[name] = EventPlacer.PlacedProject(key: key, lastPosition: lastPosition)
+        }
+        // Ids are looked up only in their own project (one that has no events stores none).
+        var stored: [String: [String: AppendResult.Placement]] = [:]
+        let keyedIds = drafts.compactMap { draft in draft.id.flatMap { id in projects[draft.project].map { ($0.key, id) } } }
+        if !keyedIds.isEmpty {
             let rows = try await connection.query(
-                "SELECT e.id, r.run, e.seq FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ANY(\(eventIds))",
+                """
+                SELECT p.project, e.id, r.run, e.seq FROM events e JOIN runs r ON r.run_key = e.run_key
+                    JOIN projects p ON p.project_key = e.project_key
+                WHERE (e.project_key, e.id) IN (SELECT * FROM unnest(\(keyedIds.map(\.0)), \(keyedIds.map(\.1))))
+                """,
                 logger: logger
             )
-            for try await (id, run, seq) in rows.decode((String, String, Int64).self) {
-                stored[id] = AppendResult.Placement(id: id, run: run, seq: seq, duplicate: true)
+            for try await (project, id, run, seq) in rows.decode((String, String, String, Int64).self) {
+                stored[project, default: [:]][id] = AppendResult.Placement(id: id, run: run, seq: seq, duplicate: true)
             }
         }
-        var runs: [String: EventPlacer.PlacedRun] = [:]
-        let names = Array(Set(drafts.map(\.run)))
+        var runs: [RunRef: EventPlacer.PlacedRun] = [:]
+        let refs = Array(Set(drafts.map(\.runRef)))
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT \(runColumns) FROM runs WHERE run = ANY($1)", binds: bindings(names)), logger: logger
+            """
+            SELECT \(unescaped: runColumns) FROM runs
+            WHERE (project, run) IN (SELECT * FROM unnest(\(refs.map(\.project)), \(refs.map(\.run))))
+            """,
+            logger: logger
         )
         for try await row in rows {
             let placed = try runFrom(row)
-            runs[placed.run.run] = placed
+            runs[placed.run.ref] = placed
         }
 
         var placer = EventPlacer(
-            lastPosition: head.0, lastRunKey: head.1, ids: ids, storedPlacement: { stored[$0] }, storedRun: { runs[$0] }
+            lastPosition: head.0, lastRunKey: head.1, lastProjectKey: head.2, ids: ids,
+            storedPlacement: { project, id in stored[project]?[id] }, storedRun: { runs[$0] }, storedProject: { projects[$0] }
         )
         var results: [Result<AppendResult, HeraldError>] = []
-        var events: [(event: Event, runKey: Int64)] = []
+        var events: [EventPlacer.NewEvent] = []
         for request in requests {
             switch try placer.place(request) {
             case .failure(let refusal): results.append(.failure(refusal))
@@ -73,24 +90,40 @@ extension PostgresStore {
 
         try await insert(events, on: connection, logger: logger)
         try await upsert(Array(placer.touched.values), on: connection, logger: logger)
+        let touchedProjects = Array(placer.touchedProjects)
         try await connection.perform(
-            "UPDATE head SET last_pos = \(placer.lastPosition), last_run_key = \(placer.lastRunKey)", logger: logger
+            """
+            INSERT INTO projects (project_key, project, last_pos)
+            SELECT * FROM unnest(\(touchedProjects.map(\.value.key)), \(touchedProjects.map(\.key)), \(touchedProjects.map(\.value.lastPosition)))
+            ON CONFLICT (project_key) DO UPDATE SET last_pos = excluded.last_pos
+            """,
+            logger: logger
+        )
+        try await connection.perform(
+            """
+            UPDATE head SET last_pos = \(placer.lastPosition), last_run_key = \(placer.lastRunKey),
+                last_project_key = \(placer.lastProjectKey)
+            """,
+            logger: logger
         )
         // Delivered at COMMIT, to every replica; the payload is only a hint.
         try await connection.perform("SELECT pg_notify(\(channel), \(String(placer.lastPosition)))", logger: logger)
         return (results, true)
     }
 
-    private static func insert(_ events: [(event: Event, runKey: Int64)], on connection: PostgresConnection, logger: Logger) async throws {
+    private static func insert(_ events: [EventPlacer.NewEvent], on connection: PostgresConnection, logger: Logger) async throws {
         // Columns as arrays, unnested server-side: one statement for the whole batch. Arrays
         // cannot hold NULL here, so optional values travel with a presence flag.
         var positions: [Int64] = [], runKeys: [Int64] = [], seqs: [Int64] = [], eventIds: [String] = [], types: [String] = []
         var levels: [Int64] = [], agents: [String] = [], hasAgent: [Bool] = [], turns: [Int64] = [], hasTurn: [Bool] = []
-        var times: [Int64] = [], causes: [String] = [], bodies: [ByteBuffer] = []
+        var times: [Int64] = [], causes: [String] = [], bodies: [ByteBuffer] = [], projectKeys: [Int64] = [], projectPositions: [Int64] = []
         var causeIds: [String] = [], causeRunKeys: [Int64] = [], causePositions: [Int64] = []
         var facets: [Facet: Int64] = [:]
-        for (event, key) in events {
+        for new in events {
+            let (event, key) = (new.event, new.runKey)
             positions.append(event.position)
+            projectKeys.append(new.projectKey)
+            projectPositions.append(event.projectPosition)
             runKeys.append(key)
             seqs.append(event.seq)
             eventIds.append(event.id)
@@ -112,12 +145,12 @@ extension PostgresStore {
         }
         try await connection.perform(
             """
-            INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body)
+            INSERT INTO events (pos, run_key, seq, id, type, level, agent, turn, time, caused_by, body, project_key, project_pos)
             SELECT pos, run_key, seq, id, type, level, CASE WHEN has_agent THEN agent END, CASE WHEN has_turn THEN turn END,
-                time, NULLIF(caused_by, ''), body
+                time, NULLIF(caused_by, ''), body, project_key, project_pos
             FROM unnest(\(positions), \(runKeys), \(seqs), \(eventIds), \(types), \(levels), \(agents), \(hasAgent), \(turns),
-                \(hasTurn), \(times), \(causes), \(bodies))
-                AS t(pos, run_key, seq, id, type, level, agent, has_agent, turn, has_turn, time, caused_by, body)
+                \(hasTurn), \(times), \(causes), \(bodies), \(projectKeys), \(projectPositions))
+                AS t(pos, run_key, seq, id, type, level, agent, has_agent, turn, has_turn, time, caused_by, body, project_key, project_pos)
             """,
             logger: logger
         )

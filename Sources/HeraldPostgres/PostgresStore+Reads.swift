@@ -4,10 +4,30 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    static let eventColumns = "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project"
+    static let eventColumns =
+        "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project, e.project_pos"
 
-    public func run(_ run: String) async throws(HeraldError) -> Run? {
-        try await rows("SELECT \(Self.runColumns) FROM runs WHERE run = $1", [.text(run)]).first.map { row throws(HeraldError) in try placedRun(row).run }
+    public func run(_ run: RunRef) async throws(HeraldError) -> Run? {
+        try await rows("SELECT \(Self.runColumns) FROM runs WHERE project = $1 AND run = $2", [.text(run.project), .text(run.run)]).first
+            .map { row throws(HeraldError) in try placedRun(row).run }
+    }
+
+    public func runs(named name: String, in scope: ProjectScope, limit: Int) async throws(HeraldError) -> [Run] {
+        var bindings = PostgresBindings()
+        bindings.append(name)
+        var projectClause = ""
+        if case .only(let projects) = scope {
+            guard !projects.isEmpty else { return [] }
+            bindings.append(projects.sorted())
+            projectClause = "AND project = ANY($2)"
+        }
+        var runs: [Run] = []
+        for row in try await rows(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.runColumns) FROM runs WHERE run = $1 \(projectClause) LIMIT \(limit)", binds: bindings)
+        ) {
+            runs.append(try placedRun(row).run)
+        }
+        return runs
     }
 
     public func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage {
@@ -73,11 +93,15 @@ extension PostgresStore {
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
     public func events(
-        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+        run: RunRef, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
     ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
-        guard let runRow = try await rows("SELECT run_key, event_count FROM runs WHERE run = $1", [.text(run)]).first else {
-            throw HeraldError(.runNotFound, "run \(run) not found")
+        guard
+            let runRow = try await rows(
+                "SELECT run_key, event_count FROM runs WHERE project = $1 AND run = $2", [.text(run.project), .text(run.run)]
+            ).first
+        else {
+            throw HeraldError(.runNotFound, "run \(run.run) not found")
         }
         let (key, eventCount) = try decode(runRow, as: (Int64, Int64).self)
         let clause = FilterClause(filter) { "$\($0 + 4)" }
@@ -101,43 +125,52 @@ extension PostgresStore {
     }
 
     public func events(
-        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+        project: String, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
     ) async throws(HeraldError) -> EventSlice {
-        var values: [FilterClause.Value] = [.integer(afterPosition)]
-        var projectClause = ""
-        if let project {
-            values.append(.text(project))
-            projectClause = "AND r.project = $2"
-        }
-        let clause = FilterClause(filter) { [count = values.count] in "$\($0 + count + 1)" }
+        let clause = FilterClause(filter) { "$\($0 + 3)" }
         return try await events(
             """
             SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-            WHERE e.pos > $1 \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT \(limit + 1)
+            WHERE e.project_key = (SELECT project_key FROM projects WHERE project = $1) AND e.project_pos > $2 \(clause.sql)
+            ORDER BY e.project_pos LIMIT \(limit + 1)
             """,
-            values + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
+            [.text(project), .integer(afterPosition)] + clause.values, budget: PageBudget(limit: limit, maxBytes: maxBytes)
         )
     }
 
-    public func event(run: String, id: String) async throws(HeraldError) -> Event? {
+    /// Events of every project in store-wide position order after `afterPosition`: what the
+    /// commit feed hands to this replica's streams.
+    func events(afterPosition: Int64, limit: Int) async throws(HeraldError) -> EventSlice {
         try await events(
-            "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = $1 AND r.run = $2",
-            [.text(id), .text(run)], budget: PageBudget(limit: 1)
-        ).events.first
+            """
+            SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+            WHERE e.pos > $1 ORDER BY e.pos LIMIT \(limit + 1)
+            """,
+            [.integer(afterPosition)], budget: PageBudget(limit: limit)
+        )
     }
 
-    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    /// Events of `run` (bound as $1, $2) and a condition on `e`, through the project's id index.
+    private static let runEventsSQL = """
+        SELECT \(eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+        WHERE e.project_key = (SELECT project_key FROM projects WHERE project = $1) AND r.project = $1 AND r.run = $2
+        """
+
+    public func event(run: RunRef, id: String) async throws(HeraldError) -> Event? {
+        try await events("\(Self.runEventsSQL) AND e.id = $3", [.text(run.project), .text(run.run), .text(id)], budget: PageBudget(limit: 1))
+            .events.first
+    }
+
+    public func events(run: RunRef, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
         guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var bindings = PostgresBindings()
-        bindings.append(run)
+        bindings.append(run.project)
+        bindings.append(run.run)
         bindings.append(ids)
         // No ORDER BY, as in the SQLite store: the events kept are sorted here.
         var slice = try await events(
             PostgresQuery(
-                unsafeSQL: """
-                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = $1 AND e.id = ANY($2)
-                    """,
+                unsafeSQL: "\(Self.runEventsSQL) AND e.id = ANY($3)",
                 binds: bindings
             ),
             budget: PageBudget(limit: ids.count, maxBytes: maxBytes)
@@ -146,17 +179,18 @@ extension PostgresStore {
         return slice
     }
 
-    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    public func effects(run: RunRef, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
         guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var bindings = PostgresBindings()
-        bindings.append(run)
+        bindings.append(run.project)
+        bindings.append(run.run)
         bindings.append(ids)
         // Within a run, position order is seq order.
         return try await events(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = $1 AND e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id = ANY($2))
+                    WHERE r.project = $1 AND r.run = $2 AND e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id = ANY($3))
                     ORDER BY e.pos LIMIT \(limit + 1)
                     """,
                 binds: bindings
@@ -165,14 +199,19 @@ extension PostgresStore {
         )
     }
 
-    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
+    public func storedIds(run: RunRef, among ids: [String]) async throws(HeraldError) -> Set<String> {
         guard !ids.isEmpty else { return [] }
         var bindings = PostgresBindings()
-        bindings.append(run)
+        bindings.append(run.project)
+        bindings.append(run.run)
         bindings.append(ids)
         let rows = try await rows(
             PostgresQuery(
-                unsafeSQL: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = $1 AND e.id = ANY($2)",
+                unsafeSQL: """
+                    SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.project_key = (SELECT project_key FROM projects WHERE project = $1) AND r.project = $1 AND r.run = $2
+                        AND e.id = ANY($3)
+                    """,
                 binds: bindings
             )
         )
@@ -183,6 +222,10 @@ extension PostgresStore {
 
     public func lastPosition() async throws(HeraldError) -> Int64 {
         try await scalar("SELECT last_pos FROM head", [])
+    }
+
+    public func lastPosition(project: String) async throws(HeraldError) -> Int64 {
+        try await scalar("SELECT last_pos FROM projects WHERE project = $1", [.text(project)])
     }
 
     public func storedBytes() async throws(HeraldError) -> Int64 {
@@ -203,13 +246,13 @@ extension PostgresStore {
                 var budget = budget
                 var events: [Event] = []
                 for try await row in rows {
-                    let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project) = try row.decode(
-                        (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String).self
+                    let (position, seq, id, type, level, agent, turn, time, causedBy, body, run, project, projectPosition) = try row.decode(
+                        (Int64, Int64, String, String, Int64, String?, Int64?, Int64, String?, ByteBuffer, String, String, Int64).self
                     )
                     guard budget.admit(Event.pageBytes(json: body.readableBytes)) else { return EventSlice(events: events, hasMore: true) }
                     events.append(
                         Event(
-                            position: position, id: id, project: project, run: run, seq: seq, type: type,
+                            position: position, projectPosition: projectPosition, id: id, project: project, run: run, seq: seq, type: type,
                             level: Level(rawValue: Int(level)) ?? .action, time: Timestamp(microseconds: time), agent: agent, turn: turn,
                             causedBy: causedBy.map { $0.split(separator: ",").map(String.init) } ?? [], json: Array(body.readableBytesView)
                         )

@@ -213,7 +213,7 @@ final class CommitFeed: Sendable {
             while !Task.isCancelled {
                 let after = delivered.withLock { $0 }
                 do {
-                    let page = try await store.events(project: nil, filter: EventFilter(), afterPosition: after, limit: Self.pageSize)
+                    let page = try await store.events(afterPosition: after, limit: Self.pageSize)
                     guard let last = page.events.last else { break }
                     delivered.withLock { $0 = last.position }
                     observer.withLock { $0 }?(page.events)

@@ -9,7 +9,7 @@ struct Pruner {
     let now: Timestamp
     var budget: Int
     private(set) var result = PruneResult()
-    private(set) var touchedRuns: [String] = []
+    private(set) var touchedRuns: [RunRef] = []
 
     /// Runs looked at per rule and pass.
     static let runsPerPass = 100
@@ -48,7 +48,7 @@ struct Pruner {
     /// Trims each matching run to its newest `keep` events; a run trimmed to none is deleted.
     private mutating func pruneRuns(_ db: Database, condition: String, arguments: StatementArguments, keep: Int64) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT run_key, run, first_seq, last_seq FROM runs WHERE \(condition) ORDER BY run_key LIMIT \(Self.runsPerPass)",
+            db, sql: "SELECT run_key, project, run, first_seq, last_seq FROM runs WHERE \(condition) ORDER BY run_key LIMIT \(Self.runsPerPass)",
             arguments: arguments
         )
         if rows.count == Self.runsPerPass { result.isComplete = false }
@@ -57,13 +57,13 @@ struct Pruner {
                 result.isComplete = false
                 return
             }
-            let (key, name, firstSeq, lastSeq): (Int64, String, Int64, Int64) = (row[0], row[1], row[2], row[3])
+            let (key, ref, firstSeq, lastSeq): (Int64, RunRef, Int64, Int64) = (row[0], RunRef(project: row[1], run: row[2]), row[3], row[4])
             let target = lastSeq - keep
             let through = min(target, firstSeq - 1 + Int64(budget))
             let deleted = try deleteEvents(db, runKey: key, throughSeq: through)
             budget -= deleted
             result.eventsDeleted += deleted
-            touchedRuns.append(name)
+            touchedRuns.append(ref)
             if through < target {
                 result.isComplete = false
             } else if keep == 0 {

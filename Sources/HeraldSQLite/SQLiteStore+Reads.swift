@@ -3,11 +3,30 @@ import GRDB
 import HeraldCore
 
 extension SQLiteStore {
-    static let eventColumns = "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project"
+    static let eventColumns =
+        "e.pos, e.seq, e.id, e.type, e.level, e.agent, e.turn, e.time, e.caused_by, e.body, r.run, r.project, e.project_pos"
 
-    public func run(_ run: String) async throws(HeraldError) -> Run? {
+    public func run(_ run: RunRef) async throws(HeraldError) -> Run? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT \(RunRow.columns) FROM runs WHERE run = ?", arguments: [run]).map(RunRow.run(from:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(RunRow.columns) FROM runs WHERE project = ? AND run = ?", arguments: [run.project, run.run]
+            ).map(RunRow.run(from:))
+        }
+    }
+
+    public func runs(named name: String, in scope: ProjectScope, limit: Int) async throws(HeraldError) -> [Run] {
+        var arguments: StatementArguments = [name]
+        var projectClause = ""
+        if case .only(let projects) = scope {
+            guard !projects.isEmpty else { return [] }
+            projectClause = "AND project IN (\(Self.marks(projects.count)))"
+            arguments += StatementArguments(projects.sorted())
+        }
+        arguments += [limit]
+        return try await read { [arguments, projectClause] db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(RunRow.columns) FROM runs WHERE run = ? \(projectClause) LIMIT ?", arguments: arguments
+            ).map(RunRow.run(from:))
         }
     }
 
@@ -77,13 +96,17 @@ extension SQLiteStore {
     /// One page of a run's events between `after` and `before` (both excluded), with the
     /// filtered total.
     public func events(
-        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+        run: RunRef, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
     ) async throws(HeraldError) -> EventPage {
         let order = newestFirst ? "DESC" : "ASC"
         let clause = FilterSQL(filter)
         return try await read { db in
-            guard let runRow = try Row.fetchOne(db, sql: "SELECT run_key, event_count FROM runs WHERE run = ?", arguments: [run]) else {
-                throw HeraldError(.runNotFound, "run \(run) not found")
+            guard
+                let runRow = try Row.fetchOne(
+                    db, sql: "SELECT run_key, event_count FROM runs WHERE project = ? AND run = ?", arguments: [run.project, run.run]
+                )
+            else {
+                throw HeraldError(.runNotFound, "run \(run.run) not found")
             }
             let key: Int64 = runRow["run_key"]
             var arguments: StatementArguments = [key, after, before]
@@ -119,44 +142,45 @@ extension SQLiteStore {
     }
 
     public func events(
-        project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
+        project: String, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int
     ) async throws(HeraldError) -> EventSlice {
         let clause = FilterSQL(filter)
-        var arguments: StatementArguments = [afterPosition]
-        var projectClause = ""
-        if let project {
-            projectClause = "AND r.project = ?"
-            arguments += [project]
-        }
+        var arguments: StatementArguments = [project, afterPosition]
         arguments += clause.arguments
         arguments += [limit + 1]
-        return try await read { [arguments, projectClause] db in
+        return try await read { [arguments] db in
             var budget = PageBudget(limit: limit, maxBytes: maxBytes)
             return try Self.fetchEvents(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.pos > ? \(projectClause) \(clause.sql) ORDER BY e.pos LIMIT ?
+                    WHERE e.project_key = (SELECT project_key FROM projects WHERE project = ?) AND e.project_pos > ? \(clause.sql)
+                    ORDER BY e.project_pos LIMIT ?
                     """,
                 arguments: arguments, cached: filter.isEmpty, budget: &budget
             )
         }
     }
 
-    public func event(run: String, id: String) async throws(HeraldError) -> Event? {
+    /// Events of `run` matching `condition` (on `e`), through the project's id index.
+    private static let runEventsSQL = """
+        SELECT \(eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
+        WHERE e.project_key = (SELECT project_key FROM projects WHERE project = ?) AND r.project = ? AND r.run = ?
+        """
+
+    public func event(run: RunRef, id: String) async throws(HeraldError) -> Event? {
         try await read { db in
             var budget = PageBudget(limit: 1)
             return try Self.fetchEvents(
-                db,
-                sql: "SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key WHERE e.id = ? AND r.run = ?",
-                arguments: [id, run], cached: true, budget: &budget
+                db, sql: "\(Self.runEventsSQL) AND e.id = ?", arguments: [run.project, run.project, run.run, id], cached: true,
+                budget: &budget
             ).events.first
         }
     }
 
-    public func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    public func events(run: RunRef, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice {
         guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
-        var arguments: StatementArguments = [run]
+        var arguments: StatementArguments = [run.project, run.project, run.run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
             // No ORDER BY: SQLite would sort whole rows, bodies included, before the budget
@@ -164,10 +188,7 @@ extension SQLiteStore {
             var budget = PageBudget(limit: ids.count, maxBytes: maxBytes)
             var slice = try Self.fetchEvents(
                 db,
-                sql: """
-                    SELECT \(Self.eventColumns) FROM events e JOIN runs r ON r.run_key = e.run_key
-                    WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))
-                    """,
+                sql: "\(Self.runEventsSQL) AND e.id IN (\(Self.marks(ids.count)))",
                 arguments: arguments, cached: false, budget: &budget
             )
             slice.events.sort { $0.seq < $1.seq }
@@ -175,10 +196,10 @@ extension SQLiteStore {
         }
     }
 
-    public func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
+    public func effects(run: RunRef, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice {
         guard !ids.isEmpty else { return EventSlice(events: [], hasMore: false) }
         var arguments = StatementArguments(ids)
-        arguments += [run, limit + 1]
+        arguments += [run.project, run.run, limit + 1]
         return try await read { [arguments] db in
             // Within a run, position order is seq order. CROSS JOIN keeps events the outer loop:
             // SQLite then looks the positions up in order, each once, instead of scanning the
@@ -188,7 +209,7 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events e CROSS JOIN runs r ON r.run_key = e.run_key
-                    WHERE e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id IN (\(Self.marks(ids.count)))) AND r.run = ?
+                    WHERE e.pos IN (SELECT c.pos FROM causes c WHERE c.cause_id IN (\(Self.marks(ids.count)))) AND r.project = ? AND r.run = ?
                     ORDER BY e.pos LIMIT ?
                     """,
                 arguments: arguments, cached: false, budget: &budget
@@ -196,13 +217,17 @@ extension SQLiteStore {
         }
     }
 
-    public func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String> {
+    public func storedIds(run: RunRef, among ids: [String]) async throws(HeraldError) -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        var arguments: StatementArguments = [run]
+        var arguments: StatementArguments = [run.project, run.project, run.run]
         arguments += StatementArguments(ids)
         return try await read { [arguments] db in
             let statement = try db.makeStatement(
-                sql: "SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key WHERE r.run = ? AND e.id IN (\(Self.marks(ids.count)))"
+                sql: """
+                    SELECT e.id FROM events e JOIN runs r ON r.run_key = e.run_key
+                    WHERE e.project_key = (SELECT project_key FROM projects WHERE project = ?) AND r.project = ? AND r.run = ?
+                        AND e.id IN (\(Self.marks(ids.count)))
+                    """
             )
             return Set(try String.fetchAll(statement, arguments: arguments))
         }
@@ -210,6 +235,12 @@ extension SQLiteStore {
 
     public func lastPosition() async throws(HeraldError) -> Int64 {
         try await read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(pos), 0) FROM events") ?? 0 }
+    }
+
+    public func lastPosition(project: String) async throws(HeraldError) -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_pos FROM projects WHERE project = ?", arguments: [project]) ?? 0
+        }
     }
 
     // MARK: Helpers
@@ -250,7 +281,7 @@ extension SQLiteStore {
             }
             events.append(
                 Event(
-                    position: row.int64(0), id: row.text(2) ?? "", project: row.text(11) ?? "", run: row.text(10) ?? "",
+                    position: row.int64(0), projectPosition: row.int64(12), id: row.text(2) ?? "", project: row.text(11) ?? "", run: row.text(10) ?? "",
                     seq: row.int64(1), type: row.text(3) ?? "", level: Level(rawValue: Int(row.int64(4))) ?? .action,
                     time: Timestamp(microseconds: row.int64(7)), agent: row.text(5), turn: row.optionalInt64(6),
                     causedBy: row.text(8).map { $0.split(separator: ",").map(String.init) } ?? [], json: row.blob(9)

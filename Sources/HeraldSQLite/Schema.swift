@@ -100,6 +100,62 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("v5: runs named within their project") { db in
+            // A run is (project, run name): the runs table is rebuilt without the store-wide
+            // UNIQUE(run). Event ids become unique within a project. Each event gets its place
+            // in its project (project_pos), the resume token of project streams, so that no
+            // project learns how much the others write.
+            //
+            // Stored events keep their store-wide position as their project position, so a
+            // resume token given out before the upgrade still resumes exactly; every project
+            // then counts on from the store's last position.
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs_v5 (
+                        run_key INTEGER PRIMARY KEY,
+                        run TEXT NOT NULL,
+                        project TEXT NOT NULL,
+                        name TEXT,
+                        status TEXT NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        event_count INTEGER NOT NULL,
+                        last_seq INTEGER NOT NULL,
+                        last_pos INTEGER NOT NULL,
+                        agents TEXT NOT NULL,
+                        first_seq INTEGER NOT NULL DEFAULT 1,
+                        UNIQUE (project, run)
+                    );
+                    INSERT INTO runs_v5 (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count,
+                        last_seq, last_pos, agents, first_seq)
+                        SELECT run_key, run, project, name, status, started_at, updated_at, finished_at, event_count,
+                            last_seq, last_pos, agents, first_seq FROM runs;
+                    DROP TABLE runs;
+                    ALTER TABLE runs_v5 RENAME TO runs;
+                    CREATE INDEX runs_updated ON runs(updated_at, run_key);
+                    CREATE INDEX runs_project ON runs(project, updated_at);
+                    CREATE INDEX runs_name ON runs(run);
+
+                    CREATE TABLE projects (
+                        project_key INTEGER PRIMARY KEY,
+                        project TEXT NOT NULL UNIQUE,
+                        last_pos INTEGER NOT NULL
+                    );
+                    INSERT INTO projects (project, last_pos)
+                        SELECT DISTINCT project, (SELECT COALESCE(MAX(pos), 0) FROM events) FROM runs ORDER BY project;
+
+                    ALTER TABLE events ADD COLUMN project_key INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE events ADD COLUMN project_pos INTEGER NOT NULL DEFAULT 0;
+                    UPDATE events SET project_pos = pos, project_key = COALESCE((
+                        SELECT p.project_key FROM runs r JOIN projects p ON p.project = r.project WHERE r.run_key = events.run_key
+                    ), 0);
+                    DROP INDEX events_id;
+                    CREATE UNIQUE INDEX events_project_id ON events(project_key, id);
+                    CREATE UNIQUE INDEX events_project_pos ON events(project_key, project_pos);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -58,7 +58,7 @@ struct AGUITests {
     }
 
     static func event(_ draft: EventDraft, seq: Int64 = 5) -> Event {
-        Event(draft: draft, id: "01JD0000000000000000000000", seq: seq, time: draft.time ?? Timestamp(microseconds: 1_767_225_600_000_000), position: seq)
+        Event(draft: draft, id: "01JD0000000000000000000000", seq: seq, time: draft.time ?? Timestamp(microseconds: 1_767_225_600_000_000), position: seq, projectPosition: seq)
     }
 
     @Test("each AG-UI event is stored as its Herald equivalent and written back as it came", arguments: mappings.indices)

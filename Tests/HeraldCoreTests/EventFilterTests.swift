@@ -14,7 +14,7 @@ struct EventFilterTests {
         micros: Int64 = 1_000
     ) -> Event {
         Event(
-            position: 1,
+            position: 1, projectPosition: 1,
             id: Ids.a,
             project: "default",
             run: "r",

@@ -21,7 +21,7 @@ struct EventTests {
             data: Array(#"{"decisionType":"route","newValue":[1,2]}"#.utf8),
             expectedSeq: 3
         )
-        let event = Event(draft: draft, id: Ids.c, seq: 7, time: Self.time, position: 99)
+        let event = Event(draft: draft, id: Ids.c, seq: 7, time: Self.time, position: 99, projectPosition: 99)
         #expect(
             text(event.json)
                 == #"{"id":"7ZZZZZZZZZZZZZZZZZZZZZZZZZ","project":"p1","run":"r1","seq":7,"type":"decision","level":"decision","#
@@ -32,7 +32,7 @@ struct EventTests {
         #expect(
             event
                 == Event(
-                    position: 99,
+                    position: 99, projectPosition: 99,
                     id: Ids.c,
                     project: "p1",
                     run: "r1",
@@ -50,7 +50,7 @@ struct EventTests {
 
     @Test("omits absent optional fields")
     func minimalCanonicalJSON() {
-        let event = Event(draft: EventDraft(run: "r", type: "my.thing"), id: Ids.a, seq: 1, time: Timestamp(microseconds: -1), position: 1)
+        let event = Event(draft: EventDraft(run: "r", type: "my.thing"), id: Ids.a, seq: 1, time: Timestamp(microseconds: -1), position: 1, projectPosition: 1)
         #expect(
             text(event.json)
                 == #"{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","project":"default","run":"r","seq":1,"type":"my.thing","level":"action","#
@@ -66,7 +66,7 @@ struct EventTests {
             id: Ids.a,
             seq: 2,
             time: Self.time,
-            position: 5
+            position: 5, projectPosition: 5
         )
         #expect(text(event.json).contains(#","agent":"say \"hi\" \\ \u2028","turn":0,"#))
         #expect(try validateDocument(event.json) == .object)
@@ -76,7 +76,7 @@ struct EventTests {
     @Test("a parsed event encodes its compacted data")
     func fromParser() throws {
         let draft = try #require(try parse(#"{"run":"r","type":"t","data": { "a" : [ 1 , "x y" ] }}"#).first)
-        let event = Event(draft: draft, id: Ids.a, seq: 1, time: Self.time, position: 1)
+        let event = Event(draft: draft, id: Ids.a, seq: 1, time: Self.time, position: 1, projectPosition: 1)
         #expect(text(event.json).hasSuffix(#","data":{"a":[1,"x y"]}}"#))
     }
 }

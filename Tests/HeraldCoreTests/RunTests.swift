@@ -40,7 +40,7 @@ struct RunTests {
             id: Ids.a,
             seq: seq,
             time: Timestamp(microseconds: micros),
-            position: 100 + seq
+            position: 100 + seq, projectPosition: 100 + seq
         )
     }
 

@@ -145,30 +145,45 @@ struct AccessControlTests {
         }
     }
 
-    @Test func conflictsOnIngestDoNotNameAnotherProjectOrItsRuns() async throws {
+    /// What another project holds is neither taken from nor told to a publisher: its run names
+    /// and event ids answer exactly as names and ids nobody uses.
+    @Test func anotherProjectsRunsAndIdsAreNeitherTakenNorTold() async throws {
         try await Self.withFixture { server, keys in
             let publishBeta = try await TestKeys.create(in: server.dataDirectory, project: "beta", role: .publish)
-            // A run name acme holds.
-            let taken = try await server.request(.POST, "/v1/events", body: #"{"run":"a1","type":"x.y"}"#, headers: TestKeys.bearer(publishBeta))
-            #expect(taken.status == 409 && taken.errorCode == "project_conflict")
-            #expect(!taken.text.contains("acme"), "\(taken.text)")
-            // An event id acme's run holds, in beta's own run, and under acme's run name.
-            let reused = try await server.request(
-                .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","run":"b1","type":"x.y"}"#, headers: TestKeys.bearer(publishBeta)
+            func post(_ body: String) async throws -> TestServer.Answer {
+                try await server.request(.POST, "/v1/events", body: body, headers: TestKeys.bearer(publishBeta))
+            }
+            func same(_ acmes: TestServer.Answer, _ nobodys: TestServer.Answer, replacing: [(String, String)]) {
+                #expect(acmes.status == nobodys.status)
+                let replaced = replacing.reduce(acmes.text) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+                #expect(replaced == nobodys.text, "\(acmes.text) vs \(nobodys.text)")
+            }
+            // expectedSeq on acme's run name (a1 is at seq 3 in acme) and on a name nobody uses.
+            same(
+                try await post(#"{"run":"a1","type":"x.y","expectedSeq":3}"#), try await post(#"{"run":"zz","type":"x.y","expectedSeq":3}"#),
+                replacing: [("a1", "zz")]
             )
-            #expect(reused.status == 409 && reused.errorCode == "id_conflict")
-            #expect(!reused.text.contains("a1") && !reused.text.contains("acme"), "\(reused.text)")
-            let replayed = try await server.request(
-                .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","run":"a1","type":"run.started"}"#, headers: TestKeys.bearer(publishBeta)
+            // acme's finished run's name starts a new run in beta.
+            let taken = try await post(#"{"run":"a1","type":"x.y"}"#)
+            #expect(taken.status == 200 && taken.text.contains(#""seq":1"#), "\(taken.text)")
+            // acme's event id is a new event in beta, as a fresh id is.
+            let fresh = ULIDGenerator().next()
+            same(
+                try await post(#"{"id":"\#(keys.eventID)","run":"c1","type":"x.y"}"#),
+                try await post(#"{"id":"\#(fresh)","run":"c2","type":"x.y"}"#),
+                replacing: [(keys.eventID, fresh), ("c1", "c2")]
             )
-            #expect(replayed.status == 409, "a retry never crosses projects: \(replayed.text)")
-            #expect(!replayed.text.contains("\"seq\""), "\(replayed.text)")
-            // The owner's own retry is still a duplicate.
+            // Nothing of acme's changed, and its own retry is still a duplicate.
+            let a1 = try await server.get("/v1/runs/a1?project=acme", headers: TestKeys.bearer(keys.adminAll)).json
+            #expect(a1["eventCount"] as? Int == 3 && a1["status"] as? String == "completed")
             let retried = try await server.request(
                 .POST, "/v1/events", body: #"{"id":"\#(keys.eventID)","project":"acme","run":"a1","type":"run.started"}"#,
                 headers: TestKeys.bearer(keys.adminAll)
             )
             #expect(retried.status == 200 && retried.text.contains(#""duplicate":true"#), "\(retried.text)")
+            // beta's own conflicts are told in full: they are about beta's runs.
+            let reused = try await post(#"{"id":"\#(keys.eventID)","run":"a1","type":"x.y"}"#)
+            #expect(reused.status == 409 && reused.errorCode == "id_conflict" && reused.text.contains("c1"), "\(reused.text)")
         }
     }
 

@@ -11,7 +11,7 @@ import Testing
 struct BoundsTests {
     static func published(_ bytes: Int, seq: Int64) -> Published {
         let event = Event(
-            position: seq, id: ULIDGenerator().next(), project: "default", run: "r", seq: seq, type: "x.y", level: .detail,
+            position: seq, projectPosition: seq, id: ULIDGenerator().next(), project: "default", run: "r", seq: seq, type: "x.y", level: .detail,
             time: Timestamp(microseconds: 0), agent: nil, turn: nil, causedBy: [], json: []
         )
         return Published(event: event, publishedAt: .now, runFrame: ByteBuffer(repeating: 0x61, count: bytes), projectFrame: nil)
@@ -20,7 +20,7 @@ struct BoundsTests {
     @Test func aSubscriberBufferOverflowsPastItsBytesBeforeItsEventCount() async {
         let counters = HubCounters()
         let subscription = Subscription(
-            id: 1, scope: .run("r"), access: .unrestricted(identity: "t"), capacity: 4096, byteCapacity: 1 << 20, counters: counters
+            id: 1, scope: .run(RunRef(run: "r")), access: .unrestricted(identity: "t"), capacity: 4096, byteCapacity: 1 << 20, counters: counters
         )
         // Three frames of 300 KiB fit in 1 MiB; the fourth does not.
         for seq in 1...3 { subscription.deliver([Self.published(300 << 10, seq: Int64(seq))]) }

@@ -218,21 +218,22 @@ extension ClusterTests {
                             }
                         }
                     }
-                    // A tailer polling by position the whole time: every page it reads must start
-                    // right after its cursor and have no hole.
+                    // A tailer polling by project position the whole time (every event is in
+                    // one project): every page it reads must start right after its cursor and
+                    // have no hole.
                     group.addTask {
                         var cursor: Int64 = 0
                         var polls = 0
                         while true {
-                            let page = try await first.events(project: nil, filter: EventFilter(), afterPosition: cursor, limit: 50).events
+                            let page = try await first.events(project: "default", filter: EventFilter(), afterPosition: cursor, limit: 50).events
                             for event in page {
-                                guard event.position == cursor + 1 else {
-                                    throw TestFailure("the tailer skipped from \(cursor) to \(event.position)")
+                                guard event.projectPosition == cursor + 1 else {
+                                    throw TestFailure("the tailer skipped from \(cursor) to \(event.projectPosition)")
                                 }
-                                cursor = event.position
+                                cursor = event.projectPosition
                             }
                             polls += 1
-                            let appended = try await first.lastPosition()
+                            let appended = try await first.lastPosition(project: "default")
                             if page.isEmpty && cursor == appended && polls > 10 && appended >= Int64(total) { return }
                         }
                     }

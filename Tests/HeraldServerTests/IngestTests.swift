@@ -110,12 +110,24 @@ struct IngestTests {
         }
     }
 
-    @Test func aRunBelongsToOneProject() async throws {
+    @Test func twoProjectsMayHoldRunsOfTheSameName() async throws {
         try await TestServer.with { server in
             try await server.ingest([#"{"run":"r1","project":"alpha","type":"x.y"}"#])
-            let answer = try await server.post(#"{"run":"r1","project":"beta","type":"x.y"}"#)
-            #expect(answer.status == 409)
-            #expect(answer.errorCode == "project_conflict")
+            let answer = try await server.post(#"[{"run":"r1","project":"beta","type":"x.y"},{"run":"r1","project":"beta","type":"x.z"}]"#)
+            #expect(answer.status == 200, "\(answer.text)")
+            #expect(answer.text.contains(#""seq":1"#) && answer.text.contains(#""seq":2"#), "beta's r1 starts at seq 1: \(answer.text)")
+            let alpha = try await server.get("/v1/runs/r1?project=alpha").json
+            let beta = try await server.get("/v1/runs/r1?project=beta").json
+            #expect(alpha["project"] as? String == "alpha" && alpha["eventCount"] as? Int == 1)
+            #expect(beta["project"] as? String == "beta" && beta["eventCount"] as? Int == 2)
+            let betaEvents = try await server.get("/v1/runs/r1/events?project=beta").json["events"] as? [[String: Any]] ?? []
+            #expect(betaEvents.map { $0["type"] as? String } == ["x.y", "x.z"])
+            // A caller reaching both projects is asked to name one, never given either by chance.
+            let unnamed = try await server.get("/v1/runs/r1")
+            #expect(unnamed.status == 400 && unnamed.errorCode == "ambiguous_run", "\(unnamed.text)")
+            #expect(unnamed.text.contains("?project="))
+            let stream = try await server.get("/v1/runs/r1/stream")
+            #expect(stream.status == 400 && stream.errorCode == "ambiguous_run")
         }
     }
 

@@ -155,7 +155,7 @@ struct OpenAPITests {
         let operations = try OpenAPISpec.operations()
         try await TestServer.with(configure: { $0.streams.maxConnectionsPerClient = 0 }) { server in
             for (operation, path) in [
-                ("GET /v1/runs/{run}/stream", "/v1/runs/r1/stream"), ("GET /v1/projects/{project}/stream", "/v1/projects/p1/stream"),
+                ("GET /v1/runs/{run}/stream", "/v1/runs/r1/stream?wait=1"), ("GET /v1/projects/{project}/stream", "/v1/projects/p1/stream"),
             ] {
                 let answer = try await server.get(path)
                 #expect(answer.status == 429)

@@ -19,7 +19,7 @@ struct ProjectStreamTests {
             #expect(connected.data.contains(#""activeRuns":["b"]"#))
             let messages = try await stream.messages(3)
             #expect(messages.map(\.event) == ["run.started", "run.started", "run.completed"])
-            #expect(messages.map(\.id) == ["1", "3", "5"], "ids are store positions")
+            #expect(messages.map(\.id) == ["1", "2", "4"], "ids are the project's own positions: q's event is not counted")
         }
     }
 

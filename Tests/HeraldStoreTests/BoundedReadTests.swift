@@ -23,7 +23,7 @@ struct BoundedReadTests {
         var pages: [[Event]] = []
         var after: Int64 = 0
         while true {
-            let page = try await store.events(run: "big", filter: filter, afterSeq: after, limit: 100, maxBytes: maxBytes)
+            let page = try await store.events(run: RunRef(run: "big"), filter: filter, afterSeq: after, limit: 100, maxBytes: maxBytes)
             pages.append(page.events)
             guard page.hasMore else { return pages }
             after = try #require(page.events.last?.seq)
@@ -57,7 +57,7 @@ struct BoundedReadTests {
             var before = Int64.max
             var pages = 0
             while true {
-                let page = try await store.events(run: "big", filter: EventFilter(), beforeSeq: before, limit: 100, maxBytes: Self.budget)
+                let page = try await store.events(run: RunRef(run: "big"), filter: EventFilter(), beforeSeq: before, limit: 100, maxBytes: Self.budget)
                 #expect(!page.events.isEmpty)
                 #expect(page.events.map(\.seq) == page.events.map(\.seq).sorted())
                 seqs = page.events.map(\.seq) + seqs
@@ -76,10 +76,10 @@ struct BoundedReadTests {
             let pages = try await Self.pagesForward(store, maxBytes: 1)
             #expect(pages.map(\.count) == Array(repeating: 1, count: 30))
             // A count limit still applies under a large budget.
-            let counted = try await store.events(run: "big", filter: EventFilter(), afterSeq: 0, limit: 5, maxBytes: 1 << 30)
+            let counted = try await store.events(run: RunRef(run: "big"), filter: EventFilter(), afterSeq: 0, limit: 5, maxBytes: 1 << 30)
             #expect(counted.events.map(\.seq) == [1, 2, 3, 4, 5])
             #expect(counted.hasMore)
-            let last = try await store.events(run: "big", filter: EventFilter(), afterSeq: 29, limit: 5, maxBytes: 1)
+            let last = try await store.events(run: RunRef(run: "big"), filter: EventFilter(), afterSeq: 29, limit: 5, maxBytes: 1)
             #expect(last.events.map(\.seq) == [30])
             #expect(!last.hasMore)
         }
@@ -95,14 +95,14 @@ struct BoundedReadTests {
                 let page = try await store.events(project: "default", filter: EventFilter(), afterPosition: after, limit: 1000, maxBytes: Self.budget)
                 #expect(!page.events.isEmpty)
                 #expect(page.events.reduce(0) { $0 + $1.pageBytes } <= Self.budget)
-                positions += page.events.map(\.position)
+                positions += page.events.map(\.projectPosition)
                 pages += 1
                 guard page.hasMore, let last = page.events.last else { break }
-                after = last.position
+                after = last.projectPosition
             }
             #expect(pages >= 10)
             #expect(positions == Array(1...60))
-            let rest = try await store.events(project: nil, filter: EventFilter(), afterPosition: 60, limit: 10, maxBytes: Self.budget)
+            let rest = try await store.events(project: "default", filter: EventFilter(), afterPosition: 60, limit: 10, maxBytes: Self.budget)
             #expect(rest.events.isEmpty && !rest.hasMore)
         }
     }
@@ -145,25 +145,25 @@ struct BoundedReadTests {
             _ = try await store.append(AppendRequest(drafts: drafts))
 
             // Effects of both roots: each once, in seq order.
-            let all = try await store.effects(run: "c", of: [rootA, rootB], limit: 100, maxBytes: 1 << 20)
+            let all = try await store.effects(run: RunRef(run: "c"), of: [rootA, rootB], limit: 100, maxBytes: 1 << 20)
             #expect(all.events.map(\.seq) == [3, 4, 5, 6, 7, 8])
             #expect(!all.hasMore)
-            let firstThree = try await store.effects(run: "c", of: [rootA, rootB], limit: 3, maxBytes: 1 << 20)
+            let firstThree = try await store.effects(run: RunRef(run: "c"), of: [rootA, rootB], limit: 3, maxBytes: 1 << 20)
             #expect(firstThree.events.map(\.seq) == [3, 4, 5])
             #expect(firstThree.hasMore)
-            let oneByBytes = try await store.effects(run: "c", of: [rootA], limit: 100, maxBytes: 1)
+            let oneByBytes = try await store.effects(run: RunRef(run: "c"), of: [rootA], limit: 100, maxBytes: 1)
             #expect(oneByBytes.events.count == 1 && oneByBytes.hasMore)
-            #expect(try await store.effects(run: "other", of: [rootA], limit: 100, maxBytes: 1 << 20).events.isEmpty)
+            #expect(try await store.effects(run: RunRef(run: "other"), of: [rootA], limit: 100, maxBytes: 1 << 20).events.isEmpty)
 
             // By ids: missing ones are absent; a budget cuts the read and says so.
-            let byIds = try await store.events(run: "c", ids: [rootB, missing, rootA], maxBytes: 1 << 20)
+            let byIds = try await store.events(run: RunRef(run: "c"), ids: [rootB, missing, rootA], maxBytes: 1 << 20)
             #expect(byIds.events.map(\.id) == [rootA, rootB])
             #expect(!byIds.hasMore)
-            let cut = try await store.events(run: "c", ids: [rootA, rootB], maxBytes: 1)
+            let cut = try await store.events(run: RunRef(run: "c"), ids: [rootA, rootB], maxBytes: 1)
             #expect(cut.events.count == 1 && cut.hasMore)
 
-            #expect(try await store.storedIds(run: "c", among: [rootA, missing, rootB]) == [rootA, rootB])
-            #expect(try await store.storedIds(run: "other", among: [rootA]).isEmpty)
+            #expect(try await store.storedIds(run: RunRef(run: "c"), among: [rootA, missing, rootB]) == [rootA, rootB])
+            #expect(try await store.storedIds(run: RunRef(run: "other"), among: [rootA]).isEmpty)
         }
     }
 
@@ -179,14 +179,14 @@ struct BoundedReadTests {
                 }
                 _ = try await store.append(AppendRequest(drafts: drafts))
             }
-            let causality = try #require(try await Causality.trace(in: store, run: "fan", id: root))
+            let causality = try #require(try await Causality.trace(in: store, run: RunRef(run: "fan"), id: root))
             #expect(causality.truncated)
             #expect(causality.downstream.count == Causality.maxEvents)
             #expect(causality.downstream.map(\.seq) == Array(2...1001))
             #expect(causality.dangling.count == Causality.maxDangling)
 
             // A byte budget keeps fewer events, nearest (earliest) first.
-            let small = try #require(try await Causality.trace(in: store, run: "fan", id: root, maxBytes: 64 << 10))
+            let small = try #require(try await Causality.trace(in: store, run: RunRef(run: "fan"), id: root, maxBytes: 64 << 10))
             #expect(small.truncated)
             #expect(small.downstream.count < 100)
             #expect(small.downstream.reduce(0) { $0 + $1.pageBytes } <= 64 << 10)
@@ -194,7 +194,7 @@ struct BoundedReadTests {
 
             // Within every cap, nothing is cut.
             let effect = try #require(causality.downstream.first)
-            let up = try #require(try await Causality.trace(in: store, run: "fan", id: effect.id))
+            let up = try #require(try await Causality.trace(in: store, run: RunRef(run: "fan"), id: effect.id))
             #expect(up.upstream.map(\.id) == [root])
             #expect(up.dangling.count == 20)
             #expect(!up.truncated)

@@ -30,18 +30,18 @@ struct RetentionTests {
             try await Self.append(store, run: "short", count: 5)
             let result = try await store.prune(try Self.policy("max-events=10"), now: Self.now, limit: 1000)
             #expect(result == PruneResult(runsDeleted: 0, eventsDeleted: 20, isComplete: true))
-            let run = try #require(try await store.run("long"))
+            let run = try #require(try await store.run(RunRef(run: "long")))
             #expect(run.firstSeq == 21 && run.lastSeq == 30 && run.eventCount == 10)
-            let page = try await store.events(run: "long", filter: EventFilter(), afterSeq: 0, limit: 100)
+            let page = try await store.events(run: RunRef(run: "long"), filter: EventFilter(), afterSeq: 0, limit: 100)
             #expect(page.events.map(\.seq) == Array(21...30))
             #expect(page.total == 10)
             // Facet counts follow: a filtered total counts only what is left.
-            let logs = try await store.events(run: "long", filter: EventFilter(types: [.exact("agent.log")]), afterSeq: 0, limit: 100)
+            let logs = try await store.events(run: RunRef(run: "long"), filter: EventFilter(types: [.exact("agent.log")]), afterSeq: 0, limit: 100)
             #expect(logs.total == 5 && logs.events.count == 5)
-            #expect(try await store.run("short")?.eventCount == 5)
+            #expect(try await store.run(RunRef(run: "short"))?.eventCount == 5)
             // Appends after pruning continue the seq.
             try await Self.append(store, run: "long", count: 1)
-            let grown = try #require(try await store.run("long"))
+            let grown = try #require(try await store.run(RunRef(run: "long")))
             #expect(grown.firstSeq == 21 && grown.lastSeq == 31 && grown.eventCount == 11)
         }
     }
@@ -55,13 +55,13 @@ struct RetentionTests {
             let policy = try Self.policy("max-age=30d", "archive:max-age=365d", "scratch:max-age=1d")
             let result = try await store.prune(policy, now: Self.now, limit: 1000)
             #expect(result.runsDeleted == 2 && result.eventsDeleted == 8 && result.isComplete)
-            #expect(try await store.run("old") == nil)
-            #expect(try await store.run("short-lived") == nil)
-            #expect(try await store.run("recent") != nil)
-            #expect(try await store.run("kept-old") != nil)
+            #expect(try await store.run(RunRef(run: "old")) == nil)
+            #expect(try await store.run(RunRef(project: "scratch", run: "short-lived")) == nil)
+            #expect(try await store.run(RunRef(run: "recent")) != nil)
+            #expect(try await store.run(RunRef(project: "archive", run: "kept-old")) != nil)
             // A deleted run's name starts afresh.
             try await Self.append(store, run: "old", count: 1)
-            #expect(try await store.run("old")?.lastSeq == 1)
+            #expect(try await store.run(RunRef(run: "old"))?.lastSeq == 1)
         }
     }
 
@@ -82,10 +82,10 @@ struct RetentionTests {
             #expect(passes > 10)
             #expect(deleted == 5 * 43 + 50)
             for index in 0..<5 {
-                let run = try #require(try await store.run("r\(index)"))
+                let run = try #require(try await store.run(RunRef(run: "r\(index)")))
                 #expect(run.firstSeq == 44 && run.eventCount == 7)
             }
-            #expect(try await store.run("gone") == nil)
+            #expect(try await store.run(RunRef(run: "gone")) == nil)
             #expect(try await store.prune(policy, now: Self.now, limit: 16) == PruneResult())
         }
     }
@@ -95,11 +95,11 @@ struct RetentionTests {
             let first = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y")]))
             let cause = first.placements[0].id
             _ = try await store.append(AppendRequest(drafts: [EventDraft(run: "c", type: "x.y", causedBy: [cause])]))
-            #expect(try await store.effects(run: "c", of: [cause], limit: 10, maxBytes: PageBudget.defaultMaxBytes).events.count == 1)
+            #expect(try await store.effects(run: RunRef(run: "c"), of: [cause], limit: 10, maxBytes: PageBudget.defaultMaxBytes).events.count == 1)
             _ = try await store.prune(try Self.policy("max-events=1"), now: Self.now, limit: 100)
             // The effect stays (it is the newest) and still names its cause, which is gone.
-            #expect(try await store.event(run: "c", id: cause) == nil)
-            #expect(try await store.events(run: "c", filter: EventFilter(), afterSeq: 0, limit: 10).events.map(\.seq) == [2])
+            #expect(try await store.event(run: RunRef(run: "c"), id: cause) == nil)
+            #expect(try await store.events(run: RunRef(run: "c"), filter: EventFilter(), afterSeq: 0, limit: 10).events.map(\.seq) == [2])
         }
     }
 

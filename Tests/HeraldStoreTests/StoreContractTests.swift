@@ -24,7 +24,7 @@ struct StoreContractTests {
         try await Self.withStore { store in
             let first = try await store.append(AppendRequest(drafts: [Self.draft("a"), Self.draft("b"), Self.draft("a")]))
             #expect(first.placements.map(\.seq) == [1, 1, 2])
-            let page = try await store.events(run: "a", filter: EventFilter(), afterSeq: 0, limit: 10)
+            let page = try await store.events(run: RunRef(run: "a"), filter: EventFilter(), afterSeq: 0, limit: 10)
             #expect(page.events.map(\.seq) == [1, 2])
             #expect(page.events.map(\.position) == [1, 3])
             #expect(try await store.lastPosition() == 3)
@@ -43,9 +43,9 @@ struct StoreContractTests {
             #expect(result.indices == [1, 3, 4])
             #expect(result.rejected.map(\.index) == [0, 2])
             #expect(result.rejected.map(\.error.code) == [.runFinished, .seqConflict])
-            let page = try await store.events(run: "open", filter: EventFilter(), afterSeq: 0, limit: 10)
+            let page = try await store.events(run: RunRef(run: "open"), filter: EventFilter(), afterSeq: 0, limit: 10)
             #expect(page.events.map(\.seq) == [1, 2])
-            #expect(try await store.run("fresh")?.lastSeq == 1)
+            #expect(try await store.run(RunRef(run: "fresh"))?.lastSeq == 1)
         }
     }
 
@@ -80,7 +80,7 @@ struct StoreContractTests {
                 }
                 try await group.waitForAll()
             }
-            let page = try await store.events(run: "hot", filter: EventFilter(), afterSeq: 0, limit: 2000)
+            let page = try await store.events(run: RunRef(run: "hot"), filter: EventFilter(), afterSeq: 0, limit: 2000)
             #expect(page.events.map(\.seq) == Array(1...1000))
             #expect(page.total == 1000)
         }
@@ -109,8 +109,8 @@ struct StoreContractTests {
             async let accepted = store.append(AppendRequest(drafts: [Self.draft("fine")]))
             #expect(await refused?.code == .runFinished)
             #expect(try await accepted.placements.map(\.seq) == [1])
-            #expect(try await store.run("fine")?.eventCount == 1)
-            #expect(try await store.run("done")?.eventCount == 1)
+            #expect(try await store.run(RunRef(run: "fine"))?.eventCount == 1)
+            #expect(try await store.run(RunRef(run: "done"))?.eventCount == 1)
         }
     }
 
@@ -132,7 +132,7 @@ struct StoreContractTests {
             )
         }
         try await Self.withStore(directory: directory) { store in
-            let run = try #require(try await store.run("r"))
+            let run = try #require(try await store.run(RunRef(run: "r")))
             #expect(run.lastSeq == 2)
             #expect(run.status == .running)
             // The writer resumes its counters and still knows the stored ids.
@@ -146,7 +146,7 @@ struct StoreContractTests {
     @Test(.enabled(if: TestStores.backend == .sqlite)) func fullDurabilityOpensAndCommits() async throws {
         let store = try SQLiteStore(path: TestStores.makeTemporaryDirectory() + "/herald.sqlite", durability: .full)
         _ = try await store.append(AppendRequest(drafts: [Self.draft("r")]))
-        #expect(try await store.run("r")?.eventCount == 1)
+        #expect(try await store.run(RunRef(run: "r"))?.eventCount == 1)
         await store.close()
     }
 }

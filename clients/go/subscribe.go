@@ -21,7 +21,7 @@ type SubscribeOptions struct {
 	// (run lifecycle, tasks, steps, agents, and the log lines of the runs in Logs); with Run it
 	// names the run's project (?project=). Neither: the client's project.
 	Run, Project string
-	// After resumes after a seq (run) or a store position (project); 0 reads from the start.
+	// After resumes after a seq (run) or a project position (project); 0 reads from the start.
 	After int64
 	// FromNow starts at the end instead (when After is 0).
 	FromNow bool
@@ -64,7 +64,7 @@ type Gap struct {
 
 // Connected is a project stream's first notice (herald.connected): the runs active now (their
 // names, and each with its title, status, agents and times, so a board labels them without a
-// query per run) and the store position the stream starts from. Data holds the whole notice.
+// query per run) and the project position the stream starts from. Data holds the whole notice.
 type Connected struct {
 	Project    string          `json:"project"`
 	ActiveRuns []string        `json:"activeRuns"`

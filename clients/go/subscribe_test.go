@@ -301,7 +301,7 @@ func TestProjectStreamCarriesLogLinesOnlyOfTheNamedRuns(t *testing.T) {
 		t.Fatalf("streamed %v", got)
 	}
 	if position, _ := strconv.Atoi(sub.LastEventID()); position < 5 {
-		t.Fatalf("project streams resume by store position, at %q", sub.LastEventID())
+		t.Fatalf("project streams resume by project position, at %q", sub.LastEventID())
 	}
 }
 

@@ -5,7 +5,8 @@ import HeraldCore
 /// answers. It never ends by itself (a project has no end): stop iterating, or cancel the task.
 ///
 /// Like ``RunEvents`` it reconnects by itself with `Last-Event-ID` and backoff. Its resume point is
-/// the store-wide position (each event's `position`), so a resume across runs misses nothing.
+/// the project position (the project's own count of its events), so a resume across runs misses
+/// nothing.
 ///
 /// ```swift
 /// for try await item in client.subscribe(project: "nightly", logs: ["run-7"]) {
@@ -22,7 +23,7 @@ public struct ProjectEvents: AsyncSequence, Sendable {
         /// position the stream stood at.
         case connected(Connected)
         /// The next event (that passes the filter), in commit order across the project's runs,
-        /// with its store-wide position: pass it back as `after` to resume there later.
+        /// with its project position: pass it back as `after` to resume there later.
         case event(EventRecord, position: Int64)
         /// The resume point asked for is past the end; the stream continues after `continuesAfter`.
         case gap(RunEvents.Gap)
@@ -33,7 +34,7 @@ public struct ProjectEvents: AsyncSequence, Sendable {
         public var project: String
         /// The active runs (queued or running), with their name, status, agents and times.
         public var runs: [RunSummary]
-        /// The store-wide position when the stream opened.
+        /// The project's last position when the stream opened.
         public var position: Int64
     }
 

@@ -20,6 +20,8 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidJSON = Code("invalid_json", status: 400)
         public static let invalidRequest = Code("invalid_request", status: 400)
         public static let invalidParameter = Code("invalid_parameter", status: 400)
+        /// A run named without its project, when the caller can read runs of that name in several.
+        public static let ambiguousRun = Code("ambiguous_run", status: 400)
         public static let unauthorized = Code("unauthorized", status: 401)
         public static let invalidToken = Code("invalid_token", status: 401)
         public static let forbidden = Code("forbidden", status: 403)
@@ -30,7 +32,6 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let requestTimeout = Code("request_timeout", status: 408)
         public static let runFinished = Code("run_finished", status: 409)
         public static let seqConflict = Code("seq_conflict", status: 409)
-        public static let projectConflict = Code("project_conflict", status: 409)
         public static let idConflict = Code("id_conflict", status: 409)
         public static let payloadTooLarge = Code("payload_too_large", status: 413)
         public static let tooManyEvents = Code("too_many_events", status: 413)

@@ -3,8 +3,12 @@
 /// `json` is the event's canonical encoding, made once when it is stored; query answers, export
 /// and every stream subscriber reuse these bytes.
 public struct Event: Sendable, Equatable {
-    /// Store-wide position, increasing in commit order: the resume token across runs.
+    /// Store-wide position, increasing in commit order: the store's own order, never shown to
+    /// callers (it would tell one project how much the others write).
     public var position: Int64
+    /// Position within the project, increasing in commit order: the resume token of project
+    /// streams.
+    public var projectPosition: Int64
     public var id: String
     public var project: String
     public var run: String
@@ -19,10 +23,11 @@ public struct Event: Sendable, Equatable {
     public var json: [UInt8]
 
     public init(
-        position: Int64, id: String, project: String, run: String, seq: Int64, type: String, level: Level,
+        position: Int64, projectPosition: Int64, id: String, project: String, run: String, seq: Int64, type: String, level: Level,
         time: Timestamp, agent: String?, turn: Int64?, causedBy: [String], json: [UInt8]
     ) {
         self.position = position
+        self.projectPosition = projectPosition
         self.id = id
         self.project = project
         self.run = run
@@ -37,7 +42,7 @@ public struct Event: Sendable, Equatable {
     }
 
     /// Places `draft` at `seq` with `id` and `time`, encoding it once.
-    public init(draft: EventDraft, id: String, seq: Int64, time: Timestamp, position: Int64) {
+    public init(draft: EventDraft, id: String, seq: Int64, time: Timestamp, position: Int64, projectPosition: Int64) {
         var writer = JSONWriter(capacity: 160 + draft.data.count)
         writer.raw("{\"id\":")
         writer.string(id)
@@ -70,11 +75,14 @@ public struct Event: Sendable, Equatable {
         writer.raw(draft.data)
         writer.raw("}")
         self.init(
-            position: position, id: id, project: draft.project, run: draft.run, seq: seq, type: draft.type,
+            position: position, projectPosition: projectPosition, id: id, project: draft.project, run: draft.run, seq: seq, type: draft.type,
             level: draft.level, time: time, agent: draft.agent, turn: draft.turn, causedBy: draft.causedBy,
             json: writer.bytes
         )
     }
+
+    /// The run the event belongs to.
+    public var runRef: RunRef { RunRef(project: project, run: run) }
 
     /// Whether this event ends its run's live streams.
     public var isTerminal: Bool { Vocabulary.isTerminal(type) }

@@ -33,4 +33,7 @@ public struct EventDraft: Sendable, Equatable {
         self.data = data
         self.expectedSeq = expectedSeq
     }
+
+    /// The run the event goes to.
+    public var runRef: RunRef { RunRef(project: project, run: run) }
 }

@@ -17,6 +17,22 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// A run's identity: its name within its project. Two projects may hold runs of the same name;
+/// they are different runs, and neither project can learn of the other's.
+public struct RunRef: Sendable, Hashable, CustomStringConvertible {
+    public var project: String
+    public var run: String
+
+    /// A run of `project`: by default the project events go to when they name none.
+    public init(project: String = "default", run: String) {
+        self.project = project
+        self.run = run
+    }
+
+    /// `project/run`, for logs and messages to the run's own callers.
+    public var description: String { "\(project)/\(run)" }
+}
+
 /// What Herald knows of a run: created by its first event, updated by every later one.
 public struct Run: Sendable, Equatable {
     public var run: String
@@ -50,6 +66,8 @@ public struct Run: Sendable, Equatable {
         self.lastPosition = lastPosition
         self.agents = agents
     }
+
+    public var ref: RunRef { RunRef(project: project, run: run) }
 
     /// A new run whose first event is `draft`.
     public init(first draft: EventDraft, at time: Timestamp) {

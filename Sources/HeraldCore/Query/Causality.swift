@@ -36,7 +36,7 @@ public struct Causality: Sendable {
     /// Walks `causedBy` links both ways from `id`. Cycles are safe: each event is visited once.
     /// Nil when the run holds no event `id`.
     public static func trace(
-        in store: some EventStore, run: String, id: String, maxDepth: Int = defaultDepth, maxEvents: Int = maxEvents,
+        in store: some EventStore, run: RunRef, id: String, maxDepth: Int = defaultDepth, maxEvents: Int = maxEvents,
         maxBytes: Int = maxBytes
     ) async throws(HeraldError) -> Causality? {
         guard let root = try await store.event(run: run, id: id) else { return nil }
@@ -65,7 +65,7 @@ private struct Walk {
     }
 
     /// Follows `causedBy` ids, a level at a time.
-    mutating func upstream(from root: Event, in store: some EventStore, run: String) async throws(HeraldError) -> [Event] {
+    mutating func upstream(from root: Event, in store: some EventStore, run: RunRef) async throws(HeraldError) -> [Event] {
         // Each walk has its own visited set: in a cycle an event is both a cause and an effect.
         var visited: Set<String> = [root.id]
         var found: [Event] = []
@@ -103,7 +103,7 @@ private struct Walk {
     }
 
     /// Follows the reverse links, a level at a time.
-    mutating func downstream(from root: Event, in store: some EventStore, run: String) async throws(HeraldError) -> [Event] {
+    mutating func downstream(from root: Event, in store: some EventStore, run: RunRef) async throws(HeraldError) -> [Event] {
         var visited: Set<String> = [root.id]
         var found: [Event] = []
         var frontier = [root]
@@ -134,7 +134,7 @@ private struct Walk {
 
     /// Lists as dangling the causes of `events` that are neither `known` nor stored: the
     /// references anywhere in the chain, not only the root's.
-    mutating func checkCauses(of events: [Event], known: Set<String>, in store: some EventStore, run: String) async throws(HeraldError) {
+    mutating func checkCauses(of events: [Event], known: Set<String>, in store: some EventStore, run: RunRef) async throws(HeraldError) {
         var checked = known.union(dangling)
         var wanted: [String] = []
         collect: for event in events {

@@ -3,15 +3,22 @@
 ///
 /// Rules every implementation keeps:
 /// - `append` answers only after its events are durable; each ``AppendRequest`` is all-or-nothing.
-/// - Per run, `seq` is 1, 2, 3 … with no gap, in commit order; `position` increases store-wide.
-/// - An event whose id is already stored is not stored again: its original place is answered.
+/// - A run is named within its project (``RunRef``): the same name in two projects is two runs.
+/// - Per run, `seq` is 1, 2, 3 … with no gap, in commit order; `position` increases store-wide,
+///   `projectPosition` within the project.
+/// - An event whose id is already stored in its project is not stored again: its original place
+///   is answered. Ids are unique within a project, never across projects.
 /// - Committed events are handed to the commit observer exactly once each, in position order.
 public protocol EventStore: Sendable {
     /// Appends one request's events. Concurrent calls may share a transaction (group commit).
     func append(_ request: AppendRequest) async throws(HeraldError) -> AppendResult
 
     /// One run, or nil when it has no event.
-    func run(_ run: String) async throws(HeraldError) -> Run?
+    func run(_ run: RunRef) async throws(HeraldError) -> Run?
+
+    /// The runs called `name` in the projects of `scope`, at most `limit` of them (in no
+    /// particular order): what a caller means when it names a run without its project.
+    func runs(named name: String, in scope: ProjectScope, limit: Int) async throws(HeraldError) -> [Run]
 
     /// Runs, most recently updated first, at most the query's `limit` and `maxBytes`
     /// (``PageBudget``); `nextCursor` leads to the rest.
@@ -26,31 +33,35 @@ public protocol EventStore: Sendable {
     /// (``PageBudget``: at least one event). `hasMore` says whether more in the range match
     /// beyond the page, so a reader pages on exactly as after a full page.
     func events(
-        run: String, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
+        run: RunRef, filter: EventFilter, after: Int64, before: Int64, newestFirst: Bool, limit: Int, maxBytes: Int
     ) async throws(HeraldError) -> EventPage
 
-    /// Events of every run (or of one project) in position order after `afterPosition`, filtered,
-    /// at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says whether more follow.
-    func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
+    /// Events of one project's runs in order after project position `afterPosition`
+    /// (``Event/projectPosition``), filtered, at most `limit` and `maxBytes` of them
+    /// (``PageBudget``); `hasMore` says whether more follow.
+    func events(project: String, filter: EventFilter, afterPosition: Int64, limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
     /// One event of a run by id.
-    func event(run: String, id: String) async throws(HeraldError) -> Event?
+    func event(run: RunRef, id: String) async throws(HeraldError) -> Event?
 
     /// Events of `run` that name any of `ids` in their `causedBy`, each once, in seq order: the
     /// first ones, at most `limit` and `maxBytes` of them (``PageBudget``); `hasMore` says
     /// whether more exist.
-    func effects(run: String, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
+    func effects(run: RunRef, of ids: [String], limit: Int, maxBytes: Int) async throws(HeraldError) -> EventSlice
 
     /// Events of `run` with the given ids (missing ids are simply absent), in seq order, at most
     /// `maxBytes` of them (``PageBudget``). When the budget cuts the read, which of the ids are
     /// answered is the store's choice, and `hasMore` is true.
-    func events(run: String, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice
+    func events(run: RunRef, ids: [String], maxBytes: Int) async throws(HeraldError) -> EventSlice
 
     /// Which of `ids` name events stored in `run`: a check that reads no event body.
-    func storedIds(run: String, among ids: [String]) async throws(HeraldError) -> Set<String>
+    func storedIds(run: RunRef, among ids: [String]) async throws(HeraldError) -> Set<String>
 
-    /// The position of the last committed event (0 when empty).
+    /// The store-wide position of the last committed event (0 when empty): for operators only.
     func lastPosition() async throws(HeraldError) -> Int64
+
+    /// The project position of the project's last committed event (0 when it has none).
+    func lastPosition(project: String) async throws(HeraldError) -> Int64
 
     /// Deletes what `policy` no longer keeps, at most about `limit` events per call so that
     /// ingest is never held up for long; call again while the result is not complete. A run
@@ -84,7 +95,7 @@ extension EventStore {
     /// filtered, at most `limit` and `maxBytes` (``PageBudget``); `hasMore` says whether more in
     /// that range match.
     public func events(
-        run: String, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+        run: RunRef, filter: EventFilter, afterSeq: Int64, beforeSeq: Int64?, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
     ) async throws(HeraldError) -> EventPage {
         try await events(run: run, filter: filter, after: afterSeq, before: beforeSeq ?? .max, newestFirst: false, limit: limit, maxBytes: maxBytes)
     }
@@ -93,14 +104,14 @@ extension EventStore {
     /// in seq order; `hasMore` says whether earlier ones match too. Reading backwards: a log's
     /// latest lines, "load earlier".
     public func events(
-        run: String, filter: EventFilter, beforeSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+        run: RunRef, filter: EventFilter, beforeSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
     ) async throws(HeraldError) -> EventPage {
         try await events(run: run, filter: filter, after: 0, before: beforeSeq, newestFirst: true, limit: limit, maxBytes: maxBytes)
     }
 
-    /// Events of every run (or of one project) in position order after `afterPosition`, at most
-    /// `limit` and the default byte budget.
-    public func events(project: String?, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> EventSlice {
+    /// Events of one project in project-position order after `afterPosition`, at most `limit`
+    /// and the default byte budget.
+    public func events(project: String, filter: EventFilter, afterPosition: Int64, limit: Int) async throws(HeraldError) -> EventSlice {
         try await events(project: project, filter: filter, afterPosition: afterPosition, limit: limit, maxBytes: PageBudget.defaultMaxBytes)
     }
 
@@ -122,7 +133,7 @@ extension EventStore {
 
     /// A run's events in seq order after `afterSeq`, filtered, at most `limit` and `maxBytes`.
     public func events(
-        run: String, filter: EventFilter, afterSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
+        run: RunRef, filter: EventFilter, afterSeq: Int64, limit: Int, maxBytes: Int = PageBudget.defaultMaxBytes
     ) async throws(HeraldError) -> EventPage {
         try await events(run: run, filter: filter, afterSeq: afterSeq, beforeSeq: nil, limit: limit, maxBytes: maxBytes)
     }

@@ -26,8 +26,11 @@ public enum SSEFrame {
     /// A run stream's frame for a stored event: the id is the run seq.
     public static func run(_ event: Event) -> [UInt8] { Self.event(id: String(event.seq), type: event.type, data: event.json) }
 
-    /// A project stream's frame: the id is the store-wide position, a resume token across runs.
-    public static func project(_ event: Event) -> [UInt8] { Self.event(id: String(event.position), type: event.type, data: event.json) }
+    /// A project stream's frame: the id is the project position, a resume token across the
+    /// project's runs that says nothing of other projects.
+    public static func project(_ event: Event) -> [UInt8] {
+        Self.event(id: String(event.projectPosition), type: event.type, data: event.json)
+    }
 
     /// `retry: <ms>` tells EventSource how long to wait before reconnecting.
     public static func retry(milliseconds: Int) -> [UInt8] { Array("retry: \(milliseconds)\n\n".utf8) }

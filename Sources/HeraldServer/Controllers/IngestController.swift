@@ -51,12 +51,8 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         }
         try rateLimiter?.admit(access.identity, cost: drafts.count)
         let commitStart = ContinuousClock.now
-        let result: AppendResult
-        do {
-            result = try await store.append(AppendRequest(drafts: drafts))
-        } catch {
-            throw access.projects == .all ? error : Self.withoutOtherProjects(error)
-        }
+        // Conflicts are only ever with the caller's own projects' runs and ids: they name them.
+        let result = try await store.append(AppendRequest(drafts: drafts))
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.eventsIngested.increment(by: result.accepted)
         return .json(result.json)
@@ -102,14 +98,13 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
             result.placements = stored.placements
             result.indices = (stored.indices ?? []).map { indices[$0] }
             for rejection in stored.rejected {
-                var error = rejection.error
+                var error = rejection.error  // about the caller's own project: told in full
                 let index = indices[rejection.index]
                 error.details = error.details.map { detail in
                     var detail = detail
                     detail.index = detail.index.map { _ in index }
                     return detail
                 }
-                if access.projects != .all { error = Self.withoutOtherProjects(error) }
                 rejected.append(AppendResult.Rejection(index: index, error: error))
             }
         }
@@ -124,22 +119,6 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         case "true", "1": return true
         default: throw HeraldError(.invalidParameter, "partial must be true or false")
         }
-    }
-
-    /// A conflict with another project's run or event, told to a caller scoped to some projects
-    /// without naming that run's project or that event's run: what other projects hold stays hidden.
-    static func withoutOtherProjects(_ error: HeraldError) -> HeraldError {
-        let hidden: (String, String)
-        switch error.code {
-        case .projectConflict: hidden = ("the run belongs to another project", "project")
-        case .idConflict: hidden = ("the event id is already used in another run", "id")
-        default: return error
-        }
-        let index = error.details.first?.index
-        return HeraldError(
-            error.code, "\(index.map { "event \($0): " } ?? "")\(hidden.0)",
-            details: [FieldError(index: index, field: hidden.1, code: "conflict", message: hidden.0)]
-        )
     }
 
     /// JSON or NDJSON, as the content type says. A body without one is refused: a browser sends

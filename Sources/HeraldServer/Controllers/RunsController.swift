@@ -63,7 +63,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         writer.raw("{\"runs\":[")
         for (index, run) in page.runs.enumerated() {
             if index > 0 { writer.raw(",") }
-            run.write(to: &writer, subscribers: presence.count(run.run))
+            run.write(to: &writer, subscribers: presence.count(run.ref))
         }
         writer.raw("],\"nextCursor\":")
         if let next = page.nextCursor { writer.string(next) } else { writer.raw("null") }
@@ -72,12 +72,9 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     }
 
     @Sendable func getRun(request: Request, context: Context) async throws -> Response {
-        let name = try runName(context)
-        guard let run = try await store.run(name), context.access.canRead(run.project), Self.isIn(run, request) else {
-            throw HeraldError(.runNotFound, "run \(name) not found")
-        }
+        let run = try await runs.run(context.parameters.get("run") ?? "", project: Self.project(request), access: context.access)
         var writer = JSONWriter()
-        run.write(to: &writer, subscribers: presence.count(run.run))
+        run.write(to: &writer, subscribers: presence.count(run.ref))
         return .json(writer.bytes)
     }
 
@@ -120,33 +117,22 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
 
     // MARK: Parameters
 
-    private func runName(_ context: Context) throws(HeraldError) -> String {
-        guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
-            throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
-        }
-        return name
-    }
+    private var runs: RunLookup { RunLookup(store: store) }
 
-    /// The run named in the path, after checking the caller may read it and that it is in the
-    /// `?project=` named, if any: a run of another project answers 404 like a missing one. Free
-    /// when the caller reaches every project and names none.
-    private func readableRun(_ request: Request, _ context: Context) async throws(HeraldError) -> String {
-        let name = try runName(context)
-        if context.access.projects == .all, Self.project(request) == nil { return name }
-        guard let run = try await store.run(name), context.access.canRead(run.project), Self.isIn(run, request) else {
-            throw HeraldError(.runNotFound, "run \(name) not found")
+    /// The run named in the path (and `?project=`), among those the caller may read: a run of
+    /// another project answers 404 like a missing one. No read when the project is known; a
+    /// missing run is then told by the read that follows.
+    private func readableRun(_ request: Request, _ context: Context) async throws(HeraldError) -> RunRef {
+        let name = context.parameters.get("run") ?? ""
+        guard let ref = try await runs.ref(name, project: Self.project(request), access: context.access) else {
+            throw RunLookup.notFound(name)
         }
-        return name
+        return ref
     }
 
     /// The `?project=` of a run route, if given.
     static func project(_ request: Request) -> String? {
         request.uri.queryParameters.get("project").flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// Whether `run` is in the project the request names (any, when it names none).
-    static func isIn(_ run: Run, _ request: Request) -> Bool {
-        project(request).map { $0 == run.project } ?? true
     }
 
     private func eventId(_ context: Context) throws(HeraldError) -> String {
@@ -157,9 +143,9 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     }
 
     /// 404 with the code that says which part is missing: the run, or the event in it.
-    private func notFound(run: String, id: String) async throws -> HeraldError {
+    private func notFound(run: RunRef, id: String) async throws -> HeraldError {
         try await store.run(run) == nil
-            ? HeraldError(.runNotFound, "run \(run) not found") : HeraldError(.eventNotFound, "event \(id) not found in run \(run)")
+            ? RunLookup.notFound(run.run) : HeraldError(.eventNotFound, "event \(id) not found in run \(run.run)")
     }
 
     private func limit(_ text: String?) throws(HeraldError) -> Int {

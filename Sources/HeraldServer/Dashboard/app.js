@@ -30,8 +30,9 @@ function route() {
   const match = path.match(/^\/runs\/(.+)$/);
   if (match) {
     const run = decodeURIComponent(match[1]);
-    crumbs.replaceChildren(el("a", { href: "#/" }, "Runs"), " / ", el("span", { "aria-current": "page" }, run));
-    leave = showRun(main, { run, setMode });
+    const board = `#/?project=${encodeURIComponent(project)}`;
+    crumbs.replaceChildren(el("a", { href: board }, "Runs"), " / ", el("span", { "aria-current": "page" }, run));
+    leave = showRun(main, { run, project: params.get("project") ?? undefined, setMode });
   } else {
     crumbs.replaceChildren(el("span", { "aria-current": "page" }, "Runs"));
     leave = showBoard(main, { project, status: params.get("status") ?? "all", setMode });

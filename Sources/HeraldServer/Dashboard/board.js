@@ -69,7 +69,7 @@ export function showBoard(main, { project, status, setMode }) {
     body.replaceChildren(...runs.map((run) => {
       const end = run.finishedAt ? Date.parse(run.finishedAt) : (["running", "queued"].includes(run.status) ? now : Date.parse(run.updatedAt));
       return el("tr", { "data-run": run.run },
-        el("td", {}, el("a", { href: `#/runs/${encodeURIComponent(run.run)}` }, run.name ? `${run.run} — ${run.name}` : run.run)),
+        el("td", {}, el("a", { href: `#/runs/${encodeURIComponent(run.run)}?project=${encodeURIComponent(run.project)}` }, run.name ? `${run.run} — ${run.name}` : run.run)),
         el("td", {}, el("span", { class: `pill ${run.status}` }, run.status)),
         el("td", {}, run.agents.join(", ") || "—"),
         el("td", { class: "num" }, run.eventCount),

@@ -12,7 +12,9 @@ const PAGE = 1000;
 const STATUS_TYPES = "run.*,step.*,agent.started,agent.completed,agent.failed";
 const TERMINAL = ["run.completed", "run.failed", "run.cancelled"];
 
-export function showRun(main, { run, setMode }) {
+// `project`: the run's project (runs are named within their project); undefined lets the server
+// find the one run of that name the key can read.
+export function showRun(main, { run, project, setMode }) {
   const state = {
     events: [], lastSeq: 0, eventCount: 0, cards: new Map(), status: "queued", startedAt: null, finishedAt: null,
     logCount: 0, firstLogSeq: null, agents: new Set(), follow: true,
@@ -170,7 +172,7 @@ export function showRun(main, { run, setMode }) {
   async function loadEarlier() {
     logEarlier.disabled = true;
     try {
-      const page = await herald.events(run, { types: "agent.log", before: state.firstLogSeq, limit: PAGE });
+      const page = await herald.events(run, { project, types: "agent.log", before: state.firstLogSeq, limit: PAGE });
       const before = logBox.scrollHeight;
       const first = logBox.firstElementChild;
       const numberOfFirst = Number(first?.querySelector(".ln").textContent) || page.events.length + 1;
@@ -267,7 +269,7 @@ export function showRun(main, { run, setMode }) {
     drawer.replaceChildren(el("p", { class: "muted" }, "Loading…"));
     drawer.focus();
     try {
-      const chain = await herald.causality(run, id);
+      const chain = await herald.causality(run, id, { project });
       if (request !== drawerRequest) return;  // another event was asked for meanwhile
       const link = (event) => el("li", {}, el("button", { type: "button", class: "chain-link", "data-id": event.id, onclick: () => openDrawer(event.id) },
         `#${event.seq} ${event.type}`, event.agent ? ` (${event.agent})` : ""));
@@ -340,7 +342,7 @@ export function showRun(main, { run, setMode }) {
     const events = [];
     let after = 0;
     for (;;) {
-      const page = await herald.events(run, { ...filter, after, limit: PAGE });
+      const page = await herald.events(run, { ...filter, project, after, limit: PAGE });
       events.push(...page.events);
       if (!page.hasMore || page.events.length === 0) return events;
       after = page.events[page.events.length - 1].seq;
@@ -368,7 +370,7 @@ export function showRun(main, { run, setMode }) {
     try {
       let summary = null;
       try {
-        summary = await herald.run(run);
+        summary = await herald.run(run, { project });
       } catch (error) {
         if (error.status !== 404) throw error;
         logEmpty.textContent = "Waiting for the run's first event…";  // the stream waits for it (wait=1)
@@ -379,8 +381,8 @@ export function showRun(main, { run, setMode }) {
         const upTo = summary.lastSeq + 1;
         const [status, lines, recent] = await Promise.all([
           readAll({ types: STATUS_TYPES }),
-          herald.events(run, { types: "agent.log", before: upTo, limit: Math.min(MAX_LOG_LINES, PAGE) }),
-          herald.events(run, { before: upTo, limit: PAGE }),
+          herald.events(run, { project, types: "agent.log", before: upTo, limit: Math.min(MAX_LOG_LINES, PAGE) }),
+          herald.events(run, { project, before: upTo, limit: PAGE }),
         ]);
         if (left) return;
         state.lastSeq = summary.lastSeq;
@@ -405,7 +407,7 @@ export function showRun(main, { run, setMode }) {
     if (state.finishedAt) { setMode("ended"); return; }
     // From the summary's last seq on, resumed after any disconnect, polling where a stream
     // cannot be held open; the stream waits for a run that has no event yet.
-    stop = herald.subscribe({ run, after: state.lastSeq, wait: true }, { onEvent: applyLive, onStatus: setMode });
+    stop = herald.subscribe({ run, project, after: state.lastSeq, wait: true }, { onEvent: applyLive, onStatus: setMode });
   })();
 
   return () => {

@@ -268,7 +268,7 @@ export interface Connected {
   activeRuns: string[];
   /** The same runs as `GET /v1/runs` lists them, so a board labels them without a query per run. */
   runs: Run[];
-  /** The store position "now" is: a `from: "now"` subscription resumes from it. */
+  /** The project's last position "now": a `from: "now"` subscription resumes from it. */
   position: number;
 }
 

@@ -5,7 +5,7 @@ import Synchronization
 
 /// How many live subscribers a run has (presence, shown in `GET /v1/runs/{run}`).
 protocol Presence: Sendable {
-    func count(_ run: String) -> Int
+    func count(_ run: RunRef) -> Int
 }
 
 /// In-process fan-out of committed events to live subscribers.
@@ -18,7 +18,7 @@ protocol Presence: Sendable {
 final class Hub: Service, Presence {
     private struct State {
         var nextID = 0
-        var byRun: [String: [Int: Subscription]] = [:]
+        var byRun: [RunRef: [Int: Subscription]] = [:]
         var byProject: [String: [Int: Subscription]] = [:]
         var connectionsByClient: [String: Int] = [:]
         var total = 0
@@ -95,7 +95,7 @@ final class Hub: Service, Presence {
         }
     }
 
-    func count(_ run: String) -> Int {
+    func count(_ run: RunRef) -> Int {
         state.withLock { $0.byRun[run]?.count ?? 0 }
     }
 
@@ -112,12 +112,13 @@ final class Hub: Service, Presence {
 
     /// Hands committed events (in position order) to the subscribers that want them.
     func publish(_ events: [Event]) {
-        var runTargets: [String: [Subscription]] = [:]
+        var runTargets: [RunRef: [Subscription]] = [:]
         var projectTargets: [String: [Subscription]] = [:]
         state.withLock { state in
             for event in events {
-                if runTargets[event.run] == nil, let subscriptions = state.byRun[event.run] {
-                    runTargets[event.run] = Array(subscriptions.values)
+                let run = event.runRef
+                if runTargets[run] == nil, let subscriptions = state.byRun[run] {
+                    runTargets[run] = Array(subscriptions.values)
                 }
                 if projectTargets[event.project] == nil, let subscriptions = state.byProject[event.project] {
                     projectTargets[event.project] = Array(subscriptions.values)
@@ -126,11 +127,12 @@ final class Hub: Service, Presence {
         }
         if runTargets.isEmpty && projectTargets.isEmpty { return }
 
-        var byRun: [String: [Published]] = [:]
+        var byRun: [RunRef: [Published]] = [:]
         var byProject: [String: [Published]] = [:]
         let now = ContinuousClock.now
         for event in events {
-            let wantsRun = runTargets[event.run] != nil
+            let run = event.runRef
+            let wantsRun = runTargets[run] != nil
             let wantsProject = projectTargets[event.project] != nil
             guard wantsRun || wantsProject else { continue }
             let published = Published(
@@ -138,7 +140,7 @@ final class Hub: Service, Presence {
                 runFrame: ByteBuffer(bytes: SSEFrame.run(event)),
                 projectFrame: wantsProject ? ByteBuffer(bytes: SSEFrame.project(event)) : nil
             )
-            if wantsRun { byRun[event.run, default: []].append(published) }
+            if wantsRun { byRun[run, default: []].append(published) }
             if wantsProject { byProject[event.project, default: []].append(published) }
         }
         for (run, items) in byRun {

@@ -25,9 +25,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
     }
 
     @Sendable func runStream(request: Request, context: Context) async throws -> Response {
-        guard let name = context.parameters.get("run"), Names.isValidRun(name) else {
-            throw HeraldError(.runNotFound, "run \(context.parameters.get("run") ?? "") not found")
-        }
+        let name = context.parameters.get("run") ?? ""
         let query = request.uri.queryParameters
         let filter = try EventFilter { query.get($0) }
         let resumeAfter = try Self.resumeToken(request)
@@ -36,11 +34,11 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let format = try StreamSession.Format(query.get("format"))
         let frames = try StreamSession.Frames(query.get("frames"))
 
+        let ref = try await runToFollow(name, request: request, access: context.access, wait: wait)
         // Register live interest before reading anything, so nothing slips between the two.
-        let subscription = try await subscribe(.run(name), context: context)
+        let subscription = try await subscribe(.run(ref), context: context)
         do {
-            var run = try await store.run(name)
-            if let found = run, !context.access.canRead(found.project) || !RunsController<Context>.isIn(found, request) { run = nil }
+            let run = try await store.run(ref)
             if run == nil && !wait {
                 throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)")
             }
@@ -74,9 +72,8 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             let threadId = if format == .agUI, let run { try await Self.threadId(of: run, in: store) } else { String?.none }
             let agUI = AGUIStream(resuming: (resumeAfter ?? 0) > 0, threadId: threadId)
             let session = StreamSession(
-                kind: .run(name), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
-                preamble: preamble, cursor: cursor, format: format, frames: frames, agUI: agUI, projects: Self.scope(context.access, request),
-                fanoutLag: hub.metrics.fanoutLag
+                kind: .run(ref), filter: filter, store: store, subscription: subscription, configuration: hub.configuration,
+                preamble: preamble, cursor: cursor, format: format, frames: frames, agUI: agUI, fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -107,7 +104,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
 
         let subscription = try await subscribe(.project(project), context: context)
         do {
-            let lastPosition = try await store.lastPosition()
+            let lastPosition = try await store.lastPosition(project: project)
             var cursor = resumeAfter ?? (fromNow ? lastPosition : 0)
             var preamble = ByteBuffer(bytes: SSEFrame.retry(milliseconds: hub.configuration.retryMilliseconds))
             let active = try await store.runs(RunQuery(status: .active, project: project, limit: 1000)).runs
@@ -120,8 +117,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
             let session = StreamSession(
                 kind: .project(project, logs: logs), filter: filter, store: store, subscription: subscription,
                 configuration: hub.configuration, preamble: preamble, cursor: cursor, format: .herald, frames: frames,
-                agUI: AGUIStream(resuming: true),
-                projects: context.access.projects, fanoutLag: hub.metrics.fanoutLag
+                agUI: AGUIStream(resuming: true), fanoutLag: hub.metrics.fanoutLag
             )
             return stream(session, request: request, context: context)
         } catch {
@@ -142,7 +138,7 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         writer.raw(",\"runs\":[")
         for (index, run) in active.enumerated() {
             if index > 0 { writer.raw(",") }
-            run.write(to: &writer, subscribers: hub.count(run.run))
+            run.write(to: &writer, subscribers: hub.count(run.ref))
         }
         writer.raw("],\"position\":")
         writer.integer(position)
@@ -198,16 +194,22 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
 
     /// `data.threadId` of the run's first `run.started`, for an AG-UI stream's RUN_STARTED.
     static func threadId(of run: Run, in store: any EventStore) async throws(HeraldError) -> String? {
-        let page = try await store.events(run: run.run, filter: EventFilter(types: [.exact("run.started")]), afterSeq: 0, limit: 1)
+        let page = try await store.events(run: run.ref, filter: EventFilter(types: [.exact("run.started")]), afterSeq: 0, limit: 1)
         guard let event = page.events.first else { return nil }
         return AGUIStream.threadId(in: event)
     }
 
-    /// The projects a run stream may show: the caller's, narrowed to the `?project=` named (so a
-    /// run waited for that turns out to be in another project shows nothing).
-    static func scope(_ access: Access, _ request: Request) -> ProjectScope {
-        guard let project = RunsController<Context>.project(request) else { return access.projects }
-        return .only(access.canRead(project) ? [project] : [])
+    /// The run a run stream follows. One that does not exist yet (`?wait=1`) is waited for in
+    /// the `?project=` named, or else the caller's default project.
+    private func runToFollow(_ name: String, request: Request, access: Access, wait: Bool) async throws(HeraldError) -> RunRef {
+        let project = RunsController<Context>.project(request)
+        if let ref = try await RunLookup(store: store).ref(name, project: project, access: access) { return ref }
+        guard wait else { throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)") }
+        let waitIn = access.projects.defaultProject
+        guard access.canRead(waitIn) else {
+            throw HeraldError(.invalidParameter, "name the project of the run to wait for: ?project= (this key reads \(access.projects.description))")
+        }
+        return RunRef(project: waitIn, run: name)
     }
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.

@@ -14,8 +14,8 @@ struct StreamSession: Sendable {
     /// What the stream follows and how its resume token is read from an event.
     enum Kind: Sendable {
         /// A run stream: the cursor is the run seq.
-        case run(String)
-        /// A project stream: the cursor is the store-wide position.
+        case run(RunRef)
+        /// A project stream: the cursor is the project position.
         case project(String, logs: LogSelection)
     }
 
@@ -83,9 +83,6 @@ struct StreamSession: Sendable {
     let frames: Frames
     /// How events are written as AG-UI events (with `format` `.agUI`).
     let agUI: AGUIStream
-    /// The projects the caller may read: a run waited for (`?wait=1`) that turns out to be
-    /// another project's sends nothing.
-    let projects: ProjectScope
     let fanoutLag: CoreMetrics.Timer
 
     static let pageSize = 1000
@@ -162,9 +159,6 @@ struct StreamSession: Sendable {
         _ event: Event, into batch: inout ByteBuffer, cursor: inout Int64, writeFrame: (inout ByteBuffer) -> Void
     ) -> Bool {
         cursor = token(of: event)
-        // Another project's run (waited for with `?wait=1`): nothing of it is sent, and the stream
-        // stays open as for a run that does not exist, so it does not even tell that it exists.
-        guard projects.contains(event.project) else { return false }
         if wants(event) { writeFrame(&batch) }
         return isEnd(event)
     }
@@ -197,7 +191,7 @@ struct StreamSession: Sendable {
     private func token(of event: Event) -> Int64 {
         switch kind {
         case .run: event.seq
-        case .project: event.position
+        case .project: event.projectPosition
         }
     }
 

@@ -19,7 +19,7 @@ struct Published: Sendable {
 /// reads what it missed from the store and rejoins. No event is lost and memory stays bounded.
 final class Subscription: Sendable {
     enum Scope: Hashable, Sendable {
-        case run(String)
+        case run(RunRef)
         case project(String)
     }
 

@@ -159,7 +159,7 @@ def test_project_stream_with_log_lines_of_chosen_runs(herald_server):
     subscription.close()
     assert [(e.run, e.type) for e in items] == [("r1", "run.started"), ("r1", "agent.log"), ("r2", "step.started"),
                                                  ("r1", "run.completed")]
-    assert int(subscription.last_event_id) >= 5  # project streams resume by store position
+    assert int(subscription.last_event_id) >= 5  # project streams resume by project position
 
 
 def test_a_run_that_does_not_exist_raises_unless_waited_for(herald_server):
