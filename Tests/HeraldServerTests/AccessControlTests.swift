@@ -233,6 +233,40 @@ struct AccessControlTests {
         }
     }
 
+    /// The same run name in two projects: every run route answers each key with its own
+    /// project's run, and a stream one project holds open is counted only in its own run.
+    @Test func theSameRunNameInTwoProjectsIsTwoRunsOnEveryRoute() async throws {
+        try await Self.withFixture(configure: { $0.streams.maxLifetime = .seconds(30) }) { server, keys in
+            let seeded = try await server.request(
+                .POST, "/v1/events", body: #"[{"project":"beta","run":"a1","type":"run.started","data":{"name":"beta's a1"}}]"#,
+                headers: TestKeys.bearer(keys.adminAll)
+            )
+            let betaID = try #require((try seeded.json["events"] as? [[String: Any]])?.first?["id"] as? String)
+            for (key, project, id, count) in [(keys.readAcme, "acme", keys.eventID, 3), (keys.readBeta, "beta", betaID, 1)] {
+                let run = try await server.get("/v1/runs/a1", headers: TestKeys.bearer(key)).json
+                #expect(run["project"] as? String == project && run["eventCount"] as? Int == count)
+                let events = try await server.get("/v1/runs/a1/events", headers: TestKeys.bearer(key)).json["events"] as? [[String: Any]]
+                #expect(events?.compactMap { $0["project"] as? String } == Array(repeating: project, count: count))
+                #expect(try await server.get("/v1/runs/a1/events/\(id)", headers: TestKeys.bearer(key)).status == 200)
+                #expect(try await server.get("/v1/runs/a1/events/\(id)/causality", headers: TestKeys.bearer(key)).status == 200)
+                let other = id == keys.eventID ? betaID : keys.eventID
+                let missing = try await server.get("/v1/runs/a1/events/\(other)", headers: TestKeys.bearer(key))
+                #expect(missing.status == 404 && missing.errorCode == "event_not_found", "the other project's event is not in this run")
+            }
+            // The key reaching both is asked to choose; naming the project settles it.
+            let unnamed = try await server.get("/v1/runs/a1", headers: TestKeys.bearer(keys.adminAll))
+            #expect(unnamed.status == 400 && unnamed.errorCode == "ambiguous_run")
+            #expect(try await server.get("/v1/runs/a1?project=beta", headers: TestKeys.bearer(keys.adminAll)).json["project"] as? String == "beta")
+
+            // beta's reader waits on a1: it is beta's a1, and acme's a1 shows no subscriber.
+            let watcher = try await SSEConnection(server, "/v1/runs/a1/stream", headers: TestKeys.bearer(keys.readBeta))
+            #expect(try await watcher.nextMessage()?.data.contains("beta's a1") == true)
+            let acme = try await server.get("/v1/runs/a1?project=acme", headers: TestKeys.bearer(keys.adminAll)).json
+            let beta = try await server.get("/v1/runs/a1?project=beta", headers: TestKeys.bearer(keys.adminAll)).json
+            #expect(acme["subscribers"] as? Int == 0 && beta["subscribers"] as? Int == 1, "\(acme) \(beta)")
+        }
+    }
+
     // MARK: Credentials
 
     @Test func streamsTakeAnAccessTokenAndNothingElseDoes() async throws {
