@@ -127,6 +127,9 @@ enum PostgresSchema {
                 "ALTER TABLE runs DROP CONSTRAINT runs_run_key",
                 "ALTER TABLE runs ADD CONSTRAINT runs_project_run UNIQUE (project, run)",
                 "CREATE INDEX runs_name ON runs (run)",
+                // When the run last received an event: the idle clock of --run-idle-timeout.
+                "ALTER TABLE runs ADD COLUMN received_at BIGINT NOT NULL DEFAULT 0",
+                "UPDATE runs SET received_at = updated_at",
                 "ALTER TABLE head ADD COLUMN last_project_key BIGINT NOT NULL DEFAULT 0",
                 """
                 CREATE TABLE projects (

@@ -5,7 +5,7 @@ import PostgresNIO
 
 extension PostgresStore {
     static let runColumns =
-        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, first_seq, last_seq, last_pos, agents"
+        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, first_seq, last_seq, last_pos, agents, received_at"
 
     /// Writes a group of requests in one transaction. Each request is placed (or refused) as
     /// a whole by ``EventPlacer`` while this transaction holds the head lock; the accepted ones
@@ -188,18 +188,19 @@ extension PostgresStore {
         try await connection.perform(
             """
             INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, first_seq,
-                last_seq, last_pos, agents)
+                last_seq, last_pos, agents, received_at)
             SELECT run_key, run, project, NULLIF(name, ''), status, started_at, updated_at, CASE WHEN has_finished THEN finished_at END, event_count,
-                first_seq, last_seq, last_pos, CASE WHEN agents = '' THEN '{}'::text[] ELSE string_to_array(agents, E'\\n') END
+                first_seq, last_seq, last_pos, CASE WHEN agents = '' THEN '{}'::text[] ELSE string_to_array(agents, E'\\n') END, received_at
             FROM unnest(\(runs.map(\.key)), \(runs.map(\.run.run)), \(runs.map(\.run.project)), \(runs.map { $0.run.name ?? "" }),
                 \(runs.map(\.run.status.rawValue)), \(runs.map(\.run.startedAt.microseconds)), \(runs.map(\.run.updatedAt.microseconds)),
                 \(runs.map { $0.run.finishedAt?.microseconds ?? 0 }), \(runs.map { $0.run.finishedAt != nil }), \(runs.map(\.run.eventCount)), \(runs.map(\.run.firstSeq)),
-                \(runs.map(\.run.lastSeq)), \(runs.map(\.run.lastPosition)), \(runs.map { $0.run.agents.joined(separator: "\n") }))
+                \(runs.map(\.run.lastSeq)), \(runs.map(\.run.lastPosition)), \(runs.map { $0.run.agents.joined(separator: "\n") }),
+                \(runs.map(\.run.receivedAt.microseconds)))
                 AS t(run_key, run, project, name, status, started_at, updated_at, finished_at, has_finished, event_count, first_seq,
-                    last_seq, last_pos, agents)
+                    last_seq, last_pos, agents, received_at)
             ON CONFLICT (run_key) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
                 finished_at = excluded.finished_at, event_count = excluded.event_count, last_seq = excluded.last_seq,
-                last_pos = excluded.last_pos, agents = excluded.agents
+                last_pos = excluded.last_pos, agents = excluded.agents, received_at = excluded.received_at
             """,
             logger: logger
         )
@@ -207,12 +208,13 @@ extension PostgresStore {
 
     /// A row of ``runColumns``.
     static func runFrom(_ row: PostgresRow) throws -> EventPlacer.PlacedRun {
-        let (key, name, project, title, status, startedAt, updatedAt, finishedAt, eventCount, firstSeq, lastSeq, lastPosition, agents) =
-            try row.decode((Int64, String, String, String?, String, Int64, Int64, Int64?, Int64, Int64, Int64, Int64, [String]).self)
+        let (key, name, project, title, status, startedAt, updatedAt, finishedAt, eventCount, firstSeq, lastSeq, lastPosition, agents, receivedAt) =
+            try row.decode((Int64, String, String, String?, String, Int64, Int64, Int64?, Int64, Int64, Int64, Int64, [String], Int64).self)
         var run = Run(
             run: name, project: project, name: title, status: RunStatus(rawValue: status) ?? .running,
             startedAt: Timestamp(microseconds: startedAt), updatedAt: Timestamp(microseconds: updatedAt),
-            finishedAt: finishedAt.map(Timestamp.init(microseconds:)), eventCount: eventCount, lastSeq: lastSeq,
+            finishedAt: finishedAt.map(Timestamp.init(microseconds:)), receivedAt: Timestamp(microseconds: receivedAt), eventCount: eventCount,
+            lastSeq: lastSeq,
             lastPosition: lastPosition, agents: agents
         )
         run.firstSeq = firstSeq

@@ -43,6 +43,7 @@ extension PostgresStore {
         case .only(let status): conditions.append("status = \(bind(.text(status.rawValue)))")
         }
         if let project = query.project { conditions.append("project = \(bind(.text(project)))") }
+        if let receivedBefore = query.receivedBefore { conditions.append("received_at < \(bind(.integer(receivedBefore.microseconds)))") }
         if let cursor = query.cursor {
             let parts = cursor.split(separator: "_")
             guard parts.count == 2, let updated = Int64(parts[0]), let key = Int64(parts[1]) else {

@@ -4,7 +4,7 @@ import HeraldCore
 /// Mapping between rows of the `runs` table and ``Run``.
 enum RunRow {
     static let columns =
-        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents, first_seq"
+        "run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents, first_seq, received_at"
 
     static func run(from row: Row) -> Run {
         var run = Run(
@@ -12,6 +12,7 @@ enum RunRow {
             status: RunStatus(rawValue: row["status"]) ?? .running,
             startedAt: Timestamp(microseconds: row["started_at"]), updatedAt: Timestamp(microseconds: row["updated_at"]),
             finishedAt: (row["finished_at"] as Int64?).map(Timestamp.init(microseconds:)),
+            receivedAt: Timestamp(microseconds: row["received_at"]),
             eventCount: row["event_count"], lastSeq: row["last_seq"], lastPosition: row["last_pos"],
             agents: decodeAgents(row["agents"])
         )

@@ -44,6 +44,10 @@ extension SQLiteStore {
             conditions.append("project = ?")
             arguments += [project]
         }
+        if let receivedBefore = query.receivedBefore {
+            conditions.append("received_at < ?")
+            arguments += [receivedBefore.microseconds]
+        }
         if let cursor = query.cursor {
             let parts = cursor.split(separator: "_")
             guard parts.count == 2, let updated = Int64(parts[0]), let key = Int64(parts[1]) else {

@@ -108,7 +108,9 @@ enum Schema {
             //
             // Stored events keep their store-wide position as their project position, so a
             // resume token given out before the upgrade still resumes exactly; every project
-            // then counts on from the store's last position.
+            // then counts on from the store's last position. received_at: when the run last received
+            // an event (the idle clock of --run-idle-timeout); stored runs start from their last
+            // event's time.
             try db.execute(
                 sql: """
                     CREATE TABLE runs_v5 (
@@ -125,12 +127,13 @@ enum Schema {
                         last_pos INTEGER NOT NULL,
                         agents TEXT NOT NULL,
                         first_seq INTEGER NOT NULL DEFAULT 1,
+                        received_at INTEGER NOT NULL,
                         UNIQUE (project, run)
                     );
                     INSERT INTO runs_v5 (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count,
-                        last_seq, last_pos, agents, first_seq)
+                        last_seq, last_pos, agents, first_seq, received_at)
                         SELECT run_key, run, project, name, status, started_at, updated_at, finished_at, event_count,
-                            last_seq, last_pos, agents, first_seq FROM runs;
+                            last_seq, last_pos, agents, first_seq, updated_at FROM runs;
                     DROP TABLE runs;
                     ALTER TABLE runs_v5 RENAME TO runs;
                     CREATE INDEX runs_updated ON runs(updated_at, run_key);

@@ -164,11 +164,12 @@ final class Writer: @unchecked Sendable {
         }
         let upsert = try db.cachedStatement(
             sql: """
-                INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO runs (run_key, run, project, name, status, started_at, updated_at, finished_at, event_count, last_seq, last_pos, agents,
+                    received_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(run_key) DO UPDATE SET name = excluded.name, status = excluded.status, updated_at = excluded.updated_at,
                     finished_at = excluded.finished_at, event_count = excluded.event_count, last_seq = excluded.last_seq,
-                    last_pos = excluded.last_pos, agents = excluded.agents
+                    last_pos = excluded.last_pos, agents = excluded.agents, received_at = excluded.received_at
                 """
         )
         let addFacet = RawStatement(
@@ -193,7 +194,7 @@ final class Writer: @unchecked Sendable {
             try upsert.execute(arguments: [
                 cached.key, run.run, run.project, run.name, run.status.rawValue, run.startedAt.microseconds,
                 run.updatedAt.microseconds, run.finishedAt?.microseconds, run.eventCount, run.lastSeq, run.lastPosition,
-                RunRow.encodeAgents(run.agents),
+                RunRow.encodeAgents(run.agents), run.receivedAt.microseconds,
             ])
         }
     }

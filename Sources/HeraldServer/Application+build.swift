@@ -107,7 +107,14 @@ func buildApplication(
         ),
         services: [StoreService(store: store), services.hub, services.authenticator.keyRing]
             + (configuration.retention.isEmpty
-                ? [] : [RetentionService(store: store, policy: configuration.retention, interval: configuration.retentionInterval, logger: logger)]),
+                ? [] : [RetentionService(store: store, policy: configuration.retention, interval: configuration.retentionInterval, logger: logger)])
+            + (configuration.runIdle.isOff
+                ? [] : [
+                    AbandonedRunsService(
+                        store: store, policy: configuration.runIdle,
+                        interval: configuration.runIdleCheckInterval ?? AbandonedRunsService.interval(for: configuration.runIdle), logger: logger
+                    )
+                ]),
         onServerRunning: { [logger] channel in
             let port = channel.localAddress?.port ?? configuration.port
             StartupReport(configuration: configuration, port: port, store: reportedStore, authentication: .init(services.authenticator))

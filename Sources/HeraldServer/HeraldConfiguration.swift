@@ -48,6 +48,10 @@ public struct HeraldConfiguration: Sendable {
     /// What is deleted, and how often retention looks.
     public var retention = RetentionPolicy()
     public var retentionInterval: Duration = .seconds(60)
+    /// When a silent run is ended as abandoned, and how often the server looks (by default a
+    /// quarter of the shortest timeout, between 1 and 30 seconds).
+    public var runIdle = RunIdlePolicy.standard
+    public var runIdleCheckInterval: Duration?
     /// A request's head and body must arrive within this; slower clients are cut off (slowloris).
     public var requestReadTimeout: Duration = .seconds(30)
     /// A keep-alive connection with no request for this long is closed.

@@ -90,6 +90,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A retention rule, [project:]max-age=30d and/or max-events=100000 (repeat it; a rule without project is the default). (env: HERALD_RETENTION, semicolon-separated)")
     var retention: [String] = Env.string("HERALD_RETENTION").map { $0.split(separator: ";").map(String.init) } ?? []
 
+    @Option(help: "End a run that receives nothing for this long with run.failed (code abandoned): [project:]30m, [project:]off (repeat it; a rule without project is the default). (env: HERALD_RUN_IDLE_TIMEOUT, semicolon-separated) (default: 1h)")
+    var runIdleTimeout: [String] = Env.string("HERALD_RUN_IDLE_TIMEOUT").map { $0.split(separator: ";").map(String.init) } ?? []
+
     @Option(help: "Seconds between retention passes. (env: HERALD_RETENTION_INTERVAL)")
     var retentionInterval = Env.int("HERALD_RETENTION_INTERVAL") ?? 60
 
@@ -169,6 +172,10 @@ struct Serve: AsyncParsableCommand {
         for rule in retention {
             do { try policy.add(rule) } catch { throw ValidationError(error.message) }
         }
+        var idle = RunIdlePolicy.standard
+        for rule in runIdleTimeout {
+            do { try idle.add(rule) } catch { throw ValidationError(error.message) }
+        }
         if let jwtSecretFile { _ = try Self.read(jwtSecretFile, what: "--jwt-secret-file") }
         if let jwtPublicKeyFile { _ = try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file") }
         // A public address with no way to authenticate is refused before the data folder is made
@@ -210,6 +217,7 @@ struct Serve: AsyncParsableCommand {
             configuration.access.jwt = JWTConfiguration(key: .publicKeyPEM(try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file")), issuer: jwtIssuer, audience: jwtAudience)
         }
         for rule in retention { try configuration.retention.add(rule) }
+        for rule in runIdleTimeout { try configuration.runIdle.add(rule) }
         configuration.retentionInterval = .seconds(retentionInterval)
         configuration.requestReadTimeout = .seconds(requestTimeout)
         configuration.idleTimeout = .seconds(idleTimeout)

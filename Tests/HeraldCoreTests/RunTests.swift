@@ -69,6 +69,7 @@ struct RunTests {
                     startedAt: start,
                     updatedAt: Timestamp(microseconds: 7_000),
                     finishedAt: Timestamp(microseconds: 6_000),
+                    receivedAt: start,  // the store sets it on receipt; apply folds only what the events say
                     eventCount: 7,
                     lastSeq: 7,
                     lastPosition: 107,

@@ -42,6 +42,9 @@ public struct Run: Sendable, Equatable {
     public var startedAt: Timestamp
     public var updatedAt: Timestamp
     public var finishedAt: Timestamp?
+    /// When the server last received an event for the run (whatever `time` the event says): the
+    /// clock of ``RunIdlePolicy``.
+    public var receivedAt: Timestamp
     public var eventCount: Int64
     public var lastSeq: Int64
     public var lastPosition: Int64
@@ -52,7 +55,8 @@ public struct Run: Sendable, Equatable {
 
     public init(
         run: String, project: String, name: String? = nil, status: RunStatus, startedAt: Timestamp, updatedAt: Timestamp,
-        finishedAt: Timestamp? = nil, eventCount: Int64 = 0, lastSeq: Int64 = 0, lastPosition: Int64 = 0, agents: [String] = []
+        finishedAt: Timestamp? = nil, receivedAt: Timestamp? = nil, eventCount: Int64 = 0, lastSeq: Int64 = 0, lastPosition: Int64 = 0,
+        agents: [String] = []
     ) {
         self.run = run
         self.project = project
@@ -61,6 +65,7 @@ public struct Run: Sendable, Equatable {
         self.startedAt = startedAt
         self.updatedAt = updatedAt
         self.finishedAt = finishedAt
+        self.receivedAt = receivedAt ?? updatedAt
         self.eventCount = eventCount
         self.lastSeq = lastSeq
         self.lastPosition = lastPosition

@@ -155,6 +155,7 @@ public struct EventPlacer {
                 projectPosition: project.lastPosition
             )
             placed.run.apply(event, name: Vocabulary.runName(in: draft))
+            placed.run.receivedAt = request.receivedAt
             runs[ref] = placed
             projects[draft.project] = project
             let placement = AppendResult.Placement(id: id, run: draft.run, seq: event.seq, duplicate: false)

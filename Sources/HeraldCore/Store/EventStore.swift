@@ -210,6 +210,8 @@ public struct RunQuery: Sendable {
 
     public var status: StatusFilter = .any
     public var project: String?
+    /// Only runs that received their latest event before this (idle runs).
+    public var receivedBefore: Timestamp?
     public var limit = 100
     /// The page's byte budget (``PageBudget``, ``Run/pageBytes``): a page stops before the run
     /// that would pass it, and `nextCursor` carries on from there.
@@ -218,11 +220,12 @@ public struct RunQuery: Sendable {
     public var cursor: String?
 
     public init(
-        status: StatusFilter = .any, project: String? = nil, limit: Int = 100, maxBytes: Int = PageBudget.defaultMaxBytes,
-        cursor: String? = nil
+        status: StatusFilter = .any, project: String? = nil, receivedBefore: Timestamp? = nil, limit: Int = 100,
+        maxBytes: Int = PageBudget.defaultMaxBytes, cursor: String? = nil
     ) {
         self.status = status
         self.project = project
+        self.receivedBefore = receivedBefore
         self.limit = limit
         self.maxBytes = maxBytes
         self.cursor = cursor
