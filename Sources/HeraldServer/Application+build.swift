@@ -139,6 +139,9 @@ struct HeraldServices: Sendable {
         } else if !HeraldConfiguration.isLoopback(configuration.host), keyRing.isEmpty, jwt == nil {
             throw HeraldError(.invalidParameter, HeraldConfiguration.refusalWithoutAuth(host: configuration.host))
         }
+        if !access.trustedProxies.isEmpty {
+            logger.info("proxies.trusted", metadata: ["blocks": "\(access.trustedProxies.blocks.map(\.description).joined(separator: ","))"])
+        }
         let metrics = HeraldMetrics()
         let rateLimiter = access.ingestEventsPerSecond.map { rate in
             RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate)
@@ -171,6 +174,9 @@ private struct NoKeys: KeyStore {
 func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     let allowedMethods = AllowedMethods()
+    if !configuration.access.trustedProxies.isEmpty {
+        router.add(middleware: ForwardedClientMiddleware(proxies: configuration.access.trustedProxies))
+    }
     router.add(middleware: RequestLogMiddleware())
     if !configuration.access.corsOrigins.isEmpty {
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))

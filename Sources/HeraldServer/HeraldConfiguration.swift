@@ -115,6 +115,9 @@ public struct AccessConfiguration: Sendable {
     public var keyRefreshInterval: Duration = .seconds(2)
     /// Queries (`GET /v1/runs…`) one caller may have in progress at once (429 past it).
     public var maxQueriesPerClient = 8
+    /// Proxies whose `X-Forwarded-For` or `Forwarded` header names the client (`--trusted-proxy`).
+    /// None by default: the TCP peer is the caller's address, whatever a request's headers say.
+    public var trustedProxies = TrustedProxies()
 
     public init() {}
 }

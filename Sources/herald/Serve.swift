@@ -81,6 +81,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "An origin whose web pages may call Herald (repeat it; * for any). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
     var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
 
+    @Option(help: "A proxy in front of Herald, an address or CIDR block (IPv4 or IPv6; repeat it): its X-Forwarded-For or Forwarded header names the client, for per-caller limits and the request log. None by default. (env: HERALD_TRUSTED_PROXIES, comma-separated)")
+    var trustedProxy: [String] = Env.string("HERALD_TRUSTED_PROXIES").map { $0.split(separator: ",").map { String($0.trimmingSpaces) } } ?? []
+
     @Option(help: "Events per second one caller may publish (429 past it); none by default. (env: HERALD_RATE_LIMIT)")
     var rateLimit = Env.string("HERALD_RATE_LIMIT").flatMap(Double.init)
 
@@ -165,6 +168,9 @@ struct Serve: AsyncParsableCommand {
         if let rateBurst, !(rateBurst.isFinite && rateBurst >= 1 && rateBurst <= 1e9) {
             throw ValidationError("--rate-burst must be a number of events between 1 and 1e9")
         }
+        for text in trustedProxy {
+            do throws(CIDR.ParseError) { _ = try CIDR(parsing: text.trimmingSpaces) } catch { throw ValidationError("--trusted-proxy: \(error)") }
+        }
         var policy = RetentionPolicy()
         for rule in retention {
             do { try policy.add(rule) } catch { throw ValidationError(error.message) }
@@ -203,6 +209,7 @@ struct Serve: AsyncParsableCommand {
         configuration.access.corsOrigins = corsOrigin
         configuration.access.ingestEventsPerSecond = rateLimit
         configuration.access.ingestBurst = rateBurst
+        configuration.access.trustedProxies = TrustedProxies(try trustedProxy.map { try CIDR(parsing: $0.trimmingSpaces) })
         if let jwtSecretFile {
             let secret = try Self.read(jwtSecretFile, what: "--jwt-secret-file")
             configuration.access.jwt = JWTConfiguration(key: .hs256(secret: Array(secret.trimmingCharacters(in: .whitespacesAndNewlines).utf8)), issuer: jwtIssuer, audience: jwtAudience)
