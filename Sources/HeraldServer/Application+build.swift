@@ -134,10 +134,16 @@ struct HeraldServices: Sendable {
         let keyRing = KeyRing(store: keys ?? NoKeys(), refreshInterval: access.keyRefreshInterval, logger: logger)
         await keyRing.reload()
         let jwt: JWTVerifier? = if let configuration = access.jwt { try await JWTVerifier(configuration) } else { nil }
+        let anyOrigin = access.corsOrigins.contains("*")
         if access.insecureNoAuth {
             logger.warning("auth.off", metadata: ["reason": "--insecure-no-auth: anyone who reaches \(configuration.host) may read and write every run"])
+            if anyOrigin {
+                logger.warning("cors.any", metadata: ["reason": "--cors-origin * with --insecure-no-auth: any web page may read and write every run"])
+            }
         } else if !HeraldConfiguration.isLoopback(configuration.host), keyRing.isEmpty, jwt == nil {
             throw HeraldError(.invalidParameter, HeraldConfiguration.refusalWithoutAuth(host: configuration.host))
+        } else if anyOrigin, keyRing.isEmpty, jwt == nil {
+            throw HeraldError(.invalidParameter, HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
         }
         if !access.trustedProxies.isEmpty {
             logger.info("proxies.trusted", metadata: ["blocks": "\(access.trustedProxies.blocks.map(\.description).joined(separator: ","))"])

@@ -12,7 +12,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Herald server.",
         discussion: """
             Every option but --insecure-no-auth can also be set with the environment variable named in its help \
-            (the option wins when both are given); --insecure-no-auth must be said on the command line. \
+            (the option wins when both are given); --insecure-no-auth must be said on the command line. Without \
+            authentication (no API key, no JWT key) Herald refuses to start on a public --host or with \
+            --cors-origin '*' unless --insecure-no-auth is given. \
             HERALD_DASHBOARD_DIR and HERALD_SDK_DIR serve the dashboard's and the JavaScript client's files \
             from a folder instead of the binary, for working on them. The password of a --store URL may come from \
             PGPASSWORD.
@@ -63,7 +65,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "text, or json: one JSON object per line for log shippers. (env: HERALD_LOG_FORMAT)")
     var logFormat = Env.string("HERALD_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
 
-    @Flag(help: "No authentication, even beyond loopback: anyone who can reach the port can read and write every run. For a network that does the access control in front of Herald.")
+    @Flag(help: "No authentication, even beyond loopback or with --cors-origin '*': anyone who can reach the port (or, with '*', any web page) can read and write every run. For a network that does the access control in front of Herald.")
     var insecureNoAuth = false
 
     @Option(help: "Accept JWTs signed with HS256 and the secret in this file. (env: HERALD_JWT_SECRET_FILE)")
@@ -78,7 +80,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Require JWTs to carry this audience (aud). (env: HERALD_JWT_AUDIENCE)")
     var jwtAudience = Env.string("HERALD_JWT_AUDIENCE")
 
-    @Option(help: "An origin whose web pages may call Herald (repeat it; * for any). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
+    @Option(help: "An origin whose web pages may call Herald (repeat it; * for any, which needs authentication or --insecure-no-auth). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
     var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
 
     @Option(help: "A proxy in front of Herald, an address or CIDR block (IPv4 or IPv6; repeat it): its X-Forwarded-For or Forwarded header names the client, for per-caller limits and the request log. None by default. (env: HERALD_TRUSTED_PROXIES, comma-separated)")
@@ -183,6 +185,12 @@ struct Serve: AsyncParsableCommand {
             try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
         {
             throw ValidationError(HeraldConfiguration.refusalWithoutAuth(host: host))
+        }
+        // So is any origin's web pages reading and writing a server without authentication.
+        if !insecureNoAuth, corsOrigin.contains("*"), jwtSecretFile == nil, jwtPublicKeyFile == nil,
+            try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
+        {
+            throw ValidationError(HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
         }
     }
 
