@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes. (env: HERALD_MAX_BODY_BYTES)")
     var maxBodyBytes = Env.int("HERALD_MAX_BODY_BYTES") ?? (4 << 20)
 
+    @Option(help: "Seconds an event's time may be ahead of the server's clock when it arrives; a later one is refused (422 time_in_future). (env: HERALD_MAX_CLOCK_SKEW)")
+    var maxClockSkew = Env.int("HERALD_MAX_CLOCK_SKEW") ?? 300
+
     @Option(help: "Most events in one request. (env: HERALD_MAX_EVENTS_PER_REQUEST)")
     var maxEventsPerRequest = Env.int("HERALD_MAX_EVENTS_PER_REQUEST") ?? 10_000
 
@@ -136,6 +139,8 @@ struct Serve: AsyncParsableCommand {
             ("--max-queries-per-client", maxQueriesPerClient, 1...100_000),
             ("--shutdown-timeout", shutdownTimeout, 0...3600),
             ("--max-page-bytes", maxPageBytes, HeraldConfiguration.minPageBytes...(1 << 30)),
+            // Up to 10,000 years: room to switch the check off, e.g. for a simulation dated ahead.
+            ("--max-clock-skew", maxClockSkew, 1...(10_000 * 366 * 86_400)),
         ]
     }
 
@@ -206,6 +211,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.maxDataBytes = maxDataBytes
         configuration.limits.maxDepth = maxDepth
         configuration.limits.maxStringBytes = maxStringBytes
+        configuration.limits.maxClockSkew = .seconds(maxClockSkew)
         configuration.maxPageBytes = maxPageBytes
         configuration.streams.heartbeat = .seconds(heartbeat)
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient

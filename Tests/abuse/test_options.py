@@ -31,6 +31,7 @@ BAD = [
     pytest.param(["--trusted-proxy", "10.0.0.0/33"], "--trusted-proxy", id="trusted-proxy-prefix-33"),
     pytest.param(["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "proxy.internal"], "--trusted-proxy", id="trusted-proxy-name"),
     pytest.param(["--trusted-proxy", ""], "--trusted-proxy", id="trusted-proxy-empty"),
+    pytest.param(["--max-clock-skew", "0"], "max-clock-skew", id="max-clock-skew-0"),
     pytest.param(["--cors-origin", "*"], ("--cors-origin '*'", "--insecure-no-auth"), id="any-origin-without-auth"),
 ]
 
@@ -59,8 +60,8 @@ def _serve(tmp_path, options, env=None):
 def test_a_bad_option_is_refused_before_anything_is_created(tmp_path, options, name):
     """Row 8: `herald serve` with a bad value (heartbeat 0, port 70000 or -1, max-events-per-request
     0, write-timeout 0, shutdown-timeout -1, max-connections 0, max-page-bytes 10, a public --host
-    or --cors-origin '*' with no key and no JWT, a --trusted-proxy that is no address or CIDR block)
-    exits non-zero within seconds, names the option, creates no data folder."""
+    or --cors-origin '*' with no key and no JWT, a --trusted-proxy that is no address or CIDR block,
+    max-clock-skew 0) exits non-zero within seconds, names the option, creates no data folder."""
     code, output, took, data = _serve(tmp_path, options)
     assert code != 0, f"herald serve {' '.join(options)} exited 0:\n{output}"
     assert "unknown option" not in output.lower(), f"the option does not exist yet:\n{output}"
@@ -78,6 +79,7 @@ def test_a_bad_option_is_refused_before_anything_is_created(tmp_path, options, n
     ("HERALD_MAX_PAGE_BYTES", "10", "page"),
     ("HERALD_HEARTBEAT", "soon", "heartbeat"),
     ("HERALD_TRUSTED_PROXIES", "127.0.0.1,fd00::/200", "trusted-proxy"),
+    ("HERALD_MAX_CLOCK_SKEW", "soon", "clock-skew"),
     ("HERALD_CORS_ORIGINS", "*", "cors-origin"),
 ])
 def test_a_bad_environment_variable_is_refused_too(tmp_path, variable, value, name):
