@@ -141,10 +141,19 @@ struct HeraldServices: Sendable {
         let keyRing = KeyRing(store: keys ?? NoKeys(), refreshInterval: access.keyRefreshInterval, logger: logger)
         await keyRing.reload()
         let jwt: JWTVerifier? = if let configuration = access.jwt { try await JWTVerifier(configuration) } else { nil }
+        let anyOrigin = access.corsOrigins.contains("*")
         if access.insecureNoAuth {
             logger.warning("auth.off", metadata: ["reason": "--insecure-no-auth: anyone who reaches \(configuration.host) may read and write every run"])
+            if anyOrigin {
+                logger.warning("cors.any", metadata: ["reason": "--cors-origin * with --insecure-no-auth: any web page may read and write every run"])
+            }
         } else if !HeraldConfiguration.isLoopback(configuration.host), keyRing.isEmpty, jwt == nil {
             throw HeraldError(.invalidParameter, HeraldConfiguration.refusalWithoutAuth(host: configuration.host))
+        } else if anyOrigin, keyRing.isEmpty, jwt == nil {
+            throw HeraldError(.invalidParameter, HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
+        }
+        if !access.trustedProxies.isEmpty {
+            logger.info("proxies.trusted", metadata: ["blocks": "\(access.trustedProxies.blocks.map(\.description).joined(separator: ","))"])
         }
         let metrics = HeraldMetrics()
         let rateLimiter = access.ingestEventsPerSecond.map { rate in
@@ -178,6 +187,9 @@ private struct NoKeys: KeyStore {
 func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices) -> Router<HeraldRequestContext> {
     let router = Router(context: HeraldRequestContext.self)
     let allowedMethods = AllowedMethods()
+    if !configuration.access.trustedProxies.isEmpty {
+        router.add(middleware: ForwardedClientMiddleware(proxies: configuration.access.trustedProxies))
+    }
     router.add(middleware: RequestLogMiddleware())
     if !configuration.access.corsOrigins.isEmpty {
         router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))

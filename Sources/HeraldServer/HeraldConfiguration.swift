@@ -94,6 +94,17 @@ public struct HeraldConfiguration: Sendable {
         """
     }
 
+    /// Why Herald will not let every origin's pages call it (`--cors-origin '*'`) with no way to
+    /// authenticate: a page on any site, open in a browser that can reach Herald (on loopback: any
+    /// browser on this machine), could read and write every run.
+    public static let refusalOfAnyOriginWithoutAuth = """
+        refusing --cors-origin '*' without authentication: no API key exists and no JWT key is configured, so any web \
+        page open in a browser that can reach this server could read and write every run. Create a key first \
+        (herald keys create --project <name> --role admin), configure --jwt-secret-file or --jwt-public-key-file, \
+        allow only the origins that need it (--cors-origin https://dash.example.com), or pass --insecure-no-auth to \
+        accept that.
+        """
+
     /// Whether `host` is a loopback address (`localhost`, `127.0.0.0/8`, `::1`), where Herald
     /// may run without authentication. A name that merely starts with `127.` is not one.
     public static func isLoopback(_ host: String) -> Bool {
@@ -119,6 +130,9 @@ public struct AccessConfiguration: Sendable {
     public var keyRefreshInterval: Duration = .seconds(2)
     /// Queries (`GET /v1/runs…`) one caller may have in progress at once (429 past it).
     public var maxQueriesPerClient = 8
+    /// Proxies whose `X-Forwarded-For` or `Forwarded` header names the client (`--trusted-proxy`).
+    /// None by default: the TCP peer is the caller's address, whatever a request's headers say.
+    public var trustedProxies = TrustedProxies()
 
     public init() {}
 }

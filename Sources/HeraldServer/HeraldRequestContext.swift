@@ -7,8 +7,9 @@ import Synchronization
 public protocol AccessRequestContext: RequestContext {
     /// Before the middleware runs: no rights at all, so a route it does not cover serves nobody.
     var access: Access { get set }
-    /// The peer address: names the caller when authentication is off.
-    var peer: String { get }
+    /// The caller's address: the TCP peer's, or the client a trusted proxy names
+    /// (``ForwardedClientMiddleware``). Names the caller when authentication is off.
+    var peer: String { get set }
     /// Shared by every middleware's copy of the context, so the request log (outermost) names
     /// the caller the authentication (further in) settled.
     var callerRecord: CallerRecord { get }
@@ -35,13 +36,13 @@ public struct HeraldRequestContext: AccessRequestContext, RemoteAddressRequestCo
     public var access: Access
     public let callerRecord = CallerRecord()
     public let connection: any Channel
+    public var peer: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         connection = source.channel
         remoteAddress = source.channel.remoteAddress
+        peer = remoteAddress?.ipAddress ?? "unknown"
         access = Access(identity: "nobody", role: .read, projects: .only([]))
     }
-
-    public var peer: String { remoteAddress?.ipAddress ?? "unknown" }
 }

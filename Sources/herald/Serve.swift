@@ -12,7 +12,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the Herald server.",
         discussion: """
             Every option but --insecure-no-auth can also be set with the environment variable named in its help \
-            (the option wins when both are given); --insecure-no-auth must be said on the command line. \
+            (the option wins when both are given); --insecure-no-auth must be said on the command line. Without \
+            authentication (no API key, no JWT key) Herald refuses to start on a public --host or with \
+            --cors-origin '*' unless --insecure-no-auth is given. \
             HERALD_DASHBOARD_DIR and HERALD_SDK_DIR serve the dashboard's and the JavaScript client's files \
             from a folder instead of the binary, for working on them. The password of a --store URL may come from \
             PGPASSWORD.
@@ -32,6 +34,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Largest request body in bytes. (env: HERALD_MAX_BODY_BYTES)")
     var maxBodyBytes = Env.int("HERALD_MAX_BODY_BYTES") ?? (4 << 20)
+
+    @Option(help: "Seconds an event's time may be ahead of the server's clock when it arrives; a later one is refused (422 time_in_future). (env: HERALD_MAX_CLOCK_SKEW)")
+    var maxClockSkew = Env.int("HERALD_MAX_CLOCK_SKEW") ?? 300
 
     @Option(help: "Most events in one request. (env: HERALD_MAX_EVENTS_PER_REQUEST)")
     var maxEventsPerRequest = Env.int("HERALD_MAX_EVENTS_PER_REQUEST") ?? 10_000
@@ -63,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "text, or json: one JSON object per line for log shippers. (env: HERALD_LOG_FORMAT)")
     var logFormat = Env.string("HERALD_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
 
-    @Flag(help: "No authentication, even beyond loopback: anyone who can reach the port can read and write every run. For a network that does the access control in front of Herald.")
+    @Flag(help: "No authentication, even beyond loopback or with --cors-origin '*': anyone who can reach the port (or, with '*', any web page) can read and write every run. For a network that does the access control in front of Herald.")
     var insecureNoAuth = false
 
     @Option(help: "Accept JWTs signed with HS256 and the secret in this file. (env: HERALD_JWT_SECRET_FILE)")
@@ -78,8 +83,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Require JWTs to carry this audience (aud). (env: HERALD_JWT_AUDIENCE)")
     var jwtAudience = Env.string("HERALD_JWT_AUDIENCE")
 
-    @Option(help: "An origin whose web pages may call Herald (repeat it; * for any). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
+    @Option(help: "An origin whose web pages may call Herald (repeat it; * for any, which needs authentication or --insecure-no-auth). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
     var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
+
+    @Option(help: "A proxy in front of Herald, an address or CIDR block (IPv4 or IPv6; repeat it): its X-Forwarded-For or Forwarded header names the client, for per-caller limits and the request log. None by default. (env: HERALD_TRUSTED_PROXIES, comma-separated)")
+    var trustedProxy: [String] = Env.string("HERALD_TRUSTED_PROXIES").map { $0.split(separator: ",").map { String($0.trimmingSpaces) } } ?? []
 
     @Option(help: "Events per second one caller may publish (429 past it); none by default. (env: HERALD_RATE_LIMIT)")
     var rateLimit = Env.string("HERALD_RATE_LIMIT").flatMap(Double.init)
@@ -134,6 +142,8 @@ struct Serve: AsyncParsableCommand {
             ("--max-queries-per-client", maxQueriesPerClient, 1...100_000),
             ("--shutdown-timeout", shutdownTimeout, 0...3600),
             ("--max-page-bytes", maxPageBytes, HeraldConfiguration.minPageBytes...(1 << 30)),
+            // Up to 10,000 years: room to switch the check off, e.g. for a simulation dated ahead.
+            ("--max-clock-skew", maxClockSkew, 1...(10_000 * 366 * 86_400)),
         ]
     }
 
@@ -168,6 +178,9 @@ struct Serve: AsyncParsableCommand {
         if let rateBurst, !(rateBurst.isFinite && rateBurst >= 1 && rateBurst <= 1e9) {
             throw ValidationError("--rate-burst must be a number of events between 1 and 1e9")
         }
+        for text in trustedProxy {
+            do throws(CIDR.ParseError) { _ = try CIDR(parsing: text.trimmingSpaces) } catch { throw ValidationError("--trusted-proxy: \(error)") }
+        }
         var policy = RetentionPolicy()
         for rule in retention {
             do { try policy.add(rule) } catch { throw ValidationError(error.message) }
@@ -185,6 +198,12 @@ struct Serve: AsyncParsableCommand {
         {
             throw ValidationError(HeraldConfiguration.refusalWithoutAuth(host: host))
         }
+        // So is any origin's web pages reading and writing a server without authentication.
+        if !insecureNoAuth, corsOrigin.contains("*"), jwtSecretFile == nil, jwtPublicKeyFile == nil,
+            try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
+        {
+            throw ValidationError(HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
+        }
     }
 
     func run() async throws {
@@ -199,6 +218,7 @@ struct Serve: AsyncParsableCommand {
         configuration.limits.maxDataBytes = maxDataBytes
         configuration.limits.maxDepth = maxDepth
         configuration.limits.maxStringBytes = maxStringBytes
+        configuration.limits.maxClockSkew = .seconds(maxClockSkew)
         configuration.maxPageBytes = maxPageBytes
         configuration.streams.heartbeat = .seconds(heartbeat)
         configuration.streams.maxConnectionsPerClient = maxStreamsPerClient
@@ -210,6 +230,7 @@ struct Serve: AsyncParsableCommand {
         configuration.access.corsOrigins = corsOrigin
         configuration.access.ingestEventsPerSecond = rateLimit
         configuration.access.ingestBurst = rateBurst
+        configuration.access.trustedProxies = TrustedProxies(try trustedProxy.map { try CIDR(parsing: $0.trimmingSpaces) })
         if let jwtSecretFile {
             let secret = try Self.read(jwtSecretFile, what: "--jwt-secret-file")
             configuration.access.jwt = JWTConfiguration(key: .hs256(secret: Array(secret.trimmingCharacters(in: .whitespacesAndNewlines).utf8)), issuer: jwtIssuer, audience: jwtAudience)

@@ -349,6 +349,36 @@ struct AccessControlTests {
         _ = try await buildApplication(configuration)
     }
 
+    @Test func anyOriginWithoutAuthenticationIsRefusedWithTheWayOut() async throws {
+        let directory = TestServer.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = try await TestServer.configuration(directory: directory)
+        configuration.access.corsOrigins = ["https://app.example", "*"]
+        do {
+            _ = try await buildApplication(configuration)
+            Issue.record("--cors-origin '*' without keys was allowed")
+        } catch let error as HeraldError {
+            #expect(error.message.contains("refusing --cors-origin '*' without authentication"))
+            #expect(error.message.contains("any web page"))
+            #expect(error.message.contains("--insecure-no-auth") && error.message.contains("herald keys create"))
+        }
+        // Named origins are not refused; nor is '*' once something authenticates, or when accepted.
+        configuration.access.corsOrigins = ["https://app.example"]
+        _ = try await buildApplication(configuration)
+        configuration.access.corsOrigins = ["*"]
+        configuration.access.jwt = JWTConfiguration(key: .hs256(secret: Array("a shared secret of reasonable length".utf8)))
+        _ = try await buildApplication(configuration)
+        configuration.access.jwt = nil
+        let records = LogRecords()
+        configuration.access.insecureNoAuth = true
+        configuration.logLevel = .warning
+        _ = try await buildApplication(configuration, logger: Logger(label: "herald") { _ in records })
+        #expect(records.text.contains("warning cors.any"), "\(records.text)")
+        configuration.access.insecureNoAuth = false
+        _ = try await TestKeys.create(in: directory, project: "*", role: .admin)
+        _ = try await buildApplication(configuration)
+    }
+
     @Test func withoutKeysOnlyLoopbackNamesAreServed() async throws {
         try await TestServer.with { server in
             #expect(try await server.get("/v1/runs", headers: [("Host", "localhost:\(server.port)")]).status == 200)

@@ -28,6 +28,11 @@ BAD = [
     pytest.param(["--max-queries-per-client", "0"], "max-queries-per-client", id="max-queries-per-client-0"),
     pytest.param(["--request-timeout", "0"], "request-timeout", id="request-timeout-0"),
     pytest.param(["--host", "0.0.0.0"], ("host", "0.0.0.0"), id="public-host-without-auth"),
+    pytest.param(["--trusted-proxy", "10.0.0.0/33"], "--trusted-proxy", id="trusted-proxy-prefix-33"),
+    pytest.param(["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "proxy.internal"], "--trusted-proxy", id="trusted-proxy-name"),
+    pytest.param(["--trusted-proxy", ""], "--trusted-proxy", id="trusted-proxy-empty"),
+    pytest.param(["--max-clock-skew", "0"], "max-clock-skew", id="max-clock-skew-0"),
+    pytest.param(["--cors-origin", "*"], ("--cors-origin '*'", "--insecure-no-auth"), id="any-origin-without-auth"),
 ]
 
 
@@ -55,7 +60,8 @@ def _serve(tmp_path, options, env=None):
 def test_a_bad_option_is_refused_before_anything_is_created(tmp_path, options, name):
     """Row 8: `herald serve` with a bad value (heartbeat 0, port 70000 or -1, max-events-per-request
     0, write-timeout 0, shutdown-timeout -1, max-connections 0, max-page-bytes 10, a public --host
-    with no key and no JWT) exits non-zero within seconds, names the option, creates no data folder."""
+    or --cors-origin '*' with no key and no JWT, a --trusted-proxy that is no address or CIDR block,
+    max-clock-skew 0) exits non-zero within seconds, names the option, creates no data folder."""
     code, output, took, data = _serve(tmp_path, options)
     assert code != 0, f"herald serve {' '.join(options)} exited 0:\n{output}"
     assert "unknown option" not in output.lower(), f"the option does not exist yet:\n{output}"
@@ -72,6 +78,9 @@ def test_a_bad_option_is_refused_before_anything_is_created(tmp_path, options, n
     ("HERALD_HEARTBEAT", "0", "heartbeat"),
     ("HERALD_MAX_PAGE_BYTES", "10", "page"),
     ("HERALD_HEARTBEAT", "soon", "heartbeat"),
+    ("HERALD_TRUSTED_PROXIES", "127.0.0.1,fd00::/200", "trusted-proxy"),
+    ("HERALD_MAX_CLOCK_SKEW", "soon", "clock-skew"),
+    ("HERALD_CORS_ORIGINS", "*", "cors-origin"),
 ])
 def test_a_bad_environment_variable_is_refused_too(tmp_path, variable, value, name):
     """Row 8: the same values given through the environment (HERALD_PORT=70000, …) are refused the

@@ -14,6 +14,9 @@ public struct EventParser: Sendable {
     public var limits: IngestLimits
     /// The project of events that name none: `default`, or the only project the caller's key covers.
     public var defaultProject = "default"
+    /// When the request arrived, which an event's `time` may pass by at most
+    /// ``IngestLimits/maxClockSkew``; nil: when parsing starts.
+    public var receivedAt: Timestamp?
 
     public init(limits: IngestLimits = IngestLimits()) {
         self.limits = limits
@@ -65,6 +68,7 @@ public struct EventParser: Sendable {
         var indices: [Int] = []
         var problems: [FieldError] = []
         var reader = makeReader(buffer)
+        let clock = ClockCheck(receivedAt: receivedAt ?? .now(), maxSkew: limits.maxClockSkew)
         do {
             switch format {
             case .json:
@@ -72,13 +76,13 @@ public struct EventParser: Sendable {
                 case UInt8(ascii: "["):
                     var index = 0
                     try reader.readArray { (element: inout JSONReader) throws(JSONSyntaxError) in
-                        try parseOne(&element, index: index, into: &drafts, indices: &indices, problems: &problems)
+                        try parseOne(&element, index: index, clock: clock, into: &drafts, indices: &indices, problems: &problems)
                         index += 1
                     }
                     try checkCount(index)
                     if index == 0 { throw HeraldError(.invalidRequest, "the array holds no event") }
                 case UInt8(ascii: "{"):
-                    try parseOne(&reader, index: 0, into: &drafts, indices: &indices, problems: &problems)
+                    try parseOne(&reader, index: 0, clock: clock, into: &drafts, indices: &indices, problems: &problems)
                 case nil:
                     throw HeraldError(.invalidRequest, "the request body is empty: send an event object, an array of them, or NDJSON")
                 default:
@@ -91,7 +95,7 @@ public struct EventParser: Sendable {
                     guard reader.peek() == UInt8(ascii: "{") else {
                         throw JSONSyntaxError(offset: reader.offset, reason: "expected an event object")
                     }
-                    try parseOne(&reader, index: index, into: &drafts, indices: &indices, problems: &problems)
+                    try parseOne(&reader, index: index, clock: clock, into: &drafts, indices: &indices, problems: &problems)
                     index += 1
                     try checkCount(index)
                     // Each object must end its line.
@@ -133,6 +137,7 @@ public struct EventParser: Sendable {
     private func parseOne(
         _ reader: inout JSONReader,
         index: Int,
+        clock: ClockCheck,
         into drafts: inout [EventDraft],
         indices: inout [Int],
         problems: inout [FieldError]
@@ -177,6 +182,9 @@ public struct EventParser: Sendable {
             writer.compacted(UnsafeBufferPointer(rebasing: reader.bytes[dataRange]))
             fields.data = writer.bytes
         }
+        if let time = fields.time, let problem = clock.problem(time, field: fields.timeField, index: index) {
+            errors.append(problem)
+        }
         if let draft = fields.draft(index: index, defaultProject: defaultProject, problem: problem) {
             Vocabulary.validate(draft, data: fields.dataView, index: index, problems: &errors)
             if errors.isEmpty {
@@ -207,6 +215,10 @@ public struct IngestLimits: Sendable {
     public var maxStringBytes = 64 << 10
     public var maxCausedBy = 256
     public var maxReportedProblems = 100
+    /// How far an event's `time` may be ahead of its arrival; past it the event is refused
+    /// (`time_in_future`). Clocks differ by a little; an event dated years ahead (a broken clock,
+    /// a unit mistake) would sort after everything sent later and outlive every `max-age` rule.
+    public var maxClockSkew: Duration = .seconds(300)
 
     public init() {}
 }

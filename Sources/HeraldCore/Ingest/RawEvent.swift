@@ -6,6 +6,8 @@ struct RawEvent {
     var type: String?
     var level: Level?
     var time: Timestamp?
+    /// The member `time` was read from: `time`, or its alias `timestamp` (for messages).
+    var timeField = "time"
     var agent: String?
     var turn: Int64?
     var causedBy: [String] = []
@@ -144,6 +146,7 @@ struct RawEvent {
             problem("timestamp", "conflict", "timestamp is an alias of time, and the two differ: send one of them")
             return
         }
+        if time == nil { timeField = "timestamp" }
         time = value
     }
 
@@ -196,7 +199,10 @@ struct RawEvent {
                     problem(key, "invalid_value", "timestamp must be milliseconds since 1970 (an integer, up to the year 9999)")
                     continue
                 }
-                if time == nil { time = Timestamp(microseconds: milliseconds * 1000) }
+                if time == nil {
+                    time = Timestamp(microseconds: milliseconds * 1000)
+                    timeField = "timestamp"
+                }
                 continue
             case "metadata" where kind(raw) != .object, "outcome" where kind(raw) != .object:
                 problem(key, "invalid_type", "\(key) must be an object")

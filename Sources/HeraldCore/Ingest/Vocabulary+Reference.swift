@@ -126,8 +126,9 @@ extension Vocabulary {
             `timestamp` is accepted as an alias of `time` (both given and different: 422). A time must
             carry a UTC offset (`Z`, `+00:00`, `+05:30`); one without (Python's `datetime.now().isoformat()`)
             is refused by the server with a hint, while `herald emit --stdin` and `herald import` read it
-            in the local time zone of the machine they run on and send it as UTC. `causedBy: null` is the
-            same as no causes.
+            in the local time zone of the machine they run on and send it as UTC. A time more than the
+            server's `--max-clock-skew` (5 minutes by default) ahead of its clock is refused
+            (`time_in_future`). `causedBy: null` is the same as no causes.
 
             Inside `data` of a built-in type, a required field missing while another spelling of it is
             present is refused with Herald's name:

@@ -37,6 +37,9 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         let body = try await request.collectBody(upTo: maxBytes)
         var parser = self.parser
         parser.defaultProject = access.projects.defaultProject
+        // One instant for the request: events without a time get it, and no event's time may pass it
+        // by more than --max-clock-skew.
+        parser.receivedAt = .now()
         if try Self.isPartial(request.uri.queryParameters.get("partial")) {
             return try await ingestPartial(body, parser: parser, format: format, access: access)
         }
@@ -52,7 +55,7 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         try rateLimiter?.admit(access.identity, cost: drafts.count)
         let commitStart = ContinuousClock.now
         // Conflicts are only ever with the caller's own projects' runs and ids: they name them.
-        let result = try await store.append(AppendRequest(drafts: drafts))
+        let result = try await store.append(AppendRequest(drafts: drafts, receivedAt: parser.receivedAt ?? .now()))
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.eventsIngested.increment(by: result.accepted)
         return .json(result.json)
@@ -91,7 +94,7 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         if !drafts.isEmpty {
             try rateLimiter?.admit(access.identity, cost: drafts.count)
             let commitStart = ContinuousClock.now
-            let stored = try await store.append(AppendRequest(drafts: drafts, partial: true))
+            let stored = try await store.append(AppendRequest(drafts: drafts, receivedAt: parser.receivedAt ?? .now(), partial: true))
             metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
             metrics.eventsIngested.increment(by: stored.accepted)
             // Back from positions among the valid events to indices in the request.

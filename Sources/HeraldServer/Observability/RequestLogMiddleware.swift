@@ -4,7 +4,8 @@ import Hummingbird
 import Logging
 
 /// One log record per request, with Hummingbird's request id (also returned as `X-Request-Id`),
-/// the caller's identity (a key id, never a key) and the path without its query string, which
+/// the caller's identity (a key id, never a key), its address (the client a trusted proxy names,
+/// else the TCP peer's) and the path without its query string, which
 /// may hold an `access_token`. Successes log at debug, refusals at info, failures at error;
 /// requests whose client went away (499) at debug: anyone could fill the log with those.
 struct RequestLogMiddleware<Context: AccessRequestContext>: RouterMiddleware {
@@ -33,7 +34,7 @@ struct RequestLogMiddleware<Context: AccessRequestContext>: RouterMiddleware {
             level: level, "request",
             metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
-                "ms": "\((milliseconds * 100).rounded() / 100)", "caller": "\(context.callerRecord.value)",
+                "ms": "\((milliseconds * 100).rounded() / 100)", "caller": "\(context.callerRecord.value)", "client": "\(context.peer)",
             ]
         )
     }
