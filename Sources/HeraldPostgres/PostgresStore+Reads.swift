@@ -31,7 +31,7 @@ extension PostgresStore {
     }
 
     public func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage {
-        var conditions: [String] = []
+        var conditions = ["run <> ''"]  // a project's own events are no run (RunRef.projectLevel)
         var values: [FilterClause.Value] = []
         func bind(_ value: FilterClause.Value) -> String {
             values.append(value)
@@ -51,7 +51,7 @@ extension PostgresStore {
             }
             conditions.append("(updated_at, run_key) < (\(bind(.integer(updated))), \(bind(.integer(key))))")
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let whereClause = "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT \(Self.runColumns) FROM runs \(whereClause) ORDER BY updated_at DESC, run_key DESC LIMIT \(query.limit + 1)"
         do {
             return try await connections.query(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(values)), logger: logger) { rows in
@@ -74,7 +74,8 @@ extension PostgresStore {
 
     public func projects(limit: Int) async throws(HeraldError) -> [ProjectSummary] {
         let sql = """
-            SELECT project, COUNT(*), COUNT(*) FILTER (WHERE status IN ('queued', 'running')), MAX(updated_at)
+            SELECT project, COUNT(*) FILTER (WHERE run <> ''), COUNT(*) FILTER (WHERE run <> '' AND status IN ('queued', 'running')),
+                MAX(updated_at)
             FROM runs GROUP BY project ORDER BY MAX(updated_at) DESC, project LIMIT \(limit)
             """
         do {

@@ -31,7 +31,7 @@ extension SQLiteStore {
     }
 
     public func runs(_ query: RunQuery) async throws(HeraldError) -> RunPage {
-        var conditions: [String] = []
+        var conditions = ["run <> ''"]  // a project's own events are no run (RunRef.projectLevel)
         var arguments: StatementArguments = []
         switch query.status {
         case .any: break
@@ -56,7 +56,7 @@ extension SQLiteStore {
             conditions.append("(updated_at, run_key) < (?, ?)")
             arguments += [updated, key]
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let whereClause = "WHERE " + conditions.joined(separator: " AND ")
         let limit = query.limit
         arguments += [limit + 1]
         return try await read { [arguments] db in
@@ -85,7 +85,8 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT project, COUNT(*) AS runs, SUM(status IN ('queued', 'running')) AS active, MAX(updated_at) AS updated
+                    SELECT project, SUM(run <> '') AS runs, SUM(run <> '' AND status IN ('queued', 'running')) AS active,
+                        MAX(updated_at) AS updated
                     FROM runs GROUP BY project ORDER BY updated DESC, project LIMIT ?
                     """,
                 arguments: [limit]

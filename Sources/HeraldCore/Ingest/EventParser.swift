@@ -14,6 +14,9 @@ public struct EventParser: Sendable {
     public var limits: IngestLimits
     /// The project of events that name none: `default`, or the only project the caller's key covers.
     public var defaultProject = "default"
+    /// Project-level events (`POST /v1/projects/{project}/events`): each goes to
+    /// `defaultProject`'s own events, names no run, and is no `run.*` event.
+    public var projectLevel = false
     /// When the request arrived, which an event's `time` may pass by at most
     /// ``IngestLimits/maxClockSkew``; nil: when parsing starts.
     public var receivedAt: Timestamp?
@@ -185,7 +188,7 @@ public struct EventParser: Sendable {
         if let time = fields.time, let problem = clock.problem(time, field: fields.timeField, index: index) {
             errors.append(problem)
         }
-        if let draft = fields.draft(index: index, defaultProject: defaultProject, problem: problem) {
+        if let draft = fields.draft(index: index, defaultProject: defaultProject, projectLevel: projectLevel, problem: problem) {
             Vocabulary.validate(draft, data: fields.dataView, index: index, problems: &errors)
             if errors.isEmpty {
                 drafts.append(draft)

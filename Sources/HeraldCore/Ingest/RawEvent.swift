@@ -260,7 +260,7 @@ struct RawEvent {
     }
 
     /// Checks the fields together and builds the draft, or reports why not.
-    func draft(index: Int, defaultProject: String, problem: Problem) -> EventDraft? {
+    func draft(index: Int, defaultProject: String, projectLevel: Bool = false, problem: Problem) -> EventDraft? {
         var ok = true
         func fail(_ field: String, _ code: String, _ message: String) {
             problem(field, code, message)
@@ -273,7 +273,13 @@ struct RawEvent {
         if !Names.isValidRun(project) {
             fail("project", "invalid_value", "project must match [A-Za-z0-9._:-]{1,128}")
         }
-        if let run {
+        if projectLevel {
+            if run != nil { fail("run", "not_allowed", "a project-level event names no run: post run events to /v1/events") }
+            if let named = self.project, named != defaultProject {
+                fail("project", "conflict", "this route takes events of project \(defaultProject) only")
+            }
+            if let type, type.hasPrefix("run.") { fail("type", "not_allowed", "\(type) belongs to a run: post it to /v1/events") }
+        } else if let run {
             if !Names.isValidRun(run) { fail("run", "invalid_value", "run must match [A-Za-z0-9._:-]{1,128}") }
         } else {
             fail("run", "required", "run is required")
@@ -289,7 +295,7 @@ struct RawEvent {
         if let agent, !Names.isValidAgent(agent) {
             fail("agent", "invalid_value", "agent must be 1 to 128 printable characters without commas")
         }
-        guard ok, !typeRefused, let run, let type else { return nil }
+        guard ok, !typeRefused, let run = projectLevel ? RunRef.projectLevel(project).run : run, let type else { return nil }
         return EventDraft(
             id: id, project: project, run: run, type: type, level: level, time: time, agent: agent, turn: turn,
             causedBy: causedBy, data: data ?? Array("{}".utf8), expectedSeq: expectedSeq

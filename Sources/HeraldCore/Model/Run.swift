@@ -30,7 +30,14 @@ public struct RunRef: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `project/run`, for logs and messages to the run's own callers.
-    public var description: String { "\(project)/\(run)" }
+    public var description: String { isProjectLevel ? "\(project) (project-level)" : "\(project)/\(run)" }
+
+    /// Where a project's own events are kept (a task board's status changes, that belong to no
+    /// run): under an empty run name, which no run can have. Runs listings, run lookups and
+    /// idle-run checks never show it; project streams carry its events like any other.
+    public static func projectLevel(_ project: String) -> RunRef { RunRef(project: project, run: "") }
+
+    public var isProjectLevel: Bool { run.isEmpty }
 }
 
 /// What Herald knows of a run: created by its first event, updated by every later one.

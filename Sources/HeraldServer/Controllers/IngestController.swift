@@ -3,6 +3,8 @@ import Metrics
 import Hummingbird
 
 /// `POST /v1/events`: one event, a JSON array, or NDJSON; answered after the events are durable.
+/// `POST /v1/projects/{project}/events`: the same for a project's own events, that belong to no
+/// run (``RunRef/projectLevel(_:)``).
 struct IngestController<Context: AccessRequestContext>: Sendable {
     let store: any EventStore
     let parser: EventParser
@@ -11,12 +13,13 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("events", use: ingest)
+        group.post("projects/{project}/events", use: ingest)
     }
 
     @Sendable func ingest(request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         do {
-            let response = try await ingest(request, access: context.access)
+            let response = try await ingest(request, projectLevel: context.parameters.get("project"), access: context.access)
             metrics.ingestDuration.record(duration: ContinuousClock.now - start)
             return response
         } catch let error as HeraldError {
@@ -26,8 +29,12 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         }
     }
 
-    private func ingest(_ request: Request, access: Access) async throws -> Response {
+    /// - Parameter projectLevel: the project of `POST /v1/projects/{project}/events`.
+    private func ingest(_ request: Request, projectLevel: String?, access: Access) async throws -> Response {
         try access.require(.publish)
+        if let projectLevel, !Names.isValidRun(projectLevel) {
+            throw HeraldError(.notFound, "project \(projectLevel) not found: project names match [A-Za-z0-9._:-]{1,128}")
+        }
         let format = try Self.format(of: request.headers[.contentType])
         let maxBytes = parser.limits.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBytes {
@@ -36,7 +43,8 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: maxBytes)
         var parser = self.parser
-        parser.defaultProject = access.projects.defaultProject
+        parser.defaultProject = projectLevel ?? access.projects.defaultProject
+        parser.projectLevel = projectLevel != nil
         // One instant for the request: events without a time get it, and no event's time may pass it
         // by more than --max-clock-skew.
         parser.receivedAt = .now()

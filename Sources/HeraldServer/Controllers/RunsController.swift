@@ -16,6 +16,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
         group.get("runs", use: listRuns)
         group.get("runs/{run}", use: getRun)
         group.get("runs/{run}/events", use: listEvents)
+        group.get("projects/{project}/events", use: listProjectEvents)
         group.get("runs/{run}/events/{id}", use: getEvent)
         group.get("runs/{run}/events/{id}/causality", use: getCausality)
     }
@@ -79,11 +80,33 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
     }
 
     @Sendable func listEvents(request: Request, context: Context) async throws -> Response {
+        let run = try await readableRun(request, context)
+        return .json(try await events(of: run, request).json)
+    }
+
+    /// `GET /v1/projects/{project}/events`: the project's own events (``RunRef/projectLevel(_:)``),
+    /// paged and filtered like a run's. None yet is an empty page.
+    @Sendable func listProjectEvents(request: Request, context: Context) async throws -> Response {
+        guard let project = context.parameters.get("project"), Names.isValidRun(project), context.access.canRead(project) else {
+            throw HeraldError(.notFound, "project \(context.parameters.get("project") ?? "") not found")
+        }
+        let page: EventPage
+        do {
+            page = try await events(of: .projectLevel(project), request)
+        } catch {
+            guard error.code == .runNotFound else { throw error }
+            page = EventPage(events: [], total: 0, hasMore: false)
+        }
+        return .json(page.json)
+    }
+
+    /// A page of `run`'s events as the request's filter, `after`, `before` and `limit` say.
+    private func events(of run: RunRef, _ request: Request) async throws(HeraldError) -> EventPage {
         let query = request.uri.queryParameters
         let filter = try EventFilter { query.get($0) }
         let after = try Self.nonNegative("after", query.get("after"))
         let before = try Self.nonNegative("before", query.get("before"))
-        let (run, limit) = (try await readableRun(request, context), try limit(query.get("limit")))
+        let limit = try limit(query.get("limit"))
         let page: EventPage
         if let before, after == nil {
             // Only `before`: the latest events before it (a log's newest lines, "load earlier").
@@ -94,7 +117,7 @@ struct RunsController<Context: AccessRequestContext>: Sendable {
                 run: run, filter: filter, afterSeq: after ?? 0, beforeSeq: before, limit: limit, maxBytes: maxPageBytes
             )
         }
-        return .json(page.json)
+        return page
     }
 
     @Sendable func getEvent(request: Request, context: Context) async throws -> Response {

@@ -12,8 +12,8 @@ enum QueryParameters {
     /// The filter every event query and stream takes (``EventFilter/init(parameters:)``).
     static let filter = ["types", "agents", "level", "turnFrom", "turnTo", "since", "until"]
 
-    /// Route path (as the router names it) → the parameters it takes. `project` on a run route
-    /// narrows the lookup to that project: a run of another project answers 404 like a missing one.
+    /// Route (as the router names it, with its method where one path has two) → the parameters
+    /// it takes. `project` on a run route names the run's project (docs/notes/projects-and-runs.md).
     static let allowed: [String: Set<String>] = [
         "/v1/access": [],
         "/v1/events": ["partial"],
@@ -25,11 +25,19 @@ enum QueryParameters {
         "/v1/runs/{run}/events/{id}/causality": ["maxDepth", "project"],
         "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "frames", "project", "access_token"]),
         "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "frames", "logs", "access_token"]),
+        // A project's own events: GET pages them like a run's, POST publishes them.
+        "GET /v1/projects/{project}/events": Set(filter + ["after", "before", "limit"]),
+        "POST /v1/projects/{project}/events": ["partial"],
     ]
+
+    /// The parameters `route` takes when called with `method`; nil for a route not in the table.
+    static func takes(_ method: String, _ route: String) -> Set<String>? {
+        allowed["\(method.uppercased()) \(route)"] ?? allowed[route]
+    }
 
     /// The parameters of `request` that `route` does not take, in the order given.
     static func unknown(in request: Request, route: String) -> [String] {
-        guard let allowed = allowed[route] else { return [] }
+        guard let allowed = takes(request.method.rawValue, route) else { return [] }
         var unknown: [String] = []
         for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) && !unknown.contains(String(name)) {
             unknown.append(String(name))
@@ -50,7 +58,7 @@ struct QueryParameterMiddleware<Context: AccessRequestContext>: RouterMiddleware
         let route = context.endpointPath ?? ""
         let unknown = QueryParameters.unknown(in: request, route: route)
         guard unknown.isEmpty else {
-            let takes = (QueryParameters.allowed[route] ?? []).sorted()
+            let takes = (QueryParameters.takes(request.method.rawValue, route) ?? []).sorted()
             let names = unknown.map { "'\($0)'" }.joined(separator: ", ")
             throw HeraldError(
                 .invalidParameter,
