@@ -154,6 +154,23 @@ enum PostgresSchema {
                 "CREATE UNIQUE INDEX events_project_pos ON events (project_key, project_pos)",
             ]
         ),
+        Migration(
+            version: 3, name: "ingest rate buckets shared by replicas",
+            statements: [
+                // One token bucket per caller for --rate-limit, so the limit holds across the
+                // cluster; rows whose bucket is full again are deleted by the heartbeat.
+                """
+                CREATE TABLE rate_buckets (
+                    client TEXT PRIMARY KEY,
+                    tokens DOUBLE PRECISION NOT NULL,
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    admitted BOOLEAN NOT NULL,
+                    full_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at)",
+            ]
+        ),
     ]
 
     /// Applies the migrations `connection`'s database lacks; answers the versions applied.

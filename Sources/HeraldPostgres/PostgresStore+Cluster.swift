@@ -105,17 +105,79 @@ extension PostgresStore {
         }
     }
 
-    /// Removes replicas (`condition` over `replicas`) with their streams from the totals, in one statement.
+    /// Removes replicas (`condition` over `replicas`) with their streams from the totals.
+    ///
+    /// Locks in the order acquire and release do, totals before tallies: first the totals of
+    /// every caller the gone replicas held streams for (in one order, so two forgetters queue
+    /// instead of deadlocking), then one statement deletes the tallies and lowers the totals.
+    /// (The data-modifying parts of one statement run in no set order, so the totals cannot be
+    /// locked first within it.)
     func forgetReplicas(where condition: String, _ values: [FilterClause.Value]) async throws(HeraldError) {
-        _ = try await rows(
-            """
-            WITH gone AS (DELETE FROM replicas WHERE \(condition) RETURNING id),
-            slots AS (DELETE FROM stream_slots s USING gone WHERE s.replica = gone.id RETURNING s.client, s.held),
-            sums AS (SELECT client, SUM(held) AS held FROM slots GROUP BY client)
-            UPDATE stream_totals t SET held = GREATEST(t.held - sums.held, 0) FROM sums WHERE t.client = sums.client
-            """,
-            values
+        let sql = (
+            lock: """
+                SELECT t.client FROM stream_totals t
+                WHERE t.client IN (SELECT s.client FROM stream_slots s JOIN replicas r ON r.id = s.replica WHERE \(condition))
+                ORDER BY t.client FOR UPDATE OF t
+                """,
+            forget: """
+                WITH gone AS (DELETE FROM replicas WHERE \(condition) RETURNING id),
+                slots AS (DELETE FROM stream_slots s USING gone WHERE s.replica = gone.id RETURNING s.client, s.held),
+                sums AS (SELECT client, SUM(held) AS held FROM slots GROUP BY client)
+                UPDATE stream_totals t SET held = GREATEST(t.held - sums.held, 0) FROM sums WHERE t.client = sums.client
+                """
         )
+        do {
+            try await connections.transaction(logger: logger) { connection in
+                let bindings = Self.bindings(values)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql.lock, binds: bindings), logger: self.logger).collect()
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql.forget, binds: bindings), logger: self.logger).collect()
+            }
+        } catch {
+            throw Self.unavailable(error, "forget a stopped replica", logger: logger)
+        }
+    }
+
+    // MARK: RateBuckets
+
+    public func take(client: String, cost: Int, rate: Double, burst: Double) async throws(HeraldError) -> Double? {
+        // One statement, on the caller's locked row: refill by the time since the last take
+        // (the database's clock, the same for every replica), then take when at least one
+        // event is left. `full_at` is when the bucket will be full again, for the sweep.
+        let refilled = "LEAST($2, b.tokens + EXTRACT(EPOCH FROM excluded.updated_at - b.updated_at)::DOUBLE PRECISION * $4)"
+        let left = "(\(refilled) - CASE WHEN \(refilled) >= 1 THEN $3 ELSE 0 END)"
+        var bindings = PostgresBindings()
+        bindings.append(client)
+        bindings.append(burst)
+        bindings.append(Double(cost))
+        bindings.append(rate)
+        let rows = try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO rate_buckets AS b (client, tokens, updated_at, admitted, full_at)
+                    SELECT $1, $2 - $3, t, true, t + make_interval(secs => $3 / $4) FROM (SELECT clock_timestamp() AS t) AS now
+                    ON CONFLICT (client) DO UPDATE SET
+                        tokens = \(left),
+                        admitted = \(refilled) >= 1,
+                        updated_at = excluded.updated_at,
+                        full_at = excluded.updated_at + make_interval(secs => GREATEST($2 - \(left), 0) / $4)
+                    RETURNING admitted, tokens
+                    """,
+                binds: bindings
+            )
+        )
+        guard let row = rows.first else { return nil }
+        let (admitted, tokens): (Bool, Double)
+        do {
+            (admitted, tokens) = try row.decode((Bool, Double).self)
+        } catch {
+            throw Self.unavailable(error, "read a rate bucket", logger: logger)
+        }
+        return admitted ? nil : (1 - tokens) / rate
+    }
+
+    /// Deletes the buckets that are full again: as good as new, so memory stays bounded.
+    func sweepRateBuckets() async throws(HeraldError) {
+        _ = try await rows("DELETE FROM rate_buckets WHERE full_at < clock_timestamp()", [])
     }
 
     /// Keeps this replica counted and forgets replicas that stopped.
@@ -129,6 +191,7 @@ extension PostgresStore {
                 try await forgetReplicas(
                     where: "seen_at < now() - make_interval(secs => $1)", [.integer(Self.replicaTimeout.components.seconds)]
                 )
+                try await sweepRateBuckets()
             } catch {
                 if Task.isCancelled { return }
                 logger.debug("store.heartbeat.failed", metadata: ["error": "\(error)"])

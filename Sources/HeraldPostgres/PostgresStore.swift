@@ -14,7 +14,7 @@ import Synchronization
 ///   woken, reads what committed after the last position it delivered, from the table. A lost
 ///   notification or a dropped connection costs latency, never an event.
 /// - Keys and live-stream counts live here too, so they hold across the cluster.
-public final class PostgresStore: EventStore, KeyStore, StreamSlots {
+public final class PostgresStore: EventStore, KeyStore, StreamSlots, RateBuckets {
     public let location: PostgresLocation
     let connections: Connections
     let logger: Logger

@@ -157,7 +157,7 @@ struct HeraldServices: Sendable {
         }
         let metrics = HeraldMetrics()
         let rateLimiter = access.ingestEventsPerSecond.map { rate in
-            RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate)
+            RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate, shared: store as? any RateBuckets)
         }
         let authenticator = Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger)
         return HeraldServices(

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HeraldCore
-import HeraldPostgres
+@testable import HeraldPostgres
 import HeraldServer
 import HeraldTestSupport
 import Synchronization
@@ -126,6 +126,54 @@ struct ClusterTests {
                 status = try await SSEConnection(b, "/v1/runs/r/stream?wait=1").status
             }
             #expect(status == 200)
+        }
+    }
+
+    /// `--rate-limit` is one budget for the whole cluster: what a caller spent on one replica is
+    /// gone on the other (rate 1/s, so the bucket barely refills during the test).
+    @Test func theIngestRateLimitHoldsAcrossReplicas() async throws {
+        try await Self.withReplicas(configure: { $0.access.ingestEventsPerSecond = 1; $0.access.ingestBurst = 10 }) { replicas in
+            let (a, b) = (replicas[0], replicas[1])
+            let batch = "[" + Array(repeating: #"{"run":"r","type":"x.y"}"#, count: 10).joined(separator: ",") + "]"
+            let first = try await a.post(batch)
+            #expect(first.status == 200, "\(first.text)")
+            let second = try await b.post(#"{"run":"r","type":"x.y"}"#)
+            #expect(second.status == 429 && second.errorCode == "rate_limited", "\(second.text)")
+            #expect(second.headers.first(name: "Retry-After").flatMap(Int.init) ?? 0 >= 1)
+        }
+    }
+
+    /// Two replicas forgetting the same stopped replica, while streams open and close for the
+    /// same callers, never deadlock (each locks the totals first, in one order, then the tallies).
+    @Test func forgettingStoppedReplicasDoesNotDeadlockWithStreams() async throws {
+        let location = try await TestStores.postgres(for: TestServer.makeTemporaryDirectory())
+        try await PostgresStore.withRunning(location) { store in
+            let clients = (0..<8).map { "c\($0)" }
+            for round in 0..<40 {
+                let gone = "gone-\(round)"
+                _ = try await store.rows("INSERT INTO replicas (id, seen_at) VALUES ($1, now())", [.text(gone)])
+                for client in clients.shuffled() {
+                    _ = try await store.rows(
+                        "INSERT INTO stream_totals AS t (client, held) VALUES ($1, 1) ON CONFLICT (client) DO UPDATE SET held = t.held + 1",
+                        [.text(client)]
+                    )
+                    _ = try await store.rows("INSERT INTO stream_slots (replica, client, held) VALUES ($1, $2, 1)", [.text(gone), .text(client)])
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<2 {
+                        group.addTask { try await store.forgetReplicas(where: "id = $1", [.text(gone)]) }
+                    }
+                    for client in clients.shuffled() {
+                        group.addTask {
+                            try await store.acquireSlot(client: client, limit: 1_000)
+                            await store.releaseSlot(client: client)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            let left = try await store.rows("SELECT COALESCE(SUM(held), 0)::BIGINT FROM stream_totals", [])
+            #expect(try left.first?.decode(Int64.self) == 0, "every gone replica's streams were subtracted once")
         }
     }
 

@@ -5,6 +5,9 @@ import Synchronization
 /// at `eventsPerSecond`. A request is let in while the bucket holds at least one event and
 /// takes its whole cost, even past zero; the debt delays the caller's next requests. So a request larger than
 /// the burst still passes (when the bucket is full) and the long-run rate holds.
+///
+/// On one server the buckets are in memory; replicas share theirs in the store (``RateBuckets``),
+/// so a caller spreading its requests over replicas gets the same rate as on one.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -18,20 +21,39 @@ final class RateLimiter: Sendable {
 
     let eventsPerSecond: Double
     let burst: Double
+    /// The cluster's buckets, when replicas share a store; nil: this process's own.
+    let shared: (any RateBuckets)?
     private let state: Mutex<State>
     private let clock = ContinuousClock()
     /// Past this many callers, buckets that have refilled are forgotten (at most once a second).
     static let sweepThreshold = 10_000
 
     /// - Precondition: `eventsPerSecond` and `burst` are finite and positive (checked by `herald serve`).
-    init(eventsPerSecond: Double, burst: Double) {
+    init(eventsPerSecond: Double, burst: Double, shared: (any RateBuckets)? = nil) {
         self.eventsPerSecond = eventsPerSecond
         self.burst = max(burst, 1)
+        self.shared = shared
         self.state = Mutex(State(sweptAt: clock.now))
     }
 
     /// Takes `cost` events from `caller`'s bucket, or throws 429 with the seconds to wait.
-    func admit(_ caller: String, cost: Int) throws(HeraldError) {
+    func admit(_ caller: String, cost: Int) async throws(HeraldError) {
+        let wait =
+            if let shared {
+                try await shared.take(client: caller, cost: cost, rate: eventsPerSecond, burst: burst)
+            } else {
+                take(caller, cost: cost)
+            }
+        if let wait {
+            throw HeraldError(
+                .rateLimited, "this caller publishes more than \(Self.format(eventsPerSecond)) events/s; retry after the Retry-After delay",
+                retryAfter: Int(min(max(wait.rounded(.up), 1), 86_400))
+            )
+        }
+    }
+
+    /// Takes from this process's bucket: nil when let in, else the seconds to wait.
+    private func take(_ caller: String, cost: Int) -> Double? {
         let now = clock.now
         let wait: Double? = state.withLock { state in
             var bucket = state.buckets[caller] ?? Bucket(tokens: burst, updated: now)
@@ -49,12 +71,7 @@ final class RateLimiter: Sendable {
             bucket.tokens -= Double(cost)
             return nil
         }
-        if let wait {
-            throw HeraldError(
-                .rateLimited, "this caller publishes more than \(Self.format(eventsPerSecond)) events/s; retry after the Retry-After delay",
-                retryAfter: Int(min(max(wait.rounded(.up), 1), 86_400))
-            )
-        }
+        return wait
     }
 
     private func refilled(_ bucket: Bucket, at now: ContinuousClock.Instant) -> Double {

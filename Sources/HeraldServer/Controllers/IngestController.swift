@@ -60,7 +60,7 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
                 "event \(refused) is for project \(drafts[refused].project); this key may publish to \(access.projects.description) only"
             )
         }
-        try rateLimiter?.admit(access.identity, cost: drafts.count)
+        try await rateLimiter?.admit(access.identity, cost: drafts.count)
         let commitStart = ContinuousClock.now
         // Conflicts are only ever with the caller's own projects' runs and ids: they name them.
         let result = try await store.append(AppendRequest(drafts: drafts, receivedAt: parser.receivedAt ?? .now()))
@@ -100,7 +100,7 @@ struct IngestController<Context: AccessRequestContext>: Sendable {
         }
         var result = AppendResult(placements: [], indices: [], rejected: [])
         if !drafts.isEmpty {
-            try rateLimiter?.admit(access.identity, cost: drafts.count)
+            try await rateLimiter?.admit(access.identity, cost: drafts.count)
             let commitStart = ContinuousClock.now
             let stored = try await store.append(AppendRequest(drafts: drafts, receivedAt: parser.receivedAt ?? .now(), partial: true))
             metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
