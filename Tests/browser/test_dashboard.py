@@ -251,3 +251,25 @@ def test_a_server_with_keys_asks_for_one_and_streams_with_it(browser):
             s.stop()
         shutil.rmtree(s.data, ignore_errors=True)
         os.unlink(s.log.name)
+
+
+def test_an_abandoned_run_shows_why_it_failed(browser):
+    # A producer that goes silent: the server ends its run after --run-idle-timeout, and a page
+    # watching it shows the failure live, with the reason, and the board lists it as failed.
+    server = Server("--run-idle-timeout", "3s")
+    server.start()
+    try:
+        body = json.dumps({"run": "orphan", "type": "run.started", "data": {"name": "Forgotten"}}).encode()
+        request = urllib.request.Request(server.url + "/v1/events", data=body, headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).read()
+        browser.get(server.url + "/#/runs/orphan")
+        wait_for(lambda: browser.find_element(By.ID, "run-status").text == "running", 20, "the run to show as running")
+        banner = wait_for(lambda: browser.find_elements(By.ID, "run-error"), 30, "the abandonment banner")[0]
+        assert "abandoned" in banner.text and "no event for 3s" in banner.text
+        assert browser.find_element(By.ID, "run-status").text == "failed"
+        browser.get(server.url + "/")
+        row = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr[data-run='orphan']"), 20, "the board row")[0]
+        wait_for(lambda: "failed" in row.text, 20, "the board to list the run as failed")
+    finally:
+        server.stop()
+        shutil.rmtree(server.data, ignore_errors=True)
