@@ -20,9 +20,12 @@ struct CLIClientOptions: ParsableArguments {
     }
 
     /// Runs `body` with a client of the server, reporting Herald's errors the way a person reads them.
-    func withClient<Result>(_ body: (HeraldClient) async throws -> Result) async throws -> Result {
-        try await CLIOutput.reportingErrors {
-            try await HeraldClient.withClient(baseURL: server, configuration: .init(timeout: .seconds(timeout), token: token)) { client in
+    /// `project` names the project of the runs the command names (`?project=`).
+    func withClient<Result>(project: String? = nil, _ body: (HeraldClient) async throws -> Result) async throws -> Result {
+        var configuration = HeraldClient.Configuration(timeout: .seconds(timeout), token: token)
+        configuration.project = project
+        return try await CLIOutput.reportingErrors {
+            try await HeraldClient.withClient(baseURL: server, configuration: configuration) { client in
                 try await body(client)
             }
         }

@@ -40,6 +40,9 @@ struct Events: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Events before this time: RFC 3339, or a span back from now.", valueName: "time"))
     var until: String?
 
+    @Option(help: "The run's project: needed only with a credential that reads several projects holding a run of that name. (env: HERALD_PROJECT)")
+    var project = Env.string("HERALD_PROJECT")
+
     @Option(help: "Only events with a seq greater than this.")
     var after: Int64 = 0
 
@@ -95,7 +98,7 @@ struct Events: AsyncParsableCommand {
             .init(title: "AGENT", maxWidth: 24), .init(title: "DATA", maxWidth: 80),
         ])
         var shown = 0
-        try await client.withClient { client in
+        try await client.withClient(project: project) { client in
             let pages = client.eventPages(run: run, filter: filter, after: after, pageSize: limit ?? (all ? 1000 : 100))
             for try await page in pages {
                 if json {

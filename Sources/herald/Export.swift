@@ -24,7 +24,7 @@ struct Export: AsyncParsableCommand {
     @Flag(help: "Export every run, oldest first.")
     var all = false
 
-    @Option(help: "With --all: only this project's runs.")
+    @Option(help: "With --all: only this project's runs. With --run: the runs' project (needed only with a credential that reads several projects holding those names).")
     var project: String?
 
     @Option(help: ArgumentHelp("The folder to write to; created if missing, and must hold no export of the same prefix.", valueName: "dir"))
@@ -38,7 +38,6 @@ struct Export: AsyncParsableCommand {
 
     func validate() throws {
         guard all != !run.isEmpty else { throw ValidationError("give --run RUN (one or more) or --all") }
-        guard project == nil || all else { throw ValidationError("--project goes with --all") }
         guard rotateBytes > 0 else { throw ValidationError("--rotate-bytes must be positive") }
         guard !prefix.isEmpty, !prefix.contains("/") else { throw ValidationError("--prefix must be a plain file name") }
     }
@@ -50,7 +49,7 @@ struct Export: AsyncParsableCommand {
             }
             let writer = try RotatingJSONLWriter(directory: out, prefix: prefix, maxFileBytes: rotateBytes)
             let exporter = EventExporter(client: client)
-            let summary = all ? try await exporter.exportAll(project: project, to: writer) : try await exporter.export(runs: run, to: writer)
+            let summary = all ? try await exporter.exportAll(project: project, to: writer) : try await exporter.export(runs: run, project: project, to: writer)
             try writer.close()
             return summary
         }

@@ -18,7 +18,7 @@ struct Watch: AsyncParsableCommand {
     @Argument(help: "The run to watch.")
     var run: String?
 
-    @Option(help: "Watch every run of this project instead of one run.")
+    @Option(help: "Without a run: watch every run of this project. With a run: the run's project, needed only with a credential that reads several projects holding a run of that name.")
     var project: String?
 
     @Option(help: "Herald's address. (env: HERALD_URL)")
@@ -43,14 +43,14 @@ struct Watch: AsyncParsableCommand {
     var fromStart = false
 
     func validate() throws {
-        guard (run == nil) != (project == nil) else { throw ValidationError("name a run, or --project P (not both)") }
+        guard run != nil || project != nil else { throw ValidationError("name a run, or --project P to watch a whole project") }
         // A run stream carries its log lines anyway; the server refuses parameters a route does not take.
-        guard logs == nil || project != nil else { throw ValidationError("--logs applies to --project: a run's stream has its log lines") }
+        guard logs == nil || run == nil else { throw ValidationError("--logs applies to a project stream (--project without a run): a run's stream has its log lines") }
     }
 
     func run() async throws {
         var query = [("from", fromStart ? "start" : "now")]
-        for (name, value) in [("types", types), ("agents", agents), ("level", level), ("logs", logs)] {
+        for (name, value) in [("types", types), ("agents", agents), ("level", level), ("logs", logs), ("project", run == nil ? nil : project)] {
             if let value { query.append((name, value)) }
         }
         let path = run.map { "/v1/runs/\(Self.escape($0))/stream" } ?? "/v1/projects/\(Self.escape(project ?? ""))/stream"

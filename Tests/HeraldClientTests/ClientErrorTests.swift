@@ -17,6 +17,26 @@ struct ClientErrorTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func aNameTwoProjectsHoldIsAmbiguousUntilTheProjectIsNamed() async throws {
+        try await withServer { client in
+            _ = try await client.post([
+                EventDraft(project: "a", run: "r", type: "run.started", data: #"{"name":"a's"}"#.bytes),
+                EventDraft(project: "b", run: "r", type: "run.started", data: #"{"name":"b's"}"#.bytes),
+            ])
+            let error = try await #require(throws: HeraldError.self) { try await client.run("r") }
+            #expect(error.code == .ambiguousRun && error.code.status == 400 && error.message.contains("?project="))
+            #expect(try await client.run("r", project: "b").name == "b's")
+            #expect(try await client.events(run: "r", project: "a").events.map(\.project) == ["a"])
+            var events = client.subscribe(run: "r", project: "b").makeAsyncIterator()
+            guard case .event(let first) = try await events.next() else {
+                Issue.record("expected b's first event")
+                return
+            }
+            #expect(first.project == "b")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func invalidEventsCarryPerFieldDetails() async throws {
         try await withServer { client in
             let error = try await #require(throws: HeraldError.self) {

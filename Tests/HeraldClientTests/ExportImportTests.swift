@@ -5,8 +5,9 @@ import Testing
 
 @Suite("Export, then import into a fresh server")
 struct ExportImportTests {
-    /// Three runs, one of them finished and one in another project, with every optional field
-    /// used somewhere and enough events to need several pages and several files.
+    /// Four runs, one of them finished, one in another project and one there under the same name
+    /// as one of the default project's, with every optional field used somewhere and enough
+    /// events to need several pages and several files.
     static func seed(_ client: HeraldClient) async throws {
         let started = try await client.post([
             EventDraft(run: "big", type: "run.started", data: #"{"name":"the big one","goal":"ünïcode ✓"}"#.bytes),
@@ -39,16 +40,17 @@ struct ExportImportTests {
             EventDraft(run: "done", type: "run.started", time: Timestamp(rfc3339: "2026-01-01T00:00:00.000001Z")),
             EventDraft(run: "done", type: "run.failed", time: Timestamp(rfc3339: "2026-01-01T00:00:09.5Z"), data: #"{"error":"boom"}"#.bytes),
             EventDraft(project: "p2", run: "other", type: "run.started", agent: "solo"),
+            EventDraft(project: "p2", run: "big", type: "run.started", data: #"{"name":"p2's own big"}"#.bytes),
         ])
     }
 
-    /// Every run with every event's exact bytes, as the API answers them.
+    /// Every run (by project/run) with every event's exact bytes, as the API answers them.
     static func snapshot(_ client: HeraldClient) async throws -> [String: (run: RunSummary, events: [[UInt8]])] {
         var snapshot: [String: (run: RunSummary, events: [[UInt8]])] = [:]
         for run in try await client.allRuns() {
             var events: [[UInt8]] = []
-            for try await page in client.eventPages(run: run.run, pageSize: 1000) { events += page.events.map(\.json) }
-            snapshot[run.run] = (run, events)
+            for try await page in client.eventPages(run: run.run, pageSize: 1000, project: run.project) { events += page.events.map(\.json) }
+            snapshot["\(run.project)/\(run.run)"] = (run, events)
         }
         return snapshot
     }
@@ -69,7 +71,7 @@ struct ExportImportTests {
             return (try await Self.snapshot(client), summary)
         }
         let files = try JSONLFiles.ordered(in: directory)
-        #expect(exported.runs == 3 && exported.events == 1205)
+        #expect(exported.runs == 4 && exported.events == 1206)
         #expect(files.count > 5)
         let lines = try files.flatMap { try String(contentsOfFile: $0, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) } }
         #expect(Set(lines) == Set(original.values.flatMap(\.events)), "the files hold the API's bytes")
@@ -83,10 +85,10 @@ struct ExportImportTests {
         }
 
         // Then
-        #expect(first.files == files.count && first.events == 1205 && first.accepted == 1205 && first.duplicates == 0)
+        #expect(first.files == files.count && first.events == 1206 && first.accepted == 1206 && first.duplicates == 0)
         #expect(first.requests >= 3, "500 lines a request")
-        #expect(second.accepted == 0 && second.duplicates == 1205)
-        #expect(Set(copy.keys) == ["big", "done", "other"])
+        #expect(second.accepted == 0 && second.duplicates == 1206)
+        #expect(Set(copy.keys) == ["default/big", "default/done", "p2/other", "p2/big"])
         for (name, expected) in original {
             let actual = try #require(copy[name])
             #expect(actual.events == expected.events, "run \(name): same ids, seqs, times and bytes")

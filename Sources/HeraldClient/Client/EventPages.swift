@@ -8,6 +8,7 @@ public struct EventPages: AsyncSequence, Sendable {
 
     let client: HeraldClient
     let run: String
+    let project: String?
     let filter: EventFilter
     let after: Int64
     let pageSize: Int?
@@ -19,7 +20,7 @@ public struct EventPages: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> EventList? {
             guard !finished else { return nil }
-            let page = try await pages.client.events(run: pages.run, filter: pages.filter, after: after, limit: pages.pageSize)
+            let page = try await pages.client.events(run: pages.run, filter: pages.filter, after: after, limit: pages.pageSize, project: pages.project)
             // An empty page ends the walk even if the server claims more, so a confused server cannot loop us.
             if let last = page.events.last, page.hasMore {
                 after = last.seq

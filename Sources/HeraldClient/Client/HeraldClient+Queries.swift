@@ -28,9 +28,12 @@ extension HeraldClient {
 
     /// One run.
     ///
-    /// - Throws: `HeraldError` `run_not_found` (404) when the run has no event.
-    public func run(_ run: String) async throws -> RunSummary {
-        try decode(RunSummary.self, from: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))", query: projectQuery))
+    /// - Parameter project: the run's project (runs are named within their project); nil: the
+    ///   configuration's, else the server finds the one run of that name the caller can read.
+    /// - Throws: `HeraldError` `run_not_found` (404) when the run has no event, `ambiguous_run`
+    ///   (400) when the caller reads several projects holding the name and none was named.
+    public func run(_ run: String, project: String? = nil) async throws -> RunSummary {
+        try decode(RunSummary.self, from: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))", query: projectQuery(project)))
     }
 
     /// One page of a run's events in seq order.
@@ -43,21 +46,24 @@ extension HeraldClient {
     ///     (still in seq order; `hasMore` says whether earlier ones match). With `after`, only
     ///     the events between the two.
     ///   - limit: page size (the server caps it); nil for the server's default.
+    ///   - project: the run's project, as for ``run(_:project:)``.
     public func events(
-        run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, before: Int64? = nil, limit: Int? = nil
+        run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, before: Int64? = nil, limit: Int? = nil, project: String? = nil
     ) async throws -> EventList {
         var query = filter.queryItems
         if after > 0 { query.append(("after", String(after))) }
         if let before { query.append(("before", String(before))) }
         if let limit { query.append(("limit", String(limit))) }
-        return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query + projectQuery))
+        return try EventList(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events", query: query + projectQuery(project)))
     }
 
     /// One event of a run by id.
     ///
     /// - Throws: `HeraldError` `run_not_found` or `event_not_found` (404).
-    public func event(run: String, id: String) async throws -> EventRecord {
-        try EventRecord(json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events/\(Self.percentEncoded(id))", query: projectQuery))
+    public func event(run: String, id: String, project: String? = nil) async throws -> EventRecord {
+        try EventRecord(
+            json: try await send(.GET, "/v1/runs/\(Self.percentEncoded(run))/events/\(Self.percentEncoded(id))", query: projectQuery(project))
+        )
     }
 
     /// Every page of a run's events, fetched as the sequence is iterated (each page after the
@@ -68,8 +74,10 @@ extension HeraldClient {
     ///     for event in page.events { print(event.seq) }
     /// }
     /// ```
-    public func eventPages(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, pageSize: Int? = nil) -> EventPages {
-        EventPages(client: self, run: run, filter: filter, after: after, pageSize: pageSize)
+    public func eventPages(
+        run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, pageSize: Int? = nil, project: String? = nil
+    ) -> EventPages {
+        EventPages(client: self, run: run, project: project, filter: filter, after: after, pageSize: pageSize)
     }
 
     /// Every run (following cursors), optionally narrowed by status and project.
@@ -86,8 +94,8 @@ extension HeraldClient {
 }
 
 extension HeraldClient {
-    /// `?project=` for run routes, when the configuration names a project.
-    var projectQuery: [(String, String)] {
-        configuration.project.map { [("project", $0)] } ?? []
+    /// `?project=` for run routes: the project given, else the configuration's, if any.
+    func projectQuery(_ project: String? = nil) -> [(String, String)] {
+        (project ?? configuration.project).map { [("project", $0)] } ?? []
     }
 }

@@ -36,10 +36,20 @@ public struct EventExporter: Sendable {
     /// Writes every event of each of `runs`, run after run.
     ///
     /// - Parameter progress: called after each page with the totals so far.
-    public func export(runs: [String], to writer: RotatingJSONLWriter, progress: (Summary) -> Void = { _ in }) async throws -> Summary {
+    /// - Parameter project: the runs' project, when the credential reads several (nil: the client's).
+    public func export(
+        runs: [String], project: String? = nil, to writer: RotatingJSONLWriter, progress: (Summary) -> Void = { _ in }
+    ) async throws -> Summary {
+        try await export(runs.map { ($0, project) }, to: writer, progress: progress)
+    }
+
+    /// Writes every event of each run, named with its project.
+    private func export(
+        _ runs: [(run: String, project: String?)], to writer: RotatingJSONLWriter, progress: (Summary) -> Void
+    ) async throws -> Summary {
         var summary = Summary()
-        for run in runs {
-            for try await page in client.eventPages(run: run, pageSize: pageSize) {
+        for (run, project) in runs {
+            for try await page in client.eventPages(run: run, pageSize: pageSize, project: project) {
                 for event in page.events { try writer.write(event.json) }
                 summary.events += page.events.count
                 progress(summary)
@@ -59,9 +69,10 @@ public struct EventExporter: Sendable {
     ) async throws
         -> Summary
     {
+        // Each run with its own project: two projects may hold runs of the same name.
         let runs = try await client.allRuns(project: project)
-            .sorted { ($0.startedAt, $0.run) < ($1.startedAt, $1.run) }
-            .map(\.run)
-        return try await export(runs: runs, to: writer, progress: progress)
+            .sorted { ($0.startedAt, $0.project, $0.run) < ($1.startedAt, $1.project, $1.run) }
+            .map { (run: $0.run, project: Optional($0.project)) }
+        return try await export(runs, to: writer, progress: progress)
     }
 }

@@ -77,8 +77,9 @@ extension HeraldClient {
     ///   - filter: the same filter as queries; the terminal event still ends the sequence only
     ///     when the filter lets it through (otherwise the server's end of the stream does).
     ///   - after: resume after this seq, as a `Last-Event-ID` would.
-    public func subscribe(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0) -> RunEvents {
-        let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems + projectQuery)
+    ///   - project: the run's project, as for ``run(_:project:)``.
+    public func subscribe(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, project: String? = nil) -> RunEvents {
+        let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems + projectQuery(project))
         let subscription = EventSubscription(http: http, url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil)
         return RunEvents(subscription: subscription)
     }
