@@ -25,7 +25,7 @@ struct RunLookup: Sendable {
             let projects = runs.map(\.project).sorted()
             throw HeraldError(
                 .ambiguousRun,
-                "runs named \(name) exist in several projects you can read (\(projects.joined(separator: " and ")) among them): name one with ?project="
+                "runs named \(name) exist in several projects you can read (\(projects.joined(separator: " and ")) among them): name one with ?project= (herald commands: --project)"
             )
         }
         return runs.first?.ref
