@@ -133,6 +133,15 @@ public struct AccessConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` or `Forwarded` header names the client (`--trusted-proxy`).
     /// None by default: the TCP peer is the caller's address, whatever a request's headers say.
     public var trustedProxies = TrustedProxies()
+    /// How long a stream ticket (`POST /v1/stream-tickets`) opens its stream (`--stream-ticket-ttl`).
+    public var streamTicketLifetime: Duration = .seconds(60)
+    /// The file holding the secret stream tickets are signed with (`--stream-ticket-secret-file`),
+    /// for replicas that must accept each other's tickets. Nil: ``StreamTicketSecret/fileName`` in
+    /// the data folder, made at first start; on PostgreSQL, a secret of the process's own.
+    public var streamTicketSecretFile: String?
+    /// Whether the stream endpoints take a key in `?access_token=`; `--no-query-keys` turns it
+    /// off, since proxies and browser histories keep URLs (stream tickets replace it).
+    public var queryKeys = true
 
     public init() {}
 }
