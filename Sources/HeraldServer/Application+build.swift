@@ -163,6 +163,11 @@ struct HeraldServices: Sendable {
         } else if anyOrigin, keyRing.isEmpty, jwt == nil {
             throw HeraldError(.invalidParameter, HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
         }
+        if let cookie = access.authCookie,
+            let problem = HeraldConfiguration.authCookieProblem(name: cookie, hasJWTKey: access.jwt != nil, corsOrigins: access.corsOrigins)
+        {
+            throw HeraldError(.invalidParameter, problem)
+        }
         if ticketSecret == nil {
             logger.notice(
                 "tickets.secret",
@@ -214,7 +219,9 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices)
     }
     router.add(middleware: RequestLogMiddleware())
     if !configuration.access.corsOrigins.isEmpty {
-        router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))
+        router.add(
+            middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins), allowCredentials: configuration.access.authCookie != nil)
+        )
     }
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     let store = services.store
@@ -228,7 +235,8 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices)
     // spelling of a path can reach them around it.
     let authenticated = router.group().add(
         middleware: AuthMiddleware(
-            authenticator: services.authenticator, queryKeys: configuration.access.queryKeys
+            authenticator: services.authenticator, queryKeys: configuration.access.queryKeys,
+            cookie: configuration.access.authCookie.map { AuthCookie(name: $0, allowedOrigins: Set(configuration.access.corsOrigins)) }
         )
     )
     MetricsController(metrics: services.metrics, hub: hub, store: store).addRoutes(to: authenticated)

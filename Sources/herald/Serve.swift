@@ -92,6 +92,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Refuse keys in ?access_token= (proxies and browser history keep URLs): pages open streams with a stream ticket instead. (env: HERALD_NO_QUERY_KEYS=1)")
     var noQueryKeys = false
 
+    @Option(help: "Read a JWT from this cookie on stream routes only (never for writes or queries), for the pages of a same-site app; needs --jwt-secret-file or --jwt-public-key-file, and lets the origins named by --cors-origin (not *) send it. (env: HERALD_AUTH_COOKIE)")
+    var authCookie = Env.string("HERALD_AUTH_COOKIE")
+
     @Option(help: "An origin whose web pages may call Herald (repeat it; * for any, which needs authentication or --insecure-no-auth). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
     var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
 
@@ -202,6 +205,13 @@ struct Serve: AsyncParsableCommand {
         if let text = Env.string("HERALD_NO_QUERY_KEYS"), Self.flag(text) == nil {
             throw ValidationError("HERALD_NO_QUERY_KEYS=\(text): say 1 (or true, yes) to refuse keys in URLs, 0 (false, no) to take them")
         }
+        if let authCookie,
+            let problem = HeraldConfiguration.authCookieProblem(
+                name: authCookie, hasJWTKey: jwtSecretFile != nil || jwtPublicKeyFile != nil, corsOrigins: corsOrigin
+            )
+        {
+            throw ValidationError(problem)
+        }
         if let streamTicketSecretFile {
             do throws(HeraldError) { _ = try StreamTicketSecret.read(streamTicketSecretFile) } catch { throw ValidationError(error.message) }
         }
@@ -249,6 +259,7 @@ struct Serve: AsyncParsableCommand {
         configuration.access.streamTicketLifetime = .seconds(streamTicketTtl)
         configuration.access.streamTicketSecretFile = streamTicketSecretFile
         configuration.access.queryKeys = !(noQueryKeys || Env.string("HERALD_NO_QUERY_KEYS").flatMap(Self.flag) == true)
+        configuration.access.authCookie = authCookie
         configuration.access.trustedProxies = TrustedProxies(try trustedProxy.map { try CIDR(parsing: $0.trimmingSpaces) })
         if let jwtSecretFile {
             let secret = try Self.read(jwtSecretFile, what: "--jwt-secret-file")

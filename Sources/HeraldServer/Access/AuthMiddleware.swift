@@ -6,12 +6,15 @@ import Hummingbird
 ///
 /// The credential is `Authorization: Bearer <key or JWT>`. EventSource cannot set headers, so
 /// the GET stream endpoints also take a stream ticket (`?ticket=`, from `POST /v1/stream-tickets`),
-/// and a key in `?access_token=` (unless `--no-query-keys`); nowhere else, so keys do not end up
-/// in the URLs (and logs) of ordinary requests. Herald never logs query strings.
+/// a key in `?access_token=` (unless `--no-query-keys`), and, with `--auth-cookie`, a JWT in
+/// that cookie; nowhere else, so keys do not end up in the URLs (and logs) of ordinary requests,
+/// and a cookie cannot make a browser write. Herald never logs query strings.
 struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     let authenticator: Authenticator
     /// Whether streams take a key in `?access_token=` (`--no-query-keys` turns it off).
     var queryKeys = true
+    /// The cookie whose JWT authenticates streams (`--auth-cookie`), if any.
+    var cookie: AuthCookie? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -46,6 +49,11 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
                 throw StreamTicketSigner.refusal("a ticket is not a bearer credential: it opens its stream as ?ticket=")
             }
             return try await authenticator.access(for: token)
+        }
+        if let cookie, let token = cookie.value(in: request) {
+            guard request.method == .get, Self.isStreamPath(request.uri.path) else { throw cookie.streamsOnly }
+            try cookie.checkOrigin(request)
+            return try await authenticator.access(forCookie: token)
         }
         throw HeraldError(.unauthorized, "this server requires an API key: send Authorization: Bearer <key>")
     }

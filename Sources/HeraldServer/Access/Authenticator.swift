@@ -87,4 +87,12 @@ final class Authenticator: Sendable {
         }
         return ticket.access
     }
+
+    /// The access the `--auth-cookie` cookie's JWT grants (verified as a bearer JWT is).
+    func access(forCookie token: String) async throws(HeraldError) -> Access {
+        guard APIKey.parse(Substring(token)) == nil else {
+            throw HeraldError(.invalidToken, "the session cookie holds an API key: it must hold a JWT")
+        }
+        return try await access(for: Substring(token))
+    }
 }
