@@ -89,8 +89,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Sign stream tickets with the secret in this file (at least 32 bytes), so that replicas accept each other's tickets. Default: stream-ticket.secret in the data folder, made at first start. (env: HERALD_STREAM_TICKET_SECRET_FILE)")
     var streamTicketSecretFile = Env.string("HERALD_STREAM_TICKET_SECRET_FILE")
 
-    @Flag(help: "Refuse keys in ?access_token= (proxies and browser history keep URLs): pages open streams with a stream ticket instead. (env: HERALD_NO_QUERY_KEYS=1)")
-    var noQueryKeys = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Take a key in ?access_token= on stream routes; --no-query-keys refuses it (proxies and browser history keep URLs), and pages open streams with a stream ticket instead. (env: HERALD_NO_QUERY_KEYS=1 for --no-query-keys)"
+    )
+    var queryKeys = !(Env.string("HERALD_NO_QUERY_KEYS").flatMap(Serve.flag) ?? false)
 
     @Option(help: "Read a JWT from this cookie on stream routes only (never for writes or queries), for the pages of a same-site app; needs --jwt-secret-file or --jwt-public-key-file, and lets the origins named by --cors-origin (not *) send it. (env: HERALD_AUTH_COOKIE)")
     var authCookie = Env.string("HERALD_AUTH_COOKIE")
@@ -258,7 +261,7 @@ struct Serve: AsyncParsableCommand {
         configuration.access.ingestBurst = rateBurst
         configuration.access.streamTicketLifetime = .seconds(streamTicketTtl)
         configuration.access.streamTicketSecretFile = streamTicketSecretFile
-        configuration.access.queryKeys = !(noQueryKeys || Env.string("HERALD_NO_QUERY_KEYS").flatMap(Self.flag) == true)
+        configuration.access.queryKeys = queryKeys
         configuration.access.authCookie = authCookie
         configuration.access.trustedProxies = TrustedProxies(try trustedProxy.map { try CIDR(parsing: $0.trimmingSpaces) })
         if let jwtSecretFile {
