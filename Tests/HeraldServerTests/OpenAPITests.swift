@@ -381,9 +381,9 @@ extension OpenAPITests {
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?ticket=ht_e30.bm90LWEtbWFj", status: 401),
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream?ticket=nonsense", status: 401),
             Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 200, body: #"{"run":"\#(run)"}"#),
-            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 200, body: #"{"project":"default","logs":"all","types":["run.*"]}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 200, body: #"{"project":"default","logs":["all"],"types":["run.*"]}"#),
             Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: "{"),
-            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: #"{"run":"\#(run)","logs":"all"}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: #"{"run":"\#(run)","logs":["all"]}"#),
             Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: #"{"run":"\#(run)","level":"loud"}"#),
             Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 415, body: "run", contentType: "text/plain"),
             Probe(

@@ -155,8 +155,10 @@ struct StreamTicketTests {
             for (body, status, says) in [
                 ("{", 400, "not a JSON object"), ("[]", 400, "not a JSON object"), ("{}", 400, "name the stream"),
                 (#"{"run":"a1","typ":"x"}"#, 400, "unknown member typ"), (#"{"run":1}"#, 400, "run must be a string"),
-                (#"{"run":"a1","logs":"all"}"#, 400, "logs applies to project streams"), (#"{"run":"a1","types":["Bad"]}"#, 400, "types"),
+                (#"{"run":"a1","logs":["all"]}"#, 400, "logs applies to project streams"), (#"{"run":"a1","types":["Bad"]}"#, 400, "types"),
                 (#"{"run":"a1","level":"loud"}"#, 400, "level"), (#"{"run":"a1","agents":[1]}"#, 400, "list of strings"),
+                (#"{"run":"a1","types":"run.*"}"#, 400, "list of strings"), (#"{"run":"a1","agents":["a,b"]}"#, 400, "agent names"),
+                (#"{"project":"acme","logs":["r 1"]}"#, 400, "run names"),
             ] {
                 let answer = try await server.request(.POST, "/v1/stream-tickets", body: body, headers: TestKeys.bearer(keys.readAcme))
                 #expect(answer.status == status && answer.text.contains(says), "\(body): \(answer.status) \(answer.text)")
@@ -170,7 +172,7 @@ struct StreamTicketTests {
 
     @Test func boundFiltersMustBeAskedExactly() async throws {
         try await Self.withFixture { server, keys, _ in
-            let issued = try await Self.ticket(server, #"{"run":"a1","types":["agent.log","run.*"],"agents":"w"}"#, key: keys.readAcme)
+            let issued = try await Self.ticket(server, #"{"run":"a1","types":["agent.log","run.*"],"agents":["w"]}"#, key: keys.readAcme)
             let ticket = try #require(issued["ticket"] as? String)
             let url = try #require(issued["streamURL"] as? String)
             #expect(url.hasPrefix("/v1/runs/a1/stream?project=acme&agents=w&types=agent.log,run.*&ticket="), "\(url)")

@@ -1,10 +1,10 @@
 import HeraldCore
 import Hummingbird
 
-/// The body of `POST /v1/stream-tickets`, read strictly: a JSON object naming `run` and/or
-/// `project`, and the filters to bind (`types`, `agents`, `level`, `logs`: a string as the
-/// stream's query takes it, or a list of strings). Any other member is refused, so a
-/// misspelt filter is not silently left unbound.
+/// The body of `POST /v1/stream-tickets`, read strictly (as openapi.json's
+/// `StreamTicketRequest` says): a JSON object naming `run` and/or `project`, and the filters to
+/// bind: `types`, `agents` and `logs` as lists of strings, `level` as a string. Any other member
+/// is refused, so a misspelt filter is not silently left unbound.
 struct StreamTicketRequest: Sendable, Equatable {
     var run: String?
     var project: String?
@@ -58,14 +58,25 @@ struct StreamTicketRequest: Sendable, Equatable {
                 result.project = text
             case ("level", .string(let text)):
                 result.filters[name] = text
-            case ("types", .string(let text)), ("agents", .string(let text)), ("logs", .string(let text)):
-                result.filters[name] = text
-            case ("types", .strings(let items)), ("agents", .strings(let items)), ("logs", .strings(let items)):
+            case ("types", .strings(let items)):
+                if let bad = items.first(where: { EventFilter.TypePattern($0) == nil }) {
+                    throw HeraldError(.invalidParameter, "types: '\(bad)' is not a type name or a wildcard such as agent.*")
+                }
+                result.filters[name] = items.joined(separator: ",")
+            case ("agents", .strings(let items)):
+                guard items.allSatisfy(isAgentName) else {
+                    throw invalid(name, "must be agent names (1 to 128 characters, no commas or control characters)")
+                }
+                result.filters[name] = items.joined(separator: ",")
+            case ("logs", .strings(let items)):
+                guard items.allSatisfy({ Names.isValidRun($0) || $0 == "all" || $0 == "*" }) else {
+                    throw invalid(name, "must be run names, or \"all\"")
+                }
                 result.filters[name] = items.joined(separator: ",")
             case ("run", _), ("project", _), ("level", _):
                 throw invalid(name, "must be a string")
             case ("types", _), ("agents", _), ("logs", _):
-                throw invalid(name, "must be a string or a list of strings")
+                throw invalid(name, "must be a list of strings")
             default:
                 throw HeraldError(
                     .invalidRequest, "unknown member \(name): a ticket request names run, project, and filters to bind (types, agents, level, logs)"
@@ -99,6 +110,12 @@ struct StreamTicketRequest: Sendable, Equatable {
             try reader.skipValue(depth: 1)
             return .other(kind)
         }
+    }
+
+    /// As openapi.json's `AgentName`: what a query's comma-separated `agents` can carry.
+    private static func isAgentName(_ name: String) -> Bool {
+        (1...128).contains(name.unicodeScalars.count)
+            && name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F && $0 != "," }
     }
 
     private static func invalid(_ field: String, _ problem: String) -> HeraldError {

@@ -415,7 +415,10 @@ class Client {
   streamTicket({ run, project, types, agents, level, logs, signal } = {}) {
     const name = project ?? this.project;
     if (run === undefined && name === undefined) throw new TypeError("streamTicket needs a run or a project");
-    const body = JSON.stringify({ run, project: name, types, agents, level, logs });
+    // Lists as the server takes them; "a,b" (as in a query) is split.
+    const list = (value) => (value === undefined || value === null ? undefined
+      : (Array.isArray(value) ? value : String(value).split(",")).filter((item) => item !== ""));
+    const body = JSON.stringify({ run, project: name, types: list(types), agents: list(agents), level, logs: list(logs) });
     return this.#request("POST", "/v1/stream-tickets", { body, contentType: "application/json", signal });
   }
 
