@@ -24,22 +24,28 @@ public func buildApplication(
     logger.info("limits", metadata: ["open-files": "\(files.soft)", "hard": "\(files.hard)"])
 
     if let location = configuration.postgres {
+        let ticketSecret = try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read)
         let store = try await PostgresStore.open(location, logger: logger)
         logger.info("store.opened", metadata: ["store": "\(location)"])
         return try await buildApplication(
-            configuration, store: store, keys: store, reportedAs: .postgres(location), logger: logger, onServerRunning: onServerRunning
+            configuration, store: store, keys: store, reportedAs: .postgres(location), ticketSecret: ticketSecret, logger: logger,
+            onServerRunning: onServerRunning
         )
     }
     // Only the server's user may read a new data folder: it holds every project's events.
     try FileManager.default.createDirectory(
         atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
     )
+    // Restarts accept the tickets issued before: the secret is kept beside the store.
+    let ticketSecret =
+        try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read)
+        ?? StreamTicketSecret.inDataFolder(configuration.dataDirectory)
     let path = configuration.dataDirectory + "/herald.sqlite"
     let store = try SQLiteStore(path: path, durability: configuration.durability, logger: logger)
     let keys = try SQLiteKeyStore(path: path)
     return try await buildApplication(
         configuration, store: store, keys: keys, reportedAs: .sqlite(folder: configuration.dataDirectory, durability: configuration.durability),
-        logger: logger, onServerRunning: onServerRunning
+        ticketSecret: ticketSecret, logger: logger, onServerRunning: onServerRunning
     )
 }
 
@@ -59,7 +65,9 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try await buildApplication(
-        configuration, store: store, keys: keys, reportedAs: .provided(store), logger: logger, onServerRunning: onServerRunning
+        configuration, store: store, keys: keys, reportedAs: .provided(store),
+        ticketSecret: try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read), logger: logger,
+        onServerRunning: onServerRunning
     )
 }
 
@@ -69,12 +77,13 @@ func buildApplication(
     store: any EventStore,
     keys: (any KeyStore)?,
     reportedAs reportedStore: StartupReport.Store,
+    ticketSecret: [UInt8]?,
     logger: Logger?,
     onServerRunning: @escaping @Sendable (Int) async -> Void
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "herald")
     logger.logLevel = configuration.logLevel
-    let services = try await HeraldServices.make(configuration, store: store, keys: keys, logger: logger)
+    let services = try await HeraldServices.make(configuration, store: store, keys: keys, ticketSecret: ticketSecret, logger: logger)
     store.observeCommits { events in services.hub.publish(events) }
 
     let router = buildRouter(configuration, services: services)
@@ -134,8 +143,10 @@ struct HeraldServices: Sendable {
     let rateLimiter: RateLimiter?
     let queryLimit: QueryLimit
 
+    /// - Parameter ticketSecret: what stream tickets are signed with; nil: a secret of this
+    ///   process's own (logged, since no other process accepts its tickets).
     static func make(
-        _ configuration: HeraldConfiguration, store: any EventStore, keys: (any KeyStore)?, logger: Logger
+        _ configuration: HeraldConfiguration, store: any EventStore, keys: (any KeyStore)?, ticketSecret: [UInt8]? = nil, logger: Logger
     ) async throws -> HeraldServices {
         let access = configuration.access
         let keyRing = KeyRing(store: keys ?? NoKeys(), refreshInterval: access.keyRefreshInterval, logger: logger)
@@ -152,6 +163,19 @@ struct HeraldServices: Sendable {
         } else if anyOrigin, keyRing.isEmpty, jwt == nil {
             throw HeraldError(.invalidParameter, HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
         }
+        if let cookie = access.authCookie,
+            let problem = HeraldConfiguration.authCookieProblem(name: cookie, hasJWTKey: access.jwt != nil, corsOrigins: access.corsOrigins)
+        {
+            throw HeraldError(.invalidParameter, problem)
+        }
+        if ticketSecret == nil {
+            logger.notice(
+                "tickets.secret",
+                metadata: [
+                    "reason": "no --stream-ticket-secret-file: stream tickets are signed with a secret of this process's own, so another replica (or this one restarted) refuses them"
+                ]
+            )
+        }
         if !access.trustedProxies.isEmpty {
             logger.info("proxies.trusted", metadata: ["blocks": "\(access.trustedProxies.blocks.map(\.description).joined(separator: ","))"])
         }
@@ -159,7 +183,10 @@ struct HeraldServices: Sendable {
         let rateLimiter = access.ingestEventsPerSecond.map { rate in
             RateLimiter(eventsPerSecond: rate, burst: access.ingestBurst ?? rate, shared: store as? any RateBuckets)
         }
-        let authenticator = Authenticator(mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt, logger: logger)
+        let authenticator = Authenticator(
+            mode: access.insecureNoAuth ? .off : .keys, keyRing: keyRing, jwt: jwt,
+            tickets: StreamTicketSigner(secret: ticketSecret ?? StreamTicketSecret.random(), lifetime: access.streamTicketLifetime), logger: logger
+        )
         return HeraldServices(
             store: store,
             hub: Hub(
@@ -192,7 +219,9 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices)
     }
     router.add(middleware: RequestLogMiddleware())
     if !configuration.access.corsOrigins.isEmpty {
-        router.add(middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins)))
+        router.add(
+            middleware: CORSMiddleware(allowedOrigins: Set(configuration.access.corsOrigins), allowCredentials: configuration.access.authCookie != nil)
+        )
     }
     router.add(middleware: ErrorMiddleware(allowedMethods: allowedMethods))
     let store = services.store
@@ -204,10 +233,16 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices)
     DashboardController().addRoutes(to: router)
     // Everything else goes through authentication: attached to the routes themselves, so no
     // spelling of a path can reach them around it.
-    let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: services.authenticator))
+    let authenticated = router.group().add(
+        middleware: AuthMiddleware(
+            authenticator: services.authenticator, queryKeys: configuration.access.queryKeys,
+            cookie: configuration.access.authCookie.map { AuthCookie(name: $0, allowedOrigins: Set(configuration.access.corsOrigins)) }
+        )
+    )
     MetricsController(metrics: services.metrics, hub: hub, store: store).addRoutes(to: authenticated)
     let v1 = authenticated.group("v1").add(middleware: QueryParameterMiddleware())
     AccessController(authenticator: services.authenticator).addRoutes(to: v1)
+    StreamTicketController(store: store, tickets: services.authenticator.tickets).addRoutes(to: v1)
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)

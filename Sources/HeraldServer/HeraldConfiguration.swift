@@ -105,6 +105,23 @@ public struct HeraldConfiguration: Sendable {
         accept that.
         """
 
+    /// Why `--auth-cookie NAME` cannot be used as configured, or nil. The cookie holds a JWT (so a
+    /// JWT key must be configured), and is never offered to every origin's pages:
+    /// `Access-Control-Allow-Credentials` cannot go with `*`, and a credential the browser sends
+    /// by itself must not serve pages Herald does not name.
+    public static func authCookieProblem(name: String, hasJWTKey: Bool, corsOrigins: [String]) -> String? {
+        if !AuthCookie.isValidName(name) {
+            return "--auth-cookie \(name) is not a cookie name (letters, digits and !#$%&'*+-.^_`|~)"
+        }
+        if !hasJWTKey {
+            return "--auth-cookie needs --jwt-secret-file or --jwt-public-key-file: the cookie holds a JWT, verified as a bearer JWT is"
+        }
+        if corsOrigins.contains("*") {
+            return "refusing --auth-cookie with --cors-origin '*': every site's pages would stream with the cookie that browsers send by themselves; list the origins of your app's pages instead"
+        }
+        return nil
+    }
+
     /// Whether `host` is a loopback address (`localhost`, `127.0.0.0/8`, `::1`), where Herald
     /// may run without authentication. A name that merely starts with `127.` is not one.
     public static func isLoopback(_ host: String) -> Bool {
@@ -133,6 +150,18 @@ public struct AccessConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` or `Forwarded` header names the client (`--trusted-proxy`).
     /// None by default: the TCP peer is the caller's address, whatever a request's headers say.
     public var trustedProxies = TrustedProxies()
+    /// How long a stream ticket (`POST /v1/stream-tickets`) opens its stream (`--stream-ticket-ttl`).
+    public var streamTicketLifetime: Duration = .seconds(60)
+    /// The file holding the secret stream tickets are signed with (`--stream-ticket-secret-file`),
+    /// for replicas that must accept each other's tickets. Nil: ``StreamTicketSecret/fileName`` in
+    /// the data folder, made at first start; on PostgreSQL, a secret of the process's own.
+    public var streamTicketSecretFile: String?
+    /// Whether the stream endpoints take a key in `?access_token=`; `--no-query-keys` turns it
+    /// off, since proxies and browser histories keep URLs (stream tickets replace it).
+    public var queryKeys = true
+    /// A cookie whose JWT authenticates streams (`--auth-cookie`), for same-site apps' pages.
+    /// Needs ``jwt``; refused with `*` in ``corsOrigins``.
+    public var authCookie: String?
 
     public init() {}
 }

@@ -83,6 +83,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Require JWTs to carry this audience (aud). (env: HERALD_JWT_AUDIENCE)")
     var jwtAudience = Env.string("HERALD_JWT_AUDIENCE")
 
+    @Option(help: "Seconds a stream ticket (POST /v1/stream-tickets) may open its stream; the stream then lasts as long as the credential that issued it. (env: HERALD_STREAM_TICKET_TTL)")
+    var streamTicketTtl = Env.int("HERALD_STREAM_TICKET_TTL") ?? 60
+
+    @Option(help: "Sign stream tickets with the secret in this file (at least 32 bytes), so that replicas accept each other's tickets. Default: stream-ticket.secret in the data folder, made at first start. (env: HERALD_STREAM_TICKET_SECRET_FILE)")
+    var streamTicketSecretFile = Env.string("HERALD_STREAM_TICKET_SECRET_FILE")
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Take a key in ?access_token= on stream routes; --no-query-keys refuses it (proxies and browser history keep URLs), and pages open streams with a stream ticket instead. (env: HERALD_NO_QUERY_KEYS=1 for --no-query-keys)"
+    )
+    var queryKeys = !(Env.string("HERALD_NO_QUERY_KEYS").flatMap(Serve.flag) ?? false)
+
+    @Option(help: "Read a JWT from this cookie on stream routes only (never for writes or queries), for the pages of a same-site app; needs --jwt-secret-file or --jwt-public-key-file, and lets the origins named by --cors-origin (not *) send it. (env: HERALD_AUTH_COOKIE)")
+    var authCookie = Env.string("HERALD_AUTH_COOKIE")
+
     @Option(help: "An origin whose web pages may call Herald (repeat it; * for any, which needs authentication or --insecure-no-auth). None by default. (env: HERALD_CORS_ORIGINS, comma-separated)")
     var corsOrigin: [String] = Env.string("HERALD_CORS_ORIGINS").map { $0.split(separator: ",").map(String.init) } ?? []
 
@@ -144,6 +159,7 @@ struct Serve: AsyncParsableCommand {
             ("--max-page-bytes", maxPageBytes, HeraldConfiguration.minPageBytes...(1 << 30)),
             // Up to 10,000 years: room to switch the check off, e.g. for a simulation dated ahead.
             ("--max-clock-skew", maxClockSkew, 1...(10_000 * 366 * 86_400)),
+            ("--stream-ticket-ttl", streamTicketTtl, 1...3600),
         ]
     }
 
@@ -189,6 +205,19 @@ struct Serve: AsyncParsableCommand {
         for rule in runIdleTimeout {
             do { try idle.add(rule) } catch { throw ValidationError(error.message) }
         }
+        if let text = Env.string("HERALD_NO_QUERY_KEYS"), Self.flag(text) == nil {
+            throw ValidationError("HERALD_NO_QUERY_KEYS=\(text): say 1 (or true, yes) to refuse keys in URLs, 0 (false, no) to take them")
+        }
+        if let authCookie,
+            let problem = HeraldConfiguration.authCookieProblem(
+                name: authCookie, hasJWTKey: jwtSecretFile != nil || jwtPublicKeyFile != nil, corsOrigins: corsOrigin
+            )
+        {
+            throw ValidationError(problem)
+        }
+        if let streamTicketSecretFile {
+            do throws(HeraldError) { _ = try StreamTicketSecret.read(streamTicketSecretFile) } catch { throw ValidationError(error.message) }
+        }
         if let jwtSecretFile { _ = try Self.read(jwtSecretFile, what: "--jwt-secret-file") }
         if let jwtPublicKeyFile { _ = try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file") }
         // A public address with no way to authenticate is refused before the data folder is made
@@ -230,6 +259,10 @@ struct Serve: AsyncParsableCommand {
         configuration.access.corsOrigins = corsOrigin
         configuration.access.ingestEventsPerSecond = rateLimit
         configuration.access.ingestBurst = rateBurst
+        configuration.access.streamTicketLifetime = .seconds(streamTicketTtl)
+        configuration.access.streamTicketSecretFile = streamTicketSecretFile
+        configuration.access.queryKeys = queryKeys
+        configuration.access.authCookie = authCookie
         configuration.access.trustedProxies = TrustedProxies(try trustedProxy.map { try CIDR(parsing: $0.trimmingSpaces) })
         if let jwtSecretFile {
             let secret = try Self.read(jwtSecretFile, what: "--jwt-secret-file")
@@ -260,6 +293,15 @@ struct Serve: AsyncParsableCommand {
                 CLIOutput.note("herald: cannot listen on \(host):\(port): \(reason)")
                 throw ExitCode.failure
             }
+        }
+    }
+
+    /// A yes-or-no environment variable: 1, true, yes or 0, false, no.
+    private static func flag(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "1", "true", "yes": true
+        case "0", "false", "no": false
+        default: nil
         }
     }
 

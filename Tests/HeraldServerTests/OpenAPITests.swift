@@ -45,7 +45,7 @@ struct OpenAPITests {
     }
 
     /// The query parameters each `/v1` route documents are exactly those the server takes
-    /// (``QueryParameters/allowed``, which refuses any other), `access_token` being a security scheme.
+    /// (``QueryParameters/allowed``, which refuses any other), `access_token` and `ticket` being security schemes.
     @Test func queryParametersAreTheServersTable() throws {
         let documented = try OpenAPISpec.operations().filter { $0.path.hasPrefix("/v1/") && $0.path != "/v1/access" }
         let tabled = QueryParameters.allowed.keys.map { $0.split(separator: " ").last.map(String.init) ?? $0 }
@@ -53,7 +53,7 @@ struct OpenAPITests {
         for operation in documented {
             let names = Set(operation.parameters.filter { $0["in"] == .string("query") }.compactMap { $0["name"]?.string })
             let allowed = QueryParameters.takes(operation.method, operation.path) ?? []
-            #expect(names == allowed.subtracting(["access_token"]), "\(operation)")
+            #expect(names == allowed.subtracting(["access_token", "ticket"]), "\(operation)")
             #expect(operation.responses["400"] != nil, "\(operation): an unknown query parameter is answered 400")
         }
     }
@@ -302,6 +302,7 @@ extension OpenAPITests {
         let causality = "GET /v1/runs/{run}/events/{id}/causality"
         let runStream = "GET /v1/runs/{run}/stream"
         let projectStream = "GET /v1/projects/{project}/stream"
+        let tickets = "POST /v1/stream-tickets"
         var probes = examples.map { Probe(operation: ingest, method: .POST, path: "/v1/events", status: 200, body: $0) }
         probes += [
             Probe(operation: ingest, method: .POST, path: "/v1/events", status: 200, body: ndjson, contentType: "application/x-ndjson"),
@@ -399,6 +400,18 @@ extension OpenAPITests {
             Probe(operation: runStream, method: .GET, path: "/v1/runs/demo-1/stream?frames=message&after=999", status: 200),
             Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?frames=unnamed", status: 400),
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream?frames=message&after=999", status: 200),
+            Probe(operation: runStream, method: .GET, path: "/v1/runs/\(run)/stream?ticket=ht_e30.bm90LWEtbWFj", status: 401),
+            Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream?ticket=nonsense", status: 401),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 200, body: #"{"run":"\#(run)"}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 200, body: #"{"project":"default","logs":["all"],"types":["run.*"]}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: "{"),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: #"{"run":"\#(run)","logs":["all"]}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 400, body: #"{"run":"\#(run)","level":"loud"}"#),
+            Probe(operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 415, body: "run", contentType: "text/plain"),
+            Probe(
+                operation: tickets, method: .POST, path: "/v1/stream-tickets", status: 413,
+                body: #"{"run":"\#(String(repeating: "x", count: 70_000))"}"#
+            ),
         ]
         return probes.map { probe in
             var probe = probe

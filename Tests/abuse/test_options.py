@@ -33,6 +33,10 @@ BAD = [
     pytest.param(["--trusted-proxy", ""], "--trusted-proxy", id="trusted-proxy-empty"),
     pytest.param(["--max-clock-skew", "0"], "max-clock-skew", id="max-clock-skew-0"),
     pytest.param(["--cors-origin", "*"], ("--cors-origin '*'", "--insecure-no-auth"), id="any-origin-without-auth"),
+    pytest.param(["--stream-ticket-ttl", "0"], "stream-ticket-ttl", id="stream-ticket-ttl-0"),
+    pytest.param(["--stream-ticket-ttl", "3601"], "stream-ticket-ttl", id="stream-ticket-ttl-3601"),
+    pytest.param(["--stream-ticket-secret-file", "/nonexistent/ticket.secret"], "--stream-ticket-secret-file", id="ticket-secret-missing"),
+    pytest.param(["--auth-cookie", "herald_session"], ("--auth-cookie", "--jwt-secret-file"), id="auth-cookie-without-jwt"),
 ]
 
 
@@ -81,6 +85,9 @@ def test_a_bad_option_is_refused_before_anything_is_created(tmp_path, options, n
     ("HERALD_TRUSTED_PROXIES", "127.0.0.1,fd00::/200", "trusted-proxy"),
     ("HERALD_MAX_CLOCK_SKEW", "soon", "clock-skew"),
     ("HERALD_CORS_ORIGINS", "*", "cors-origin"),
+    ("HERALD_STREAM_TICKET_TTL", "soon", "stream-ticket-ttl"),
+    ("HERALD_NO_QUERY_KEYS", "maybe", "no_query_keys"),
+    ("HERALD_AUTH_COOKIE", "herald_session", "auth-cookie"),
 ])
 def test_a_bad_environment_variable_is_refused_too(tmp_path, variable, value, name):
     """Row 8: the same values given through the environment (HERALD_PORT=70000, …) are refused the
@@ -95,5 +102,6 @@ def test_a_bad_environment_variable_is_refused_too(tmp_path, variable, value, na
 def test_the_bounds_options_accept_their_documented_values(start_herald):
     """Row 8 (control): valid values of the new options start a server that answers."""
     server = start_herald("--write-timeout", "1", "--shutdown-timeout", "0", "--max-connections", "1000",
-                          "--max-page-bytes", "65536", "--max-queries-per-client", "1", "--heartbeat", "1")
+                          "--max-page-bytes", "65536", "--max-queries-per-client", "1", "--heartbeat", "1",
+                          "--stream-ticket-ttl", "3600", "--no-query-keys")
     assert server.request("GET", "/healthz").status == 200

@@ -114,17 +114,27 @@ def js(driver, script):
     return driver.execute_script("return " + script)
 
 
-@pytest.fixture
-def page_server():
-    """Serves one HTML page (set by the test) on a random port of 127.0.0.1."""
-    holder = {"html": b""}
+def serve_pages():
+    """Serves one HTML page (set by the test as `holder["html"]`) on a random port of 127.0.0.1;
+    `holder["headers"]` adds headers to it (a Set-Cookie), and `holder["routes"]` maps other paths
+    to functions answering `(status, content type, body bytes)` (an app's own API). Yields the
+    holder and the page's URL; two servers are two origins."""
+    holder = {"html": b"", "headers": [], "routes": {}}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = holder["html"]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            path, _, query = self.path.partition("?")
+            route = holder["routes"].get(path)
+            if route:
+                status, content_type, body = route(query)
+                headers = []
+            else:
+                status, content_type, body, headers = 200, "text/html; charset=utf-8", holder["html"], holder["headers"]
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in headers:
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
@@ -138,3 +148,15 @@ def page_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def page_server():
+    """A page of its own origin (see `serve_pages`)."""
+    yield from serve_pages()
+
+
+@pytest.fixture
+def other_page_server():
+    """A second page server: another port, so another origin than `page_server`'s."""
+    yield from serve_pages()

@@ -24,6 +24,9 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let ambiguousRun = Code("ambiguous_run", status: 400)
         public static let unauthorized = Code("unauthorized", status: 401)
         public static let invalidToken = Code("invalid_token", status: 401)
+        /// A stream ticket that is malformed, altered, expired, revoked, or presented anywhere but
+        /// on the stream it names.
+        public static let invalidTicket = Code("invalid_ticket", status: 401)
         public static let forbidden = Code("forbidden", status: 403)
         public static let notFound = Code("not_found", status: 404)
         public static let runNotFound = Code("run_not_found", status: 404)

@@ -5,10 +5,16 @@ import Hummingbird
 /// `/metrics`. (Health checks, the OpenAPI document and the dashboard's files stay public.)
 ///
 /// The credential is `Authorization: Bearer <key or JWT>`. EventSource cannot set headers, so
-/// the GET stream endpoints also take `?access_token=`; nowhere else, so keys do not end up in
-/// the URLs (and logs) of ordinary requests. Herald never logs query strings.
+/// the GET stream endpoints also take a stream ticket (`?ticket=`, from `POST /v1/stream-tickets`),
+/// a key in `?access_token=` (unless `--no-query-keys`), and, with `--auth-cookie`, a JWT in
+/// that cookie; nowhere else, so keys do not end up in the URLs (and logs) of ordinary requests,
+/// and a cookie cannot make a browser write. Herald never logs query strings.
 struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     let authenticator: Authenticator
+    /// Whether streams take a key in `?access_token=` (`--no-query-keys` turns it off).
+    var queryKeys = true
+    /// The cookie whose JWT authenticates streams (`--auth-cookie`), if any.
+    var cookie: AuthCookie? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -18,21 +24,38 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
     }
 
     private func access(for request: Request, peer: String) async throws(HeraldError) -> Access {
+        if let ticket = request.uri.queryParameters.get("ticket") {
+            // A ticket is checked whether or not authentication is on, so a page behaves the same
+            // against both; it names the caller that issued it.
+            if !authenticator.isRequired { try Self.checkLoopbackHost(request, authenticator: authenticator) }
+            guard request.headers[.authorization] == nil, request.uri.queryParameters.get("access_token") == nil else {
+                throw StreamTicketSigner.refusal("send it alone: this request also carries a credential (Authorization or access_token)")
+            }
+            return try await authenticator.access(forTicket: ticket, request: request)
+        }
         guard authenticator.isRequired else {
             try Self.checkLoopbackHost(request, authenticator: authenticator)
             // A key created a moment ago (not loaded yet) is honoured, so the caller is named by
             // it; any other credential is ignored while authentication is off.
-            if authenticator.mode == .keys, let token = try? Self.credential(in: request), APIKey.parse(token) != nil,
+            if authenticator.mode == .keys, let token = try? credential(in: request), APIKey.parse(token) != nil,
                 let access = try? await authenticator.access(for: token)
             {
                 return access
             }
             return .unrestricted(identity: peer)
         }
-        guard let token = try Self.credential(in: request) else {
-            throw HeraldError(.unauthorized, "this server requires an API key: send Authorization: Bearer <key>")
+        if let token = try credential(in: request) {
+            guard !StreamTicketSigner.looksLikeTicket(token) else {
+                throw StreamTicketSigner.refusal("a ticket is not a bearer credential: it opens its stream as ?ticket=")
+            }
+            return try await authenticator.access(for: token)
         }
-        return try await authenticator.access(for: token)
+        if let cookie, let token = cookie.value(in: request) {
+            guard request.method == .get, Self.isStreamPath(request.uri.path) else { throw cookie.streamsOnly }
+            try cookie.checkOrigin(request)
+            return try await authenticator.access(forCookie: token)
+        }
+        throw HeraldError(.unauthorized, "this server requires an API key: send Authorization: Bearer <key>")
     }
 
     /// Without authentication Herald serves loopback only, and only requests addressed to a
@@ -55,8 +78,9 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
         }
     }
 
-    /// The bearer credential of a request, if it carries one.
-    static func credential(in request: Request) throws(HeraldError) -> Substring? {
+    /// The bearer credential of a request, if it carries one: its Authorization header, or on a
+    /// GET stream route its `?access_token=` (unless ``queryKeys`` is off).
+    func credential(in request: Request) throws(HeraldError) -> Substring? {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -67,6 +91,12 @@ struct AuthMiddleware<Context: AccessRequestContext>: RouterMiddleware {
         guard let token = request.uri.queryParameters.get("access_token") else { return nil }
         guard request.method == .get, Self.isStreamPath(request.uri.path) else {
             throw HeraldError(.unauthorized, "access_token is accepted on stream endpoints only; send Authorization: Bearer <key>")
+        }
+        guard queryKeys else {
+            throw HeraldError(
+                .unauthorized,
+                "this server takes no credential in a URL (--no-query-keys): proxies and browser history keep URLs. Open the stream with a stream ticket (POST /v1/stream-tickets, then ?ticket=) or send Authorization: Bearer <key>"
+            )
         }
         return token.isEmpty ? nil : Substring(token)
     }

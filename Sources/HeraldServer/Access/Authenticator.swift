@@ -19,13 +19,16 @@ final class Authenticator: Sendable {
     let mode: Mode
     let keyRing: KeyRing
     let jwt: JWTVerifier?
+    /// Signs and verifies stream tickets.
+    let tickets: StreamTicketSigner
     private let required = Atomic<Bool>(false)
     private let logger: Logger
 
-    init(mode: Mode, keyRing: KeyRing, jwt: JWTVerifier?, logger: Logger) {
+    init(mode: Mode, keyRing: KeyRing, jwt: JWTVerifier?, tickets: StreamTicketSigner, logger: Logger) {
         self.mode = mode
         self.keyRing = keyRing
         self.jwt = jwt
+        self.tickets = tickets
         self.logger = logger
     }
 
@@ -64,5 +67,32 @@ final class Authenticator: Sendable {
         }
         guard let jwt else { throw HeraldError(.invalidToken, "not an API key (hk_…), and this server accepts no JWTs") }
         return try await jwt.access(for: token)
+    }
+
+    /// The access a stream ticket grants on `request`: the ticket must be authentic, unexpired,
+    /// for this very stream, and its issuing key not revoked since (nor its token expired).
+    func access(forTicket text: String, request: Request) async throws(HeraldError) -> Access {
+        let now = Timestamp.now()
+        let ticket = try tickets.verify(text, at: now)
+        try ticket.check(request)
+        if ticket.authenticated {
+            guard await keyRing.isActive(identity: ticket.issuer, reloadingUnknown: true) else {
+                throw StreamTicketSigner.refusal("the API key that issued it has been revoked")
+            }
+            if let expiresAt = ticket.issuerExpiresAt, now.microseconds >= expiresAt {
+                throw StreamTicketSigner.refusal("the token that issued it has expired")
+            }
+        } else if isRequired {
+            throw StreamTicketSigner.refusal("it was issued while this server required no credential; fetch a new one with a key or token")
+        }
+        return ticket.access
+    }
+
+    /// The access the `--auth-cookie` cookie's JWT grants (verified as a bearer JWT is).
+    func access(forCookie token: String) async throws(HeraldError) -> Access {
+        guard APIKey.parse(Substring(token)) == nil else {
+            throw HeraldError(.invalidToken, "the session cookie holds an API key: it must hold a JWT")
+        }
+        return try await access(for: Substring(token))
     }
 }

@@ -4,9 +4,13 @@ import HTTPTypes
 
 /// Cross-origin access for browser pages served from elsewhere, from an allow-list of origins
 /// (`--cors-origin`; none by default, so no page of another origin can read Herald's answers).
-/// `*` allows every origin; credentials travel in the Authorization header, never cookies.
+/// `*` allows every origin. Credentials travel in the Authorization header, or in a stream
+/// ticket; with `--auth-cookie`, the origins listed by name (never `*`) are also told
+/// `Access-Control-Allow-Credentials: true`, so their pages may stream with the cookie.
 struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedOrigins: Set<String>
+    /// Whether listed origins may send cookies (`--auth-cookie`).
+    var allowCredentials = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !allowedOrigins.isEmpty else { return try await next(request, context) }
@@ -45,6 +49,9 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
         response.headers[.accessControlAllowOrigin] = allowedOrigins.contains("*") ? "*" : origin
         response.headers[.accessControlExposeHeaders] = "Retry-After, WWW-Authenticate, X-Request-Id"
         response.headers[.vary] = "Origin"
+        if allowCredentials, allowedOrigins.contains(origin) {
+            response.headers[.accessControlAllowCredentials] = "true"
+        }
         return response
     }
 }

@@ -53,6 +53,15 @@ final class KeyRing: Service {
         return state.withLock { $0.keys[id].map { $0.revokedAt == nil } ?? false }
     }
 
+    /// ``isActive(identity:)``, but a key this ring has not loaded (created a moment ago, say on
+    /// another replica) is looked up first when `reloadingUnknown`, as ``access(for:)`` does.
+    func isActive(identity: String, reloadingUnknown: Bool) async -> Bool {
+        guard identity.hasPrefix(Access.keyIdentityPrefix) else { return true }
+        let id = identity.dropFirst(Access.keyIdentityPrefix.count)
+        if reloadingUnknown, state.withLock({ $0.keys[id] == nil }) { await sharedReload().value }
+        return isActive(identity: identity)
+    }
+
     func reload() async {
         do {
             let keys = try await store.keys()

@@ -11,7 +11,7 @@ extension HeraldError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         switch code {
-        case .unauthorized: headers[.wwwAuthenticate] = #"Bearer realm="herald""#
+        case .unauthorized, .invalidTicket: headers[.wwwAuthenticate] = #"Bearer realm="herald""#
         case .invalidToken: headers[.wwwAuthenticate] = #"Bearer realm="herald", error="invalid_token""#
         default: break
         }

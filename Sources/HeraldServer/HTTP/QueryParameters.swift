@@ -23,8 +23,9 @@ enum QueryParameters {
         "/v1/runs/{run}/events": Set(filter + ["after", "before", "limit", "project"]),
         "/v1/runs/{run}/events/{id}": ["project"],
         "/v1/runs/{run}/events/{id}/causality": ["maxDepth", "project"],
-        "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "frames", "project", "access_token"]),
-        "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "frames", "logs", "access_token"]),
+        "/v1/runs/{run}/stream": Set(filter + ["after", "wait", "from", "format", "frames", "project", "access_token", "ticket"]),
+        "/v1/projects/{project}/stream": Set(filter + ["after", "from", "format", "frames", "logs", "access_token", "ticket"]),
+        "/v1/stream-tickets": [],
         // A project's own events: GET pages them like a run's, POST publishes them.
         "GET /v1/projects/{project}/events": Set(filter + ["after", "before", "limit"]),
         "POST /v1/projects/{project}/events": ["partial"],

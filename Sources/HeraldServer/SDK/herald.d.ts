@@ -327,7 +327,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** How long a query or a publish attempt waits for its answer, in ms (30,000). */
   timeoutMs?: number;
-  /** Called on every 401 answer, from queries, publishing and streams (a page asks for a key). */
+  /** Called on every 401 answer, from queries, publishing and streams (a page asks for a key), but a refused stream ticket's (a subscription replaces it). */
   onUnauthorized?: (error: HeraldError) => void;
 }
 
@@ -391,7 +391,47 @@ export type SubscribeOptions = Filters & {
   /** Reconnection backoff: retryBaseMs doubling to maxBackoffMs, with jitter (1,000 → 30,000 ms). */
   retryBaseMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Open every connection with a fresh stream ticket instead of the Authorization header: called
+   * before each (re)connection, it answers the ticket's text (from your app's server, or
+   * `client.streamTicket(…)` where the page holds a key). `refused` is the stream's refusal of the
+   * last ticket (expired, say), if it was refused. With a ticket nothing is polled.
+   */
+  ticket?: (request: TicketRequest) => string | Promise<string>;
 };
+
+/** What the `ticket` option is asked for. */
+export interface TicketRequest {
+  run: string | undefined;
+  project: string | undefined;
+  /** The stream's refusal of the previous ticket (401 `invalid_ticket`), or null. */
+  refused: HeraldError | null;
+}
+
+export interface StreamTicketOptions extends RequestOptions {
+  /** A run's stream … */
+  run?: string;
+  /** … or a project's (default: the client's); with `run`, the run's project. */
+  project?: string;
+  /** Filters to bind: the stream must then be asked with exactly these. */
+  types?: string[] | string;
+  agents?: string[] | string;
+  level?: Level;
+  /** Project streams: whose `agent.log` lines to carry. */
+  logs?: string[] | "all";
+}
+
+/** A stream ticket: short-lived, read-only, for one stream. */
+export interface StreamTicket {
+  /** `?ticket=` on the stream. */
+  ticket: string;
+  /** After this it opens nothing (a stream it opened goes on). */
+  expiresAt: string;
+  /** The stream's path and query, ticket included, relative to the server. */
+  streamURL: string;
+  project: string;
+  run?: string;
+}
 
 export type Status = "connecting" | "live" | "reconnecting" | "polling" | "ended";
 
@@ -426,8 +466,10 @@ export type StreamURLOptions = Filters & {
   from?: "now";
   /** "message": frames without an `event:` line, for `EventSource.onmessage`. */
   frames?: "message";
-  /** A read key in the URL (streams only): a plain EventSource cannot send headers. */
+  /** A read key in the URL (streams only): a plain EventSource cannot send headers. Refused by a server started with `--no-query-keys`. */
   accessToken?: string;
+  /** A stream ticket (`streamTicket()`): short-lived, for this one stream. */
+  ticket?: string;
   logs?: string[] | "all";
   wait?: boolean;
   format?: "ag-ui";
@@ -446,6 +488,8 @@ export interface Client {
   causality(run: string, id: string, options?: RunOptions & { maxDepth?: number }): Promise<Causality>;
   access(options?: RequestOptions): Promise<Access>;
   projects(options?: RequestOptions): Promise<Projects>;
+  /** A stream ticket (`POST /v1/stream-tickets`), for an EventSource or a keyless page; needs a credential in this client's headers. */
+  streamTicket(options: StreamTicketOptions): Promise<StreamTicket>;
   /** GET any API path. */
   get<T = unknown>(path: string, query?: Record<string, unknown>, options?: RequestOptions): Promise<T>;
 
@@ -464,8 +508,8 @@ export interface Client {
   url(path: string, query?: Record<string, unknown>): string;
   /** The headers every request carries (the `headers` option's). */
   headers(): Promise<Headers>;
-  /** fetch with the client's headers; no answer rejects with a HeraldError (status 0). */
-  fetch(url: string, init?: RequestInit & { headers?: Headers }): Promise<Response>;
+  /** fetch with the client's headers (`authorization: false` leaves its Authorization out); no answer rejects with a HeraldError (status 0). */
+  fetch(url: string, init?: RequestInit & { headers?: Headers; authorization?: boolean }): Promise<Response>;
 }
 
 export declare function createClient(options?: ClientOptions): Client;

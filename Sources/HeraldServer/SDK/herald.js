@@ -89,7 +89,9 @@ export class HeraldError extends Error {
   get transient() {
     // A bug in the `headers` option (a name not defined, a typo) will not fix itself; a token
     // endpoint that is down may.
-    if (this.code === "headers_failed") return !PROGRAMMING_ERRORS.some((type) => this.cause instanceof type);
+    if (this.code === "headers_failed" || this.code === "ticket_failed") {
+      return !PROGRAMMING_ERRORS.some((type) => this.cause instanceof type);
+    }
     return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
   }
 }
@@ -332,7 +334,8 @@ function call(handler, ...args) {
  *   and set on published events that name none
  * @param {typeof fetch} [options.fetch] the fetch to use (default: the global one)
  * @param {number} [options.timeoutMs] how long a query or a publish attempt waits for its answer (30 s)
- * @param {(error: HeraldError) => void} [options.onUnauthorized] called on every 401 (a page asks for a key)
+ * @param {(error: HeraldError) => void} [options.onUnauthorized] called on every 401 (a page asks for a key), but a
+ *   refused stream ticket's
  */
 export function createClient(options = {}) {
   return new Client(options);
@@ -400,6 +403,23 @@ class Client {
   /** The projects the caller can read: `{projects: [{project, runs, activeRuns, updatedAt}]}`. */
   projects({ signal } = {}) {
     return this.get("/v1/projects", {}, { signal });
+  }
+
+  /**
+   * A stream ticket (`POST /v1/stream-tickets`): a short-lived, read-only pass to one stream,
+   * `{ticket, expiresAt, streamURL, project, run}`, for an `EventSource` or a page that must not
+   * hold a key. Needs a credential in this client's headers (a server-side app's, usually).
+   * `types`, `agents`, `level` and `logs` (project streams) bind the filters: the stream must be
+   * asked with exactly those.
+   */
+  streamTicket({ run, project, types, agents, level, logs, signal } = {}) {
+    const name = project ?? this.project;
+    if (run === undefined && name === undefined) throw new TypeError("streamTicket needs a run or a project");
+    // Lists as the server takes them; "a,b" (as in a query) is split.
+    const list = (value) => (value === undefined || value === null ? undefined
+      : (Array.isArray(value) ? value : String(value).split(",")).filter((item) => item !== ""));
+    const body = JSON.stringify({ run, project: name, types: list(types), agents: list(agents), level, logs: list(logs) });
+    return this.#request("POST", "/v1/stream-tickets", { body, contentType: "application/json", signal });
   }
 
   /** GET any API path; resolves to its JSON, rejects with a HeraldError. */
@@ -523,10 +543,12 @@ class Client {
    * The URL of a stream, for a plain `EventSource` (which cannot send headers, nor resume from
    * a position of your choosing except through `after`). `frames: "message"` asks for frames
    * without an `event:` line, so `onmessage` sees every event (its type is in the JSON);
-   * `accessToken` puts a read key in the URL (streams only accept it there).
+   * `accessToken` puts a read key in the URL (streams only accept it there; a server started with
+   * `--no-query-keys` refuses it), `ticket` a stream ticket (`streamTicket()`), which is
+   * short-lived and opens that one stream only.
    */
-  streamURL({ run, project, after, from, frames, accessToken, logs, wait, format, ...filters } = {}) {
-    const query = { ...filterQuery(filters), after, from, frames, format, access_token: accessToken };
+  streamURL({ run, project, after, from, frames, accessToken, ticket, logs, wait, format, ...filters } = {}) {
+    const query = { ...filterQuery(filters), after, from, frames, format, access_token: accessToken, ticket };
     if (run !== undefined) {
       return this.url(`/v1/runs/${segment(run)}/stream`, { ...query, project: project ?? this.project, wait: wait ? 1 : undefined });
     }
@@ -543,14 +565,19 @@ class Client {
     return { ...(headers ?? {}) };
   }
 
-  /** A fetch of this client's (its headers, its fetch); network failures become HeraldError status 0. */
-  async fetch(url, { headers = {}, signal, ...init } = {}) {
+  /**
+   * A fetch of this client's (its headers, its fetch); network failures become HeraldError status 0.
+   * `authorization: false` leaves the client's Authorization header out (a request that carries a
+   * stream ticket instead).
+   */
+  async fetch(url, { headers = {}, signal, authorization = true, ...init } = {}) {
     let own;
     try {
       own = await this.headers();
     } catch (error) {
       throw new HeraldError(0, "headers_failed", `the client's headers option threw: ${error?.message ?? error}`, { cause: error });
     }
+    if (!authorization) own = Object.fromEntries(Object.entries(own).filter(([name]) => name.toLowerCase() !== "authorization"));
     try {
       return await this.#fetch(url, { ...init, headers: { ...own, ...headers }, signal });
     } catch (error) {
@@ -560,10 +587,10 @@ class Client {
     }
   }
 
-  /** Makes a HeraldError of a refused answer; a 401 also tells `onUnauthorized`. */
+  /** Makes a HeraldError of a refused answer; a 401 also tells `onUnauthorized` (not a refused stream ticket: a subscription replaces it). */
   refusal(response, text) {
     const error = HeraldError.fromAnswer(response.status, text, response.headers.get("Retry-After"));
-    if (response.status === 401) call(this.#onUnauthorized, error);
+    if (response.status === 401 && error.code !== "invalid_ticket") call(this.#onUnauthorized, error);
     return error;
   }
 
@@ -597,6 +624,9 @@ const SHORT_LIVED_MS = 3000;
  * One live subscription: reads the SSE stream with fetch (so headers such as Authorization go
  * with it, and the resume point is ours), reconnects with `Last-Event-ID` and backoff, and
  * falls back to polling the query API while a stream cannot be held open but the API answers.
+ * With the `ticket` option each connection carries a fresh stream ticket instead of the
+ * Authorization header (and nothing is polled: a ticket opens its stream only); a ticket the
+ * stream refuses (expired) is replaced at once.
  * Statuses: "connecting" → "live" ⇄ "reconnecting" / "polling" → "ended".
  */
 class Subscription {
@@ -617,16 +647,21 @@ class Subscription {
   #pollTimer = null;
   #polling = false;
   #retryHint = null;
+  /** The stream's refusal of the last ticket (401 invalid_ticket), told to the ticket callback. */
+  #ticketRefused = null;
+  /** Tickets refused in a row: past two, fresh ones do not help and the refusal is final. */
+  #ticketRefusals = 0;
 
   constructor(client, options = {}, handlers = {}) {
     const { run, after, from, wait = false, heartbeatMs = 15000, readTimeoutMs, pollEveryMs = 3000, probeEveryMs = 15000,
-      retryBaseMs = 1000, maxBackoffMs = 30000 } = options;
+      retryBaseMs = 1000, maxBackoffMs = 30000, ticket } = options;
     const project = options.project ?? client.project;
     if (run === undefined && project === undefined) throw new TypeError("subscribe to a run ({run}) or a project ({project})");
+    if (ticket !== undefined && typeof ticket !== "function") throw new TypeError("ticket must be a function answering a stream ticket");
     this.#client = client;
     this.#handlers = handlers;
     this.#options = {
-      run, project, wait, pollEveryMs, probeEveryMs, retryBaseMs, maxBackoffMs,
+      run, project, wait, pollEveryMs, probeEveryMs, retryBaseMs, maxBackoffMs, ticket,
       fromNow: from === "now" && (after === undefined || after === null),
       filters: filterQuery(options),
       logs: options.logs,
@@ -681,18 +716,40 @@ class Subscription {
 
   /** A 4xx other than 408 and 429 (a key refused, a run missing, a filter the server refuses): retrying cannot fix it. */
   #isFinal(error) {
-    if (error.code === "headers_failed") return !error.transient;
+    if (error.code === "headers_failed" || error.code === "ticket_failed") return !error.transient;
+    // A refused ticket (expired, say) is replaced by a fresh one, unless fresh ones are refused too.
+    if (error.code === "invalid_ticket" && this.#options.ticket) return this.#ticketRefusals > 2;
     return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429
       && !(error.status === 404 && this.#options.wait);
   }
 
-  #streamURL() {
+  #streamURL(ticket) {
     const { run, project, filters, logs, wait, fromNow } = this.#options;
-    if (this.#isRun) {
-      return this.#client.url(`/v1/runs/${segment(run)}/stream`, { ...filters, project, wait: wait ? 1 : undefined });
-    }
     const from = fromNow && this.after === null ? "now" : undefined;
-    return this.#client.url(`/v1/projects/${segment(project)}/stream`, { ...filters, logs, from });
+    if (this.#isRun) {
+      // With a ticket there is no query to ask the run's last seq: the stream starts from now itself.
+      return this.#client.url(`/v1/runs/${segment(run)}/stream`,
+        { ...filters, project, wait: wait ? 1 : undefined, from: ticket ? from : undefined, ticket });
+    }
+    return this.#client.url(`/v1/projects/${segment(project)}/stream`, { ...filters, logs, from, ticket });
+  }
+
+  /** A fresh ticket from the `ticket` option, called before every connection; undefined without one. */
+  async #ticket() {
+    const callback = this.#options.ticket;
+    if (!callback) return undefined;
+    const { run, project } = this.#options;
+    let ticket;
+    try {
+      ticket = await callback({ run, project, refused: this.#ticketRefused });
+    } catch (error) {
+      if (error instanceof HeraldError) throw error;  // e.g. streamTicket()'s own refusal: final or not as its status says
+      throw new HeraldError(0, "ticket_failed", `the ticket option threw: ${error?.message ?? error}`, { cause: error });
+    }
+    if (typeof ticket !== "string" || ticket === "") {
+      throw new HeraldError(0, "ticket_failed", "the ticket option answered no ticket", { cause: new TypeError(`got ${typeof ticket}`) });
+    }
+    return ticket;
   }
 
   /** Opens the stream and reads it; `probe` when the polling loop tries it (a failure changes nothing then). */
@@ -707,15 +764,27 @@ class Subscription {
     let handed = 0;
     try {
       await this.#resolveNow();
+      const ticket = await this.#ticket();
+      if (!current()) return;
       const headers = { Accept: "text/event-stream" };
       if (this.after !== null) headers["Last-Event-ID"] = this.after;
       // An answer that never starts (a stalled proxy) is given up like a silent stream.
       const timer = setTimeout(() => controller.abort(new Timeout("no answer in the read timeout")), this.#options.readTimeoutMs);
-      const response = await this.#client.fetch(this.#streamURL(), { headers, signal: controller.signal })
+      const response = await this.#client.fetch(this.#streamURL(ticket),
+        { headers, signal: controller.signal, authorization: ticket === undefined })
         .finally(() => clearTimeout(timer));
       if (!current()) return;
       if (response.status === 204) return this.#end();
-      if (!response.ok || !response.body) throw this.#client.refusal(response, await response.text().catch(() => ""));
+      if (!response.ok || !response.body) {
+        const error = this.#client.refusal(response, await response.text().catch(() => ""));
+        if (error.code === "invalid_ticket") {
+          this.#ticketRefused = error;
+          this.#ticketRefusals += 1;
+        }
+        throw error;
+      }
+      this.#ticketRefused = null;
+      this.#ticketRefusals = 0;
       opened = Date.now();
       this.#stopPolling();
       this.#setStatus("live");
@@ -731,6 +800,13 @@ class Subscription {
       const error = caught instanceof HeraldError ? caught
         : new HeraldError(0, "unreachable", `the stream broke: ${caught?.message ?? caught}`, { cause: caught });
       if (this.#isFinal(error)) return this.#fail(error);
+      if (error.code === "invalid_ticket" && this.#ticketRefusals === 1) {
+        // Expired (the callback handed over an old one, or the clock moved on): a fresh one at once.
+        call(this.#handlers.onError, error, { final: false, retryInMs: 0 });
+        this.#setStatus("reconnecting");
+        this.#timer = setTimeout(() => this.#connect(), 0);
+        return;
+      }
       // A stream that worked for a while starts the count again: this is the first failure since.
       if (opened !== null && (handed > 0 || Date.now() - opened >= SHORT_LIVED_MS)) this.#failures = 0;
       this.#failures += 1;
@@ -750,7 +826,7 @@ class Subscription {
 
   /** `from: "now"` on a run stream: resume after the run's last seq as it is now, so a reconnect neither repeats nor skips. */
   async #resolveNow() {
-    if (!this.#isRun || !this.#options.fromNow || this.after !== null) return;
+    if (!this.#isRun || !this.#options.fromNow || this.after !== null || this.#options.ticket) return;
     try {
       const run = await this.#client.run(this.#options.run, { project: this.#options.project });
       this.after = String(run.lastSeq ?? 0);
@@ -829,9 +905,9 @@ class Subscription {
 
   // MARK: Polling
 
-  /** Only a run has a query API to poll (by seq, the run stream's ids). */
+  /** Only a run has a query API to poll (by seq, the run stream's ids); a ticket opens its stream and no query. */
   get #canPoll() {
-    return this.#isRun && this.#options.pollEveryMs > 0;
+    return this.#isRun && this.#options.pollEveryMs > 0 && !this.#options.ticket;
   }
 
   /** Reads the query API after the resume point; false when it did not answer. */
