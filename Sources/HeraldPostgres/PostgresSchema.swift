@@ -171,6 +171,14 @@ enum PostgresSchema {
                 "CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at)",
             ]
         ),
+        Migration(
+            version: 4, name: "secrets shared by replicas",
+            statements: [
+                // The stream-ticket signing secret, made by the first replica that needs it, so
+                // a ticket one replica issues opens a stream on any other.
+                "CREATE TABLE secrets (name TEXT PRIMARY KEY, value BYTEA NOT NULL)"
+            ]
+        ),
     ]
 
     /// Applies the migrations `connection`'s database lacks; answers the versions applied.

@@ -137,6 +137,31 @@ extension PostgresStore {
         }
     }
 
+    // MARK: Secrets
+
+    /// The secret called `name` every replica shares: `candidate` if none was stored yet (the
+    /// first replica to ask wins), else the stored one.
+    public func sharedSecret(named name: String, candidate: [UInt8]) async throws(HeraldError) -> [UInt8] {
+        var bindings = PostgresBindings()
+        bindings.append(name)
+        bindings.append(ByteBuffer(bytes: candidate))
+        let rows = try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH made AS (INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
+                    SELECT value FROM made UNION ALL SELECT value FROM secrets WHERE name = $1
+                    """,
+                binds: bindings
+            )
+        )
+        do {
+            guard let row = rows.first else { throw PostgresStoreError("no secret \(name) was stored") }
+            return Array(try row.decode(ByteBuffer.self).readableBytesView)
+        } catch {
+            throw Self.unavailable(error, "read the shared secret \(name)", logger: logger)
+        }
+    }
+
     // MARK: RateBuckets
 
     public func take(client: String, cost: Int, rate: Double, burst: Double) async throws(HeraldError) -> Double? {

@@ -24,8 +24,13 @@ public func buildApplication(
     logger.info("limits", metadata: ["open-files": "\(files.soft)", "hard": "\(files.hard)"])
 
     if let location = configuration.postgres {
-        let ticketSecret = try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read)
+        let fileSecret = try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read)
         let store = try await PostgresStore.open(location, logger: logger)
+        // Replicas sign tickets with one secret: the file's, else the one kept in the database.
+        var ticketSecret = fileSecret
+        if ticketSecret == nil {
+            ticketSecret = try await store.sharedSecret(named: StreamTicketSecret.fileName, candidate: StreamTicketSecret.random())
+        }
         logger.info("store.opened", metadata: ["store": "\(location)"])
         return try await buildApplication(
             configuration, store: store, keys: store, reportedAs: .postgres(location), ticketSecret: ticketSecret, logger: logger,

@@ -143,6 +143,19 @@ struct ClusterTests {
         }
     }
 
+    /// A stream ticket issued by one replica opens its stream on another: they sign with the
+    /// secret kept in the database.
+    @Test func aTicketFromOneReplicaOpensItsStreamOnAnother() async throws {
+        try await Self.withReplicas { replicas in
+            let (a, b) = (replicas[0], replicas[1])
+            _ = try await a.post(#"[{"run":"r","type":"run.started"},{"run":"r","type":"run.completed"}]"#)
+            let issued = try await a.request(.POST, "/v1/stream-tickets", body: #"{"run":"r","project":"default"}"#)
+            let ticket = try #require(try issued.json["ticket"] as? String, "\(issued.text)")
+            let stream = try await b.get("/v1/runs/r/stream?project=default&ticket=\(ticket)")
+            #expect(stream.status == 200 && stream.text.contains("event: run.completed"), "\(stream.text)")
+        }
+    }
+
     /// Two replicas forgetting the same stopped replica, while streams open and close for the
     /// same callers, never deadlock (each locks the totals first, in one order, then the tallies).
     @Test func forgettingStoppedReplicasDoesNotDeadlockWithStreams() async throws {
