@@ -45,7 +45,7 @@ struct StreamTicketSigner: Sendable {
         }
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: claims, using: key) else {
             throw Self.refusal(
-                "its signature does not verify: it was altered, or issued by a server with another ticket secret (replicas need the same --stream-ticket-secret-file)"
+                "its signature does not verify: it was altered, or signed with another ticket secret (another --stream-ticket-secret-file, or a replaced secret)"
             )
         }
         guard let ticket = try? JSONDecoder().decode(StreamTicket.self, from: claims), ticket.version == StreamTicket.version else {
