@@ -31,7 +31,7 @@ as_owner() {
 pg_ctl_start() {
     local port options
     port="$(cat "$dir/port")"
-    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400"
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000"
     [ "${HERALD_PG_DURABLE:-0}" = 1 ] || options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" start >&2
 }
