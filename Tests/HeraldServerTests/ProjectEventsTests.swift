@@ -46,7 +46,9 @@ struct ProjectEventsTests {
         try await TestServer.with { server in
             for (body, field, code) in [
                 (#"{"run":"r1","type":"board.note"}"#, "run", "not_allowed"),
-                (#"{"project":"other","type":"board.note"}"#, "project", "conflict"),
+                (#"{"project":"other","type":"board.note"}"#, "project", "not_allowed"),
+                (#"{"project":"board","type":"board.note"}"#, "project", "not_allowed"),
+                (#"{"type":"TEXT_MESSAGE_CONTENT","messageId":"m1","delta":"hi"}"#, "type", "not_allowed"),
                 (#"{"type":"run.completed"}"#, "type", "not_allowed"),
             ] {
                 let answer = try await server.request(.POST, "/v1/projects/board/events", body: body)

@@ -159,7 +159,9 @@ public struct EventParser: Sendable {
             }
             try fields.read(key: key, from: &value, limits: limits, problem: problem)
         }
-        if let type = fields.type, AGUI.isAGUIType(type) {
+        if let type = fields.type, AGUI.isAGUIType(type), projectLevel {
+            problem("type", "not_allowed", "\(type) is an AG-UI event of a run: post it to /v1/events")
+        } else if let type = fields.type, AGUI.isAGUIType(type) {
             fields.translateFromAGUI(reader.bytes, limits: limits, problem: problem)
             if let data = fields.data, let type = fields.type, Vocabulary.isBuiltin(type) {
                 fields.dataView = try data.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in

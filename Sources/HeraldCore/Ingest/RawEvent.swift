@@ -275,9 +275,7 @@ struct RawEvent {
         }
         if projectLevel {
             if run != nil { fail("run", "not_allowed", "a project-level event names no run: post run events to /v1/events") }
-            if let named = self.project, named != defaultProject {
-                fail("project", "conflict", "this route takes events of project \(defaultProject) only")
-            }
+            if self.project != nil { fail("project", "not_allowed", "the path names the project (\(defaultProject)): leave project out") }
             if let type, type.hasPrefix("run.") { fail("type", "not_allowed", "\(type) belongs to a run: post it to /v1/events") }
         } else if let run {
             if !Names.isValidRun(run) { fail("run", "invalid_value", "run must match [A-Za-z0-9._:-]{1,128}") }
