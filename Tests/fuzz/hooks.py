@@ -21,13 +21,15 @@ def before_load_schema(ctx, raw_schema):
     still valid), so no check is weakened; `OpenAPITests` holds the served document to the
     server's rules, and Swift tests cover the alias and the alternatives.
     """
-    event = raw_schema.get("components", {}).get("schemas", {}).get("EventInput")
-    if not event:
-        return
-    event.get("properties", {}).pop("timestamp", None)
-    for branch in event.get("anyOf", []):
-        if branch.get("title") in ("reflection", "thought"):
-            branch["properties"]["data"] = {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
+    schemas = raw_schema.get("components", {}).get("schemas", {})
+    # A project's own events (`ProjectEventInput`) are `EventInput` without `run`: the same union.
+    for event in (schemas.get("EventInput"), schemas.get("ProjectEventInput")):
+        if not event:
+            continue
+        event.get("properties", {}).pop("timestamp", None)
+        for branch in event.get("anyOf", []):
+            if branch.get("title") in ("reflection", "thought"):
+                branch["properties"]["data"] = {"type": "object", "required": ["content"], "properties": {"content": {"type": "string"}}}
 
 
 @schemathesis.serializer("application/x-ndjson")
