@@ -357,6 +357,7 @@ extension OpenAPITests {
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream?logs=all&from=now", status: 200),
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream", status: 200, headers: [("Last-Event-ID", "999")]),
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream", status: 400, headers: [("Last-Event-ID", "x")]),
+            Probe(operation: projectStream, method: .GET, path: "/v1/projects/default/stream?after=null", status: 400, headers: [("Last-Event-ID", "4")]),
             Probe(operation: projectStream, method: .GET, path: "/v1/projects/bad%20name/stream", status: 404),
             Probe(
                 operation: "POST /v1/projects/{project}/events", method: .POST, path: "/v1/projects/board/events", status: 200,

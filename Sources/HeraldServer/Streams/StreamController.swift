@@ -213,15 +213,19 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
     }
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.
+    /// `Last-Event-ID` wins over `?after=` (a reconnecting EventSource sends both); each is
+    /// checked, so a malformed `after` is refused even beside a header.
     static func resumeToken(_ request: Request) throws(HeraldError) -> Int64? {
-        // An empty Last-Event-ID means "no id yet" (what EventSource sends before its first event).
-        let header = request.headers[.lastEventID].flatMap { $0.trimmingSpaces.isEmpty ? nil : $0 }
-        let text = header ?? request.uri.queryParameters.get("after")
-        guard let text, !text.isEmpty else { return nil }
-        guard let value = Int64(text.trimmingSpaces), value >= 0 else {
-            throw HeraldError(.invalidParameter, "Last-Event-ID / after must be an event id this stream sent (an integer ≥ 0)")
+        func token(_ text: String?) throws(HeraldError) -> Int64? {
+            guard let text, !text.trimmingSpaces.isEmpty else { return nil }
+            guard let value = Int64(text.trimmingSpaces), value >= 0 else {
+                throw HeraldError(.invalidParameter, "Last-Event-ID / after must be an event id this stream sent (an integer ≥ 0)")
+            }
+            return value
         }
-        return value
+        // An empty Last-Event-ID means "no id yet" (what EventSource sends before its first event).
+        let after = try token(request.uri.queryParameters.get("after"))
+        return try token(request.headers[.lastEventID]) ?? after
     }
 
     static func startsNow(_ text: String?) throws(HeraldError) -> Bool {
