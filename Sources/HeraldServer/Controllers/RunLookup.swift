@@ -45,6 +45,14 @@ struct RunLookup: Sendable {
         return nil
     }
 
+    /// Where a run of that name with no event yet will be (a stream waiting for it, a ticket to
+    /// it): the caller's default project (its only one, or `default`); nil when the caller
+    /// cannot read that project and must name one.
+    static func toCome(_ name: String, access: Access) -> RunRef? {
+        let project = access.projects.defaultProject
+        return access.canRead(project) ? RunRef(project: project, run: name) : nil
+    }
+
     static func notFound(_ name: String) -> HeraldError {
         HeraldError(.runNotFound, "run \(name) not found")
     }

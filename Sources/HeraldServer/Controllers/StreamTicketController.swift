@@ -65,10 +65,9 @@ struct StreamTicketController<Context: AccessRequestContext>: Sendable {
     /// there yet is waited for in the caller's default project.
     private func projectOfRun(_ run: String, named project: String?, access: Access) async throws(HeraldError) -> String {
         if let ref = try await RunLookup(store: store).ref(run, project: project, access: access) { return ref.project }
-        let waitIn = access.projects.defaultProject
-        guard access.canRead(waitIn) else {
+        guard let toCome = RunLookup.toCome(run, access: access) else {
             throw HeraldError(.invalidRequest, "name the project of run \(run) (\"project\"): this credential reads \(access.projects.description)")
         }
-        return waitIn
+        return toCome.project
     }
 }

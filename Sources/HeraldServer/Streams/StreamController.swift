@@ -205,11 +205,10 @@ struct StreamController<Context: AccessRequestContext>: Sendable {
         let project = RunsController<Context>.project(request)
         if let ref = try await RunLookup(store: store).ref(name, project: project, access: access) { return ref }
         guard wait else { throw HeraldError(.runNotFound, "run \(name) not found (add ?wait=1 to wait for its first event)") }
-        let waitIn = access.projects.defaultProject
-        guard access.canRead(waitIn) else {
+        guard let toCome = RunLookup.toCome(name, access: access) else {
             throw HeraldError(.invalidParameter, "name the project of the run to wait for: ?project= (this key reads \(access.projects.description))")
         }
-        return RunRef(project: waitIn, run: name)
+        return toCome
     }
 
     /// The resume point: `Last-Event-ID` (what EventSource sends) or `?after=`.
