@@ -60,6 +60,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system's zlib, for gzip request bodies (OTLP exporters send them). Already linked
+        // for swift-nio-extras' HTTP compression, which async-http-client uses.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP server as a library, so tests build the real application.
         .target(
             name: "HeraldServer",
@@ -67,6 +70,7 @@ let package = Package(
                 "HeraldCore",
                 "HeraldSQLite",
                 "HeraldPostgres",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

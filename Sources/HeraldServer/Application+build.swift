@@ -251,6 +251,10 @@ func buildRouter(_ configuration: HeraldConfiguration, services: HeraldServices)
     IngestController(
         store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
     ).addRoutes(to: v1)
+    // OTLP/HTTP's own path: exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
+    OTLPController(
+        store: store, parser: EventParser(limits: configuration.limits), metrics: services.metrics, rateLimiter: services.rateLimiter
+    ).addRoutes(to: authenticated.group("otlp"))
     let queries = v1.group().add(middleware: QueryLimitMiddleware(limit: services.queryLimit, metrics: services.metrics))
     RunsController(store: store, presence: hub, maxPageSize: configuration.maxPageSize, maxPageBytes: configuration.maxPageBytes)
         .addRoutes(to: queries)

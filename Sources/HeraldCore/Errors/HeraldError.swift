@@ -18,6 +18,8 @@ public struct HeraldError: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String { rawValue }
 
         public static let invalidJSON = Code("invalid_json", status: 400)
+        /// An OTLP protobuf body that does not decode.
+        public static let invalidProtobuf = Code("invalid_protobuf", status: 400)
         public static let invalidRequest = Code("invalid_request", status: 400)
         public static let invalidParameter = Code("invalid_parameter", status: 400)
         /// A run named without its project, when the caller can read runs of that name in several.

@@ -86,3 +86,44 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
 }
+
+extension JSONValue {
+    /// The value of a JSON document, or nil when it is not well-formed JSON (or nests deeper
+    /// than `maxDepth`).
+    public init?(parsing bytes: [UInt8], maxDepth: Int = 32) {
+        let value: JSONValue? = bytes.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer, maxDepth: maxDepth, maxStringBytes: buffer.count)
+            guard let value = try? Self.read(&reader, depth: 0), reader.isAtEnd else { return nil }
+            return value
+        }
+        guard let value else { return nil }
+        self = value
+    }
+
+    private static func read(_ reader: inout JSONReader, depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        switch try reader.peekKind() {
+        case .null:
+            _ = reader.readNull()
+            return .null
+        case .bool: return .bool(try reader.readBool() ?? false)
+        case .string: return .string(try reader.readString())
+        case .number:
+            let start = reader.offset
+            if let integer = try reader.readInteger() { return .integer(integer) }
+            reader.offset = start
+            return .number(try reader.readDouble() ?? 0)
+        case .array:
+            var values: [JSONValue] = []
+            try reader.readArray(depth: depth) { (element: inout JSONReader) throws(JSONSyntaxError) in
+                values.append(try read(&element, depth: depth + 1))
+            }
+            return .array(values)
+        case .object:
+            var members: [(String, JSONValue)] = []
+            try reader.readObject(depth: depth) { (value: inout JSONReader, key: String) throws(JSONSyntaxError) in
+                members.append((key, try read(&value, depth: depth + 1)))
+            }
+            return .object(members)
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// zlib, for gzip request bodies (OTLP exporters compress by default in some languages).
+#include <zlib.h>
