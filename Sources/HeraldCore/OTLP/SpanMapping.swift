@@ -270,11 +270,13 @@ public struct SpanMapping: Sendable {
     func runStarted(_ ref: RunRef, run: PendingRun, spans: [OTLPSpan]) -> JSONValue {
         var data: [(String, JSONValue)] = [("traceId", .string(ref.run))]
         // The root span names the run (its agent, if it is one); until it arrives (it ends last),
-        // the first agent does.
+        // the first agent named does.
         let root = run.root.map { spans[$0] }
-        let firstAgent = run.events.lazy.map { spans[$0.span] }.first { Self.kind(of: $0) == .agent }
-        if let title = root.map({ Self.kind(of: $0) == .agent ? Self.ownAgentName(of: $0) ?? $0.name : $0.name }) ?? firstAgent.flatMap(Self.ownAgentName) {
+        let firstAgent = run.events.lazy.compactMap { $0.json["agent"] }.first
+        if let title = root.map({ Self.kind(of: $0) == .agent ? Self.ownAgentName(of: $0) ?? $0.name : $0.name }) {
             data.append(("name", text(title)))
+        } else if let firstAgent {
+            data.append(("name", firstAgent))
         }
         if let conversation = run.conversation { data.append(("conversationId", text(conversation))) }
         let traceId = Array(ref.run.utf8)
