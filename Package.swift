@@ -124,7 +124,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldTestSupport"], swiftSettings: swiftSettings),
         // Chooses the store the store, API and stream tests run on (HERALD_TEST_STORE).
         .target(
             name: "HeraldTestSupport",

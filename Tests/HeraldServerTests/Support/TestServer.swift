@@ -107,11 +107,14 @@ struct TestServer: Sendable {
     }
 
     /// A request whose body is raw bytes (not necessarily UTF-8).
-    func request(_ method: HTTPMethod, _ path: String, bytes: [UInt8], contentType: String) async throws -> Answer {
+    func request(
+        _ method: HTTPMethod, _ path: String, bytes: [UInt8], contentType: String, headers: [(String, String)] = []
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.body = .bytes(ByteBuffer(bytes: bytes))
         request.headers.add(name: "Content-Type", value: contentType)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))

@@ -1,13 +1,13 @@
-@testable import HeraldCore
+import HeraldCore
 
 /// A small agent trace as an exporter sends it: an agent (root) that calls a model, runs a tool,
 /// makes an unknown HTTP span, and whose second tool call fails.
-enum OTLPSamples {
-    static let trace: [UInt8] = Array(0x10...0x1F)
-    static func spanId(_ last: UInt8) -> [UInt8] { [0, 0, 0, 0, 0, 0, 0xA0, last] }
-    static let base: UInt64 = 1_765_000_000_000_000_000
+public enum OTLPSamples {
+    public static let trace: [UInt8] = Array(0x10...0x1F)
+    public static func spanId(_ last: UInt8) -> [UInt8] { [0, 0, 0, 0, 0, 0, 0xA0, last] }
+    public static let base: UInt64 = 1_765_000_000_000_000_000
 
-    static func span(_ id: UInt8, parent: UInt8?, name: String, start: UInt64, end: UInt64, _ attributes: [OTLPAttribute]) -> OTLPSpan {
+    public static func span(_ id: UInt8, parent: UInt8?, name: String, start: UInt64, end: UInt64, _ attributes: [OTLPAttribute]) -> OTLPSpan {
         var span = OTLPSpan(traceId: trace, spanId: spanId(id))
         span.parentSpanId = parent.map(spanId) ?? []
         span.name = name
@@ -21,7 +21,7 @@ enum OTLPSamples {
     }
 
     /// Children first, root last: the order spans end in.
-    static var agentTrace: [OTLPSpan] {
+    public static var agentTrace: [OTLPSpan] {
         let chat = span(2, parent: 1, name: "chat gpt-4o", start: 10, end: 20, [
             OTLPAttribute("gen_ai.operation.name", .string("chat")),
             OTLPAttribute("gen_ai.request.model", .string("gpt-4o")),
