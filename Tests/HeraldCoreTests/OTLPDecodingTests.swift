@@ -160,6 +160,14 @@ struct OTLPDecodingTests {
         #expect(span.scope == "manual")
     }
 
+    @Test func anIdThatIsNeitherHexNorBase64IsLeftToTheMappingToRefuse() throws {
+        let span = try #require(try decodeJSON(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"000000000000a001"}]}]}]}"#).first)
+        #expect(span.traceId == Array("xyz".utf8))
+        let mapped = SpanMapping(defaultProject: "default").map([span])
+        #expect(mapped.events.isEmpty)
+        #expect(mapped.refused.first?.reason.contains("traceId must be 16 bytes") == true)
+    }
+
     @Test func jsonReadsBase64IdsAndSnakeCaseNames() throws {
         // EBESExQVFhcYGRobHB0eHw== is 0x10…0x1F; AAAAAAAAoAE= is 00 00 00 00 00 00 a0 01.
         let body = #"{"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"EBESExQVFhcYGRobHB0eHw==","span_id":"AAAAAAAAoAE=","name":"x","kind":3}]}]}]}"#
@@ -170,7 +178,6 @@ struct OTLPDecodingTests {
     }
 
     @Test("malformed or mistyped OTLP/JSON is a clear 400", arguments: [
-        (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz"}]}]}]}"#, "traceId must be 32 hex digits"),
         (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_BOGUS"}]}]}]}"#, "kind SPAN_KIND_BOGUS is not one of"),
         (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":-5}]}]}]}"#, "startTimeUnixNano must be a non-negative integer"),
         (#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":7}]}]}]}"#, "name must be a string"),

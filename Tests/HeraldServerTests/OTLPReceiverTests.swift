@@ -150,7 +150,7 @@ struct OTLPReceiverTests {
             #expect(status.code == 3)  // INVALID_ARGUMENT
             #expect(status.message.hasPrefix("invalid_protobuf: malformed ExportTraceServiceRequest: byte "), "\(status.message)")
 
-            let json = try await Self.export(server, Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"#.utf8), contentType: "application/json")
+            let json = try await Self.export(server, Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"#.utf8), contentType: "application/json")
             #expect(json.status == 400)
             #expect(try json.json["code"] as? Int == 3)
             #expect(json.errorCode == "invalid_json")

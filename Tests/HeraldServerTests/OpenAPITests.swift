@@ -292,6 +292,9 @@ extension OpenAPITests {
         )
         let ndjson = ndjsonLines.map { $0.text + "\n" }.joined()
         let examples = (json["examples"]?.object ?? [:]).sorted { $0.key < $1.key }.compactMap { $0.value["value"]?.text }
+        let otlpExample = try #require(
+            document["paths"]?["/otlp/v1/traces"]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"]?.text
+        )
         #expect(examples.count >= 2)
 
         let ingest = "POST /v1/events"
@@ -380,6 +383,13 @@ extension OpenAPITests {
             Probe(operation: "GET /v1/projects/{project}/events", method: .GET, path: "/v1/projects/nothing/events", status: 200),
             Probe(operation: "GET /v1/projects/{project}/events", method: .GET, path: "/v1/projects/board/events?level=loud", status: 400),
             Probe(operation: "GET /v1/projects/{project}/events", method: .GET, path: "/v1/projects/bad%20name/events", status: 404),
+            Probe(operation: "POST /otlp/v1/traces", method: .POST, path: "/otlp/v1/traces", status: 200, body: otlpExample),
+            Probe(operation: "POST /otlp/v1/traces", method: .POST, path: "/otlp/v1/traces", status: 400, body: "{"),
+            Probe(operation: "POST /otlp/v1/traces", method: .POST, path: "/otlp/v1/traces", status: 415, body: "{}", contentType: "text/plain"),
+            Probe(
+                operation: "POST /otlp/v1/traces", method: .POST, path: "/otlp/v1/traces", status: 413,
+                body: #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"\#(String(repeating: "x", count: 70_000))"}]}]}]}"#
+            ),
             Probe(operation: "GET /healthz", method: .GET, path: "/healthz", status: 200),
             Probe(operation: "GET /readyz", method: .GET, path: "/readyz", status: 200),
             Probe(operation: "GET /openapi.json", method: .GET, path: "/openapi.json", status: 200),

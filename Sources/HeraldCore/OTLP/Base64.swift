@@ -28,8 +28,8 @@ enum Base64 {
                 out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
             }
         }
-        // Leftover bits must be zero padding of the last character, and at most 4 of them.
-        guard bits < 6, accumulator & ((1 << UInt32(bits)) - 1) == 0, padding <= 2 else { return nil }
+        // A last group of one character cannot hold a byte; leftover bits are padding, ignored.
+        guard bits < 6, padding <= 2 else { return nil }
         return out
     }
 }

@@ -231,13 +231,14 @@ private struct JSONTraceDecoder {
     }
 
     /// A trace or span id: hex (OTLP/JSON) or base64 (protobuf's JSON mapping of bytes), or
-    /// empty. A value of the wrong length is kept as read: the mapping refuses that span alone.
+    /// empty. Text that is neither is read as its UTF-8 bytes, as protobuf would carry a wrong
+    /// id: the mapping refuses that span alone (partial success), not the whole request.
     static func id(_ reader: inout JSONReader, _ field: String, bytes count: Int) throws -> [UInt8] {
         let text = try string(&reader, field)
         if text.isEmpty { return [] }
         if text.utf8.count == count * 2, let bytes = hexBytes(text) { return bytes }
         if let bytes = Base64.decode(text), bytes.count == count { return bytes }
-        throw Invalid(reason: "\(field) must be \(count * 2) hex digits (or \(count) bytes in base64), not \(text.prefix(64))")
+        return Array(text.utf8.prefix(64))
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {
