@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import NIOCore
 
 /// `herald bench ingest`: connections POST batches of events back to back; prints events/s,
@@ -39,6 +40,15 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Distinct request bodies prepared per connection and sent in rotation.")
     var bodies = 16
 
+    @Flag(help: """
+        Send OpenTelemetry spans instead, as an OTLP exporter does: protobuf to /otlp/v1/traces, --batch \
+        spans per request (512 is the batch span processor's default), in traces of --spans-per-trace.
+        """)
+    var otlp = false
+
+    @Option(help: "With --otlp: spans per trace, the last one its root.")
+    var spansPerTrace = 32
+
     func validate() throws {
         guard connections >= 1, batch >= 1, bodies >= 1, payloadBytes >= 0 else {
             throw ValidationError("--connections, --batch and --bodies must be at least 1")
@@ -51,6 +61,7 @@ struct BenchIngest: AsyncParsableCommand {
         BenchHeader.print(server: options.server)
         let runNames = (0..<(runs ?? connections)).map { "\(BenchSession.freshRunPrefix("ingest"))-\($0)" }
         let (stats, cpu) = try await BenchSession.with(options) { session in
+            if otlp { return try await otlpLoad(session) }
             var sources: [BodyRotation] = []
             for index in 0..<connections {
                 var factory = EventFactory(payloadBytes: payloadBytes, seed: UInt64(index + 1))
@@ -67,29 +78,66 @@ struct BenchIngest: AsyncParsableCommand {
             let seconds = (BenchReport.seconds(warmup), BenchReport.seconds(duration))
             print("        \(seconds.0) s warm-up, \(seconds.1) s measured, \(options.threads) client thread(s)")
             fflush(nil)
-
-            let pool = try await session.connect(count: connections)
-            let meter = CPUMeter()
-            let start = NIODeadline.now()
-            var plan = ClosedLoop<BodyRotation>.Plan()
-            let warmupEnd = start + .nanoseconds(Int64(warmup * 1e9))
-            plan.warmup = .until(warmupEnd)
-            plan.stopAt = warmupEnd + .nanoseconds(Int64(duration * 1e9))
-            let loops = zip(pool, sources).map { ClosedLoop.run(on: $0, endpoint: session.endpoint, plan: plan, source: $1) }
-            var all: [LoadStats] = []
-            for loop in loops { all.append(try await loop.get()) }
-            let stats = LoadStats.merged(all)
-            return (stats, meter.summary(requests: stats.attempted))
+            return try await load(session, sources: sources)
         }
         print()
-        BenchReport.line("events/s", BenchReport.count(Double(stats.units) / max(stats.seconds, 1e-9)))
+        if otlp { BenchReport.line("spans/s", BenchReport.count(Double(stats.units) / max(stats.seconds, 1e-9))) }
+        BenchReport.line("events/s", BenchReport.count(Double(stats.units) * eventsPerUnit / max(stats.seconds, 1e-9)))
         BenchReport.line("requests/s", BenchReport.count(Double(stats.requests) / max(stats.seconds, 1e-9)))
         BenchReport.line("latency", BenchReport.latency(stats.latency))
-        BenchReport.line("events", "\(stats.units) in \(stats.requests) requests over \(BenchReport.seconds(stats.seconds)) s")
+        BenchReport.line(otlp ? "spans" : "events", "\(stats.units) in \(stats.requests) requests over \(BenchReport.seconds(stats.seconds)) s")
         BenchReport.line("errors", BenchReport.errors(stats))
         BenchReport.line("client CPU", cpu)
         if let body = stats.firstErrorBody { BenchReport.line("first error", body) }
         if stats.requests == 0 { throw BenchFailure("no request succeeded") }
+    }
+}
+
+extension BenchIngest {
+    /// Events stored per unit sent: 1 for events; for spans, as the receiver maps them.
+    var eventsPerUnit: Double {
+        guard otlp else { return 1 }
+        var factory = SpanFactory(seed: 1)
+        let spans = factory.spans(count: batch, spansPerTrace: spansPerTrace)
+        return Double(SpanMapping(defaultProject: "default").map(spans).events.count) / Double(batch)
+    }
+
+    /// Each connection sends its requests back to back until the plan says stop.
+    func load<Source: RequestSource>(_ session: BenchSession, sources: [Source]) async throws -> (LoadStats, String) {
+        let pool = try await session.connect(count: connections)
+        let meter = CPUMeter()
+        let start = NIODeadline.now()
+        var plan = ClosedLoop<Source>.Plan()
+        let warmupEnd = start + .nanoseconds(Int64(warmup * 1e9))
+        plan.warmup = .until(warmupEnd)
+        plan.stopAt = warmupEnd + .nanoseconds(Int64(duration * 1e9))
+        let loops = zip(pool, sources).map { ClosedLoop.run(on: $0, endpoint: session.endpoint, plan: plan, source: $1) }
+        var all: [LoadStats] = []
+        for loop in loops { all.append(try await loop.get()) }
+        let stats = LoadStats.merged(all)
+        return (stats, meter.summary(requests: stats.attempted))
+    }
+
+    /// `--otlp`: OTLP protobuf bodies with fresh trace ids on every request.
+    func otlpLoad(_ session: BenchSession) async throws -> (LoadStats, String) {
+        var sources: [FreshTraces] = []
+        for index in 0..<connections {
+            var factory = SpanFactory(seed: UInt64(index + 1))
+            let spans = factory.spans(count: batch, spansPerTrace: spansPerTrace)
+            let body = ByteBuffer(bytes: OTLPTraces.encodeProtobuf(spans))
+            let template = PreparedRequest.post(session.endpoint, "/otlp/v1/traces", body: body, contentType: "application/x-protobuf")
+            var traces: [[UInt8]] = []
+            for span in spans where !traces.contains(span.traceId) { traces.append(span.traceId) }
+            sources.append(FreshTraces(template: template, traceIds: traces, units: batch, connection: index + 1))
+        }
+        let wireBytes = (sources.first?.template.body?.readableBytes ?? 0) / batch
+        print(
+            "ingest: \(connections) connections × \(batch) OTLP spans/request (protobuf, \(wireBytes) B/span on the wire), "
+                + "\(spansPerTrace) spans/trace, ≈\(BenchReport.count(eventsPerUnit * Double(batch))) events/request"
+        )
+        print("        \(BenchReport.seconds(warmup)) s warm-up, \(BenchReport.seconds(duration)) s measured, \(options.threads) client thread(s)")
+        fflush(nil)
+        return try await load(session, sources: sources)
     }
 }
 

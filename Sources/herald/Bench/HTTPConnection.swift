@@ -80,9 +80,13 @@ struct PreparedRequest: Sendable {
     }
 
     static func postJSON(_ endpoint: Endpoint, _ path: String, body: ByteBuffer) -> PreparedRequest {
+        post(endpoint, path, body: body, contentType: "application/json")
+    }
+
+    static func post(_ endpoint: Endpoint, _ path: String, body: ByteBuffer, contentType: String) -> PreparedRequest {
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: endpoint.path(path))
         head.headers.add(name: "Host", value: endpoint.authority)
-        head.headers.add(name: "Content-Type", value: "application/json")
+        head.headers.add(name: "Content-Type", value: contentType)
         head.headers.add(name: "Content-Length", value: String(body.readableBytes))
         endpoint.authorize(&head)
         return PreparedRequest(head: head, body: body)
