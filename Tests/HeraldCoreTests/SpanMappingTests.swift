@@ -147,9 +147,24 @@ struct SpanMappingTests {
         #expect(attributes.count == 64)
         #expect(otel.data["droppedAttributes"] == .integer(36))
         guard case .string(let huge) = attributes[0].1 else { Issue.record("no huge string"); return }
-        #expect(huge.utf8.count <= 32 << 10 && huge.hasSuffix("…") && huge.hasPrefix("éé"))
+        #expect(huge.utf8.count <= 4 << 10 && huge.hasSuffix("…") && huge.hasPrefix("éé"))
+        // Many large attributes stop at 64 KiB of JSON; the rest are counted.
+        let many = OTLPSamples.span(8, parent: nil, name: "many", start: 0, end: 1, (0..<64).map { OTLPAttribute("a\($0)", .string(String(repeating: "\u{1}", count: 5000))) })
+        let bounded = try #require(map([many]).first { $0.type == "otel.span" })
+        guard case .object(let few)? = bounded.data["attributes"] else { Issue.record("no attributes"); return }
+        #expect(try JSONValue.object(few).encoded().count <= 64 << 10)
+        #expect(bounded.data["droppedAttributes"] == .integer(Int64(64 - few.count)))
         // Nesting past four levels is written as "…".
         #expect(try String(decoding: attributes[1].1.encoded(), as: UTF8.self) == #"{"k":{"k":{"k":{"k":"…"}}}}"#)
+    }
+
+    @Test func tokenCountsThatOverflowAreClamped() {
+        let span = OTLPSamples.span(2, parent: nil, name: "chat", start: 0, end: 1, [
+            OTLPAttribute("gen_ai.operation.name", .string("chat")),
+            OTLPAttribute("gen_ai.usage.input_tokens", .int(.max)), OTLPAttribute("gen_ai.usage.output_tokens", .int(1)),
+        ])
+        let completed = map([span]).first { $0.type == "step.completed" }
+        #expect(completed?.data["tokensUsed"] == .integer(.max))
     }
 
     @Test func spansWithBadIdsOrProjectsAreRefusedAlone() {

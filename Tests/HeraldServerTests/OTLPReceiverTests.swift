@@ -184,6 +184,26 @@ struct OTLPReceiverTests {
         }
     }
 
+    /// Texts are cut to 32 KiB by the mapping, however many bytes their JSON escapes take.
+    @Test func hugeAndControlCharacterTextsAreStoredCut() async throws {
+        try await TestServer.with { server in
+            let span = OTLPSamples.span(1, parent: nil, name: "execute_tool dump", start: 0, end: 1, [
+                OTLPAttribute("gen_ai.operation.name", .string("execute_tool")),
+                OTLPAttribute("gen_ai.tool.call.result", .string(String(repeating: "\u{1}", count: 200_000))),
+                OTLPAttribute("gen_ai.tool.call.arguments", .string(String(repeating: "é", count: 300_000))),
+                OTLPAttribute("gen_ai.usage.input_tokens", .int(.max)),
+            ])
+            let answer = try await Self.export(server, OTLPTraces.encodeProtobuf([span]))
+            #expect(answer.status == 200 && answer.body.isEmpty, "\(answer.status) \(answer.text)")
+            let events = try await Self.events(server)
+            let result = try #require(events.first { $0["type"] as? String == "tool.call_result" }?["data"] as? [String: Any])
+            let content = try #require(result["content"] as? String)
+            #expect(content.hasPrefix("\u{1}\u{1}") && content.hasSuffix("…") && content.utf8.count <= 32 << 10)
+            let arguments = try #require(events.first { $0["type"] as? String == "tool.call_args" }?["data"] as? [String: Any])
+            #expect((arguments["delta"] as? String)?.utf8.count ?? .max <= 32 << 10)
+        }
+    }
+
     @Test func keysScopeTheProjectsSpansMayGoTo() async throws {
         let directory = TestServer.makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -17,7 +17,8 @@ public struct SpanMapping: Sendable {
     /// The longest text (a tool's arguments or result, a model's answer, an attribute) kept; longer
     /// ones are cut at a character boundary and marked with `…`.
     public var maxTextBytes = 32 << 10
-    /// How many attributes of an unknown span `otel.span` keeps, and how deep their values nest.
+    /// How many attributes of an unknown span `otel.span` keeps (each string cut to 4 KiB, 64 KiB
+    /// in all), and how deep their values nest.
     public var maxAttributes = 64
     public var maxValueDepth = 4
 
@@ -299,11 +300,17 @@ public struct SpanMapping: Sendable {
         if !span.parentSpanId.isEmpty { data.append(("parentSpanId", .string(span.parentSpanId.hexString))) }
         if !span.scope.isEmpty { data.append(("scope", text(span.scope))) }
         if let failure { data.append(("error", .object([("code", text(failure.code)), ("message", text(failure.message))]))) }
-        let kept = span.attributes.prefix(maxAttributes)
-        if !kept.isEmpty {
-            data.append(("attributes", .object(kept.map { (clip($0.key, bytes: 256).text, bounded($0.value.json(maxDepth: maxValueDepth))) })))
+        // At most maxAttributes, each string cut to 4 KiB, and no more than 64 KiB of them as JSON.
+        var kept: [(String, JSONValue)] = []
+        var size = 0
+        for attribute in span.attributes.prefix(maxAttributes) {
+            let value = bounded(attribute.value.json(maxDepth: maxValueDepth), bytes: 4 << 10)
+            size += attribute.key.utf8.count + ((try? value.encoded().count) ?? 0)
+            guard size <= 64 << 10 else { break }
+            kept.append((clip(attribute.key, bytes: 256).text, value))
         }
-        if span.attributes.count > maxAttributes { data.append(("droppedAttributes", .integer(Int64(span.attributes.count - maxAttributes)))) }
+        if !kept.isEmpty { data.append(("attributes", .object(kept))) }
+        if span.attributes.count > kept.count { data.append(("droppedAttributes", .integer(Int64(span.attributes.count - kept.count)))) }
         return data
     }
 
@@ -355,7 +362,9 @@ public struct SpanMapping: Sendable {
     static func usage(of span: OTLPSpan) -> [(String, JSONValue)] {
         let input = (span["gen_ai.usage.input_tokens"] ?? span["llm.token_count.prompt"])?.int
         let output = (span["gen_ai.usage.output_tokens"] ?? span["llm.token_count.completion"])?.int
-        let total = span["llm.token_count.total"]?.int ?? ((input ?? 0) + (output ?? 0))
+        // Counts are whatever the span says: a sum past Int64 is clamped, never a trap.
+        let sum = (input ?? 0).addingReportingOverflow(output ?? 0)
+        let total = span["llm.token_count.total"]?.int ?? (sum.overflow ? .max : sum.partialValue)
         var data: [(String, JSONValue)] = []
         if input != nil || output != nil || span["llm.token_count.total"] != nil {
             data.append(("tokensUsed", .integer(max(0, total))))
@@ -394,12 +403,12 @@ public struct SpanMapping: Sendable {
         .string(clip(value, bytes: maxTextBytes).text)
     }
 
-    /// Strings anywhere in an attribute value kept to ``maxTextBytes``.
-    func bounded(_ value: JSONValue) -> JSONValue {
+    /// Strings anywhere in an attribute value kept to `bytes`.
+    func bounded(_ value: JSONValue, bytes: Int) -> JSONValue {
         switch value {
-        case .string(let text): self.text(text)
-        case .array(let values): .array(values.map(bounded))
-        case .object(let members): .object(members.map { ($0.0, bounded($0.1)) })
+        case .string(let text): .string(clip(text, bytes: bytes).text)
+        case .array(let values): .array(values.map { bounded($0, bytes: bytes) })
+        case .object(let members): .object(members.map { ($0.0, bounded($0.1, bytes: bytes)) })
         default: value
         }
     }

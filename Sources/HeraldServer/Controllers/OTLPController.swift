@@ -74,7 +74,8 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
     /// Maps, validates and stores the spans; answers how many were refused and why.
     private func store(_ spans: [OTLPSpan], access: Access) async throws -> (rejected: Int, message: String) {
         guard !spans.isEmpty else { return (0, "") }
-        let mapped = SpanMapping(defaultProject: access.projects.defaultProject).map(spans)
+        let mapping = SpanMapping(defaultProject: access.projects.defaultProject)
+        let mapped = mapping.map(spans)
         var refused = Refusals(spanCount: spans.count)
         for (span, reason) in mapped.refused { refused.refuse(span, reason) }
 
@@ -83,6 +84,8 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
         parser.receivedAt = .now()
         parser.limits.maxEventsPerRequest = max(1, mapped.events.count)
         parser.limits.maxBodyBytes = .max
+        // The mapping bounds every text; written as JSON, a control character takes six bytes.
+        parser.limits.maxStringBytes = max(parser.limits.maxStringBytes, 6 * mapping.maxTextBytes + 16)
         var writer = JSONWriter(capacity: 256 * mapped.events.count)
         do {
             try JSONValue.array(mapped.events).write(to: &writer)
