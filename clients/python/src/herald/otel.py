@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional, Sequence, Union
 
-from ._span_mapping import MappedSpans, SpanEvent, SpanRecord, event_id, map_spans
+from ._span_mapping import MappedSpans, SpanEvent, SpanRecord, event_id, map_spans, rfc3339
 from .emitter import BoundEmitter, Emitter
 
-__all__ = ["HeraldSpanExporter", "SpanRecord", "SpanEvent", "MappedSpans", "map_spans", "span_record", "event_id"]
+__all__ = ["HeraldSpanExporter", "SpanRecord", "SpanEvent", "MappedSpans", "map_spans", "span_record", "emit_mapped", "event_id", "rfc3339"]
 
 logger = logging.getLogger("herald")
 
