@@ -35,10 +35,10 @@ def module_server(tmp_path_factory):
     server.stop(9)
 
 
-def post(url: str, body: bytes, content_type: str, encoding: Optional[str] = None) -> Tuple[int, Dict[str, str], bytes]:
+def post(url: str, body: bytes, content_type: str, encoding: Optional[str] = None, timeout: float = 30) -> Tuple[int, Dict[str, str], bytes]:
     """``POST /otlp/v1/traces`` with raw http.client: (status, headers, body)."""
     host = url.split("//", 1)[1]
-    connection = http.client.HTTPConnection(host, timeout=30)
+    connection = http.client.HTTPConnection(host, timeout=timeout)
     headers = {"Content-Type": content_type}
     if encoding:
         headers["Content-Encoding"] = encoding

@@ -570,7 +570,8 @@ def _usage(span: _Span) -> Dict[str, Any]:
     total_value = span["llm.token_count.total"]
     total = _integer(total_value) if total_value is not _MISSING else None
     if total is None:
-        total = (input_tokens or 0) + (output_tokens or 0)
+        # Saturated at Int64's bounds (the server's plain Int64 sum traps on overflow: reported).
+        total = min(max((input_tokens or 0) + (output_tokens or 0), _INT64[0]), _INT64[1])
     data: Dict[str, Any] = {}
     if input_tokens is not None or output_tokens is not None or total_value is not _MISSING:
         data["tokensUsed"] = max(0, total)
