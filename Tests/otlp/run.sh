@@ -17,8 +17,7 @@ venv="${HERALD_OTLP_VENV:-$HOME/.cache/herald-ci/otlp-venv}"
 ensure_venv "$venv" 'import pytest, pytest_timeout, opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, pydantic_ai, agents' \
     'opentelemetry-sdk==1.45.2' 'opentelemetry-exporter-otlp-proto-http==1.45.2' 'pydantic-ai-slim==2.78.0' \
     'openai-agents==0.24.0' 'pytest==9.0.3' 'pytest-timeout==2.4.0'
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$root/clients/python"
+install_python_client "$venv"
 
 cd "$here"
-"$venv/bin/python" -c 'import herald, sys; assert "site-packages" in herald.__file__, herald.__file__'
 HERALD_BIN="$herald" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" .

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Union
 
+from ._adapter import EmitterAdapter
 from ._span_mapping import MAX_TEXT_BYTES, clean_agent_name, event_id
 from ._swift_text import clip, swift_json
 from .emitter import BoundEmitter, Emitter
@@ -89,7 +90,7 @@ class _TraceState:
     root_first: Optional[str] = None
 
 
-class HeraldTracingProcessor(_TracingProcessor):  # type: ignore[misc,valid-type]
+class HeraldTracingProcessor(EmitterAdapter, _TracingProcessor):  # type: ignore[misc,valid-type]
     """An OpenAI Agents SDK ``TracingProcessor`` that emits the run's events as they happen.
 
     Every callback queues on the emitter and returns (the emitter never blocks), and never raises.
@@ -102,9 +103,7 @@ class HeraldTracingProcessor(_TracingProcessor):  # type: ignore[misc,valid-type
     """
 
     def __init__(self, emitter: Union[Emitter, BoundEmitter], *, project: Optional[str] = None, shutdown_emitter: bool = False) -> None:
-        self.emitter = emitter
-        self.project = project
-        self.shutdown_emitter = shutdown_emitter
+        super().__init__(emitter, project=project, shutdown_emitter=shutdown_emitter)
         self._lock = threading.Lock()
         self._traces: Dict[str, _TraceState] = {}
         self._spans: Dict[str, _SpanState] = {}
@@ -259,16 +258,8 @@ class HeraldTracingProcessor(_TracingProcessor):  # type: ignore[misc,valid-type
 
     # MARK: Lifecycle
 
-    def shutdown(self) -> None:
-        target = self.emitter.emitter if isinstance(self.emitter, BoundEmitter) else self.emitter
-        if self.shutdown_emitter:
-            target.shutdown()
-        else:
-            target.flush(target.shutdown_timeout)
-
     def force_flush(self) -> None:
-        target = self.emitter.emitter if isinstance(self.emitter, BoundEmitter) else self.emitter
-        target.flush(target.shutdown_timeout)
+        self._flush()
 
 
 # MARK: What spans say

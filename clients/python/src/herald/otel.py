@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional, Sequence, Union
 
+from ._adapter import EmitterAdapter
 from ._span_mapping import MappedSpans, SpanEvent, SpanRecord, event_id, map_spans, rfc3339
 from .emitter import BoundEmitter, Emitter
 
@@ -60,7 +61,7 @@ def span_record(span: Any) -> SpanRecord:
     )
 
 
-class HeraldSpanExporter(_SpanExporter):  # type: ignore[misc,valid-type]
+class HeraldSpanExporter(EmitterAdapter, _SpanExporter):  # type: ignore[misc,valid-type]
     """An OpenTelemetry ``SpanExporter`` that emits finished spans' events through a Herald emitter.
 
     ``export`` maps the batch and queues its events (``Emitter.emit`` with the events' own ids and
@@ -77,11 +78,6 @@ class HeraldSpanExporter(_SpanExporter):  # type: ignore[misc,valid-type]
             flushes, since the emitter may be shared).
     """
 
-    def __init__(self, emitter: Union[Emitter, BoundEmitter], *, project: Optional[str] = None, shutdown_emitter: bool = False) -> None:
-        self.emitter = emitter
-        self.project = project
-        self.shutdown_emitter = shutdown_emitter
-
     def export(self, spans: Sequence[Any]) -> Any:
         """Queues the events of ``spans``; never blocks on the network, never raises."""
         try:
@@ -94,16 +90,8 @@ class HeraldSpanExporter(_SpanExporter):  # type: ignore[misc,valid-type]
             logger.error("herald: spans not exported: %r", error)
         return _SUCCESS
 
-    def shutdown(self) -> None:
-        target = self.emitter.emitter if isinstance(self.emitter, BoundEmitter) else self.emitter
-        if self.shutdown_emitter:
-            target.shutdown()
-        else:
-            target.flush(target.shutdown_timeout)
-
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        target = self.emitter.emitter if isinstance(self.emitter, BoundEmitter) else self.emitter
-        return target.flush(timeout_millis / 1000)
+        return self._flush(timeout_millis / 1000)
 
 
 def emit_mapped(emitter: Union[Emitter, BoundEmitter], mapped: MappedSpans) -> None:
