@@ -131,7 +131,7 @@ def test_a_run_is_live_in_herald_before_it_ends(herald_server):
     assert events[3]["causedBy"] == [agent_started["id"]] and call["causedBy"] == [events[3]["id"]]
     assert by_type["tool.call_completed"][0]["causedBy"] == [call["id"]]
     assert events[-1]["causedBy"] == [events[1]["id"]]
-    # Ids are derived from the SDK's ids: a processor called again for the same spans stores nothing new
+    # Ids are hashed from the SDK's trace and span ids, so a span reported twice is stored once
     span_id = call["data"]["spanId"]
     assert call["id"] == event_id(trace_id.encode(), span_id.encode(), "span")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -639,6 +640,4 @@ def _run_started(ref: Tuple[Optional[str], str], run: _PendingRun, spans: List[_
 
 
 def _now_micros() -> int:
-    import time
-
     return time.time_ns() // 1000

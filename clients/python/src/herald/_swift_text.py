@@ -1,5 +1,5 @@
 """Text as the server cuts and writes it: clipped at a character boundary, JSON and numbers as
-Swift writes them, so events made here are byte-for-byte the events the server makes.
+Swift writes them, so the texts of events made here are the texts the server makes.
 
 A "character" is Swift's: an extended grapheme cluster (Unicode's UAX #29). The rules kept here are
 the ones that decide a boundary in practice — CR LF, controls, combining marks and other

@@ -17,7 +17,7 @@ installed (``pip install opentelemetry-sdk``).
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Sequence, Union
 
 from ._adapter import EmitterAdapter
 from ._span_mapping import MappedSpans, SpanEvent, SpanRecord, event_id, map_spans, rfc3339
