@@ -30,6 +30,13 @@ ensure_venv() {
     fi
 }
 
+# Installs clients/python into the virtualenv at $1 as a user would (not editable), every time: it
+# is what is under test; then checks that `import herald` finds the installed package, not the tree.
+install_python_client() {
+    "$1/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$root/clients/python"
+    (cd / && "$1/bin/python" -c 'import herald; assert "site-packages" in herald.__file__, herald.__file__')
+}
+
 # Starts `herald serve --port 0 --data $1 <more options>` in the background, logging to $1.log;
 # sets `server` (its pid) and `url` once it listens.
 start_herald() {

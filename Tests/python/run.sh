@@ -14,10 +14,7 @@ install_debian_packages python3 python3-venv
 venv="${HERALD_PYTHON_VENV:-$HOME/.cache/herald-ci/python-venv}"
 ensure_venv "$venv" 'import pytest, pytest_timeout, fastapi, uvicorn' \
     'pytest==9.0.3' 'pytest-timeout==2.4.0' 'fastapi==0.165.0' 'uvicorn==0.55.0'
-# The client itself is reinstalled every time: it is what is under test.
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$root/clients/python"
+install_python_client "$venv"
 
 cd "$root/clients/python"
-# The import must find the installed package, not the source tree.
-"$venv/bin/python" -c 'import herald, sys; assert "site-packages" in herald.__file__, herald.__file__'
 HERALD_BIN="$herald" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@" tests

@@ -143,6 +143,18 @@ def test_the_payload_is_encoded_at_the_call(herald_server):
     assert all_events(herald_server.url, "snapshot")[0].data == {"items": [1]}
 
 
+def test_time_ns_dates_an_event_that_happened_before_the_call(herald_server):
+    h = herald.Emitter(herald_server.url, run="dated", agent="w")
+    started = time.time_ns() - 90 * 1_000_000_000 + 123_456_789  # a span that began 90 s ago
+    h.emit("my.thing", {"n": 1}, time_ns=started)
+    h.bind(agent="v").emit("my.thing", {"n": 2}, time_ns=started + 1_000)
+    assert h.emit("my.thing", {"n": 3}, time_ns=1.5) is None  # not an int: refused at the call
+    counters = h.shutdown(timeout=10)
+    assert (counters.delivered, counters.failed) == (2, 1)
+    stored = all_events(herald_server.url, "dated")
+    assert [round(e.datetime.timestamp() * 1_000_000) for e in stored] == [started // 1000, started // 1000 + 1]
+
+
 def test_verbosity_filters_at_the_call(herald_server):
     h = herald.Emitter(herald_server.url, run="verbosity", agent="w", verbosity="decision")
     assert h.agent_log("detail level") is None                    # detail > decision

@@ -166,12 +166,15 @@ class Emitter(TypedHelpers):
         caused_by: Optional[Sequence[Optional[str]]] = None,
         id: Optional[str] = None,
         project: Optional[str] = None,
+        time_ns: Optional[int] = None,
     ) -> Optional[str]:
         """Queues one event and returns its id, or ``None`` when it was filtered, dropped or failed.
 
         Never raises and never blocks (unless the emitter was made with ``block=True`` and the
         queue is full). ``caused_by`` takes the ids earlier calls returned; ``None`` entries (a
-        filtered cause) are left out.
+        filtered cause) are left out. ``time_ns`` dates the event (nanoseconds since the epoch, as
+        ``time.time_ns()`` and OpenTelemetry give them; kept to the microsecond) when it happened
+        earlier than the call, e.g. a span's start; by default the event is dated at the call.
         """
         try:
             rank = _RANK.get(level or DEFAULT_LEVELS.get(type) or ("system" if type[:7] == "system." else "action"), 0)
@@ -188,12 +191,15 @@ class Emitter(TypedHelpers):
                 raise TypeError(f"turn must be an int, not {turn!r}")
             turn = None if turn is None else int(turn)  # an IntEnum writes its name on Python < 3.11
             causes = None if not caused_by else [str(c) for c in caused_by if c]
+            if time_ns is not None and (isinstance(time_ns, bool) or not isinstance(time_ns, int) or time_ns < 0):
+                raise TypeError(f"time_ns must be a non-negative int, not {time_ns!r}")
         except Exception as error:  # noqa: BLE001 — emit never raises
             with self._lock:
                 self._failed += 1
             logger.error("herald: %s event not emitted: %s", type, error)
             return None
-        time_ns = time.time_ns()
+        if time_ns is None:
+            time_ns = time.time_ns()
         me = threading.get_ident()
         if self._queuing == me:
             # A signal handler interrupted this thread's own emit mid-queue: making an id or
@@ -529,10 +535,10 @@ class BoundEmitter(TypedHelpers):
     def emit(self, type: str, data: Optional[Mapping[str, Any]] = None, *, run: Optional[str] = None,
              agent: Optional[str] = None, turn: Optional[int] = None, level: Optional[str] = None,
              caused_by: Optional[Sequence[Optional[str]]] = None, id: Optional[str] = None,
-             project: Optional[str] = None) -> Optional[str]:
+             project: Optional[str] = None, time_ns: Optional[int] = None) -> Optional[str]:
         """:meth:`Emitter.emit` with this view's run, agent and project as defaults."""
         return self.emitter.emit(type, data, run=run or self.run, agent=agent or self.agent, turn=turn, level=level,
-                                 caused_by=caused_by, id=id, project=project or self.project)
+                                 caused_by=caused_by, id=id, project=project or self.project, time_ns=time_ns)
 
     def bind(self, *, run: Optional[str] = None, agent: Optional[str] = None, project: Optional[str] = None) -> "BoundEmitter":
         return BoundEmitter(self.emitter, run=run or self.run, agent=agent or self.agent, project=project or self.project)
