@@ -122,16 +122,16 @@ def test_unknown_fields_are_skipped(start_herald):
     assert shape(stored(other.url, run)) == shape(stored(clean.url, run))
 
 
-def test_a_huge_attribute_is_too_large_plain_and_cut_to_32_kib_gzipped(module_server):
+def test_a_huge_attribute_is_too_large_plain_and_cut_gzipped(module_server):
     huge = "x" * (5 << 20)
     body = request(span("big", TRACE, bytes([9] * 8), attribute("payload", field(1, 2, text(huge)))))
     assert "larger than" in refused(module_server, body, PROTOBUF, 413)
-    # Gzipped it fits the inflated limit: stored, the value cut to 32 KiB
+    # Gzipped it fits the inflated limit: stored, the value cut to an unknown span's 4 KiB
     status, _, _ = post(module_server.url, gzip.compress(body), PROTOBUF, encoding="gzip")
     assert status == 200
     (otel_span,) = [e for e in stored(module_server.url, TRACE.hex()) if e["type"] == "otel.span"]
     kept = otel_span["data"]["attributes"]["payload"]
-    assert len(kept.encode()) == 32 << 10 and kept.endswith("x…")
+    assert len(kept.encode()) == 4 << 10 and kept.endswith("x…")
 
 
 def test_deep_nesting_is_refused_and_moderate_nesting_cut_at_four_levels(module_server):
@@ -177,7 +177,6 @@ def test_empty_and_malformed_json_bodies(module_server):
     assert "malformed JSON" in refused(module_server, b'{"resourceSpans": [', JSON, 400)
     assert "malformed JSON" in refused(module_server, b'[]', JSON, 400)
     for bad_span, reason in [({"traceId": 123}, "traceId must be a string"),
-                             ({"traceId": "0102"}, "traceId must be 32 hex digits"),
                              ({"traceId": TRACE.hex(), "spanId": SPAN.hex(), "kind": "SPAN_KIND_WRONG"}, "kind"),
                              ({"traceId": TRACE.hex(), "spanId": SPAN.hex(), "startTimeUnixNano": -5}, "startTimeUnixNano")]:
         document = {"resourceSpans": [{"scopeSpans": [{"spans": [bad_span]}]}]}
@@ -192,13 +191,15 @@ def test_a_bad_span_is_refused_whole_and_alone(module_server):
     # Then the good one is stored, the bad one counted in partial_success and stored nowhere
     partial = ExportTraceServiceResponse.FromString(answer).partial_success
     assert status == 200 and partial.rejected_spans == 1 and "traceId must be 16 bytes" in partial.error_message
+    # And so in OTLP/JSON, for an id that is neither hex nor base64
+    document = {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "0102", "spanId": SPAN.hex(), "name": "bad"}]}]}]}
+    status, _, answer = post(module_server.url, json.dumps(document).encode(), JSON)
+    assert status == 200 and json.loads(answer)["partialSuccess"]["rejectedSpans"] == "1"
     assert [e["type"] for e in stored(module_server.url, good_trace.hex())] == ["run.started", "otel.span", "run.completed"]
     assert {run["run"] for run in get_json(module_server.url, "/v1/runs?limit=100")["runs"]} >= {good_trace.hex()}
     assert all(len(run["run"]) == 32 for run in get_json(module_server.url, "/v1/runs?limit=100")["runs"])
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: SpanMapping.usage adds input and output tokens with +, which traps on overflow "
-                                       "(SpanMapping.swift, `(input ?? 0) + (output ?? 0)`): the process dies")
 def test_token_counts_that_overflow_when_added_do_not_crash_the_server(herald_server):
     usage = (attribute("gen_ai.operation.name", field(1, 2, text("chat")))
              + attribute("gen_ai.usage.input_tokens", field(3, 0, varint((1 << 63) - 1)))

@@ -162,8 +162,8 @@ def test_herald_span_exporter_makes_the_events_the_receiver_makes(herald_server)
 
 
 def test_texts_and_values_are_cut_and_written_as_the_server_does(herald_server):
-    # Given a span whose attributes put characters of several bytes, combining marks, emoji
-    # sequences and flags across the 32 KiB cut, and values of every type
+    # Given tool results that put characters of several bytes, combining marks, emoji sequences
+    # and flags across the 32 KiB cut, and values of every type
     from opentelemetry.trace import Status, StatusCode
 
     memory = InMemorySpanExporter()
@@ -179,8 +179,8 @@ def test_texts_and_values_are_cut_and_written_as_the_server_does(herald_server):
         "hangul": "a" * (cut - 2) + "\u1100\u1161\u11a8" + "z" * 10,
         "wide": "a" * (cut - 1) + "é" * 10,
     }
-    for name, text in texts.items():  # one span each: together they would pass the 256 KiB data limit
-        with tracer.start_as_current_span(f"text {name}", attributes={"text": text}):
+    for name, text in texts.items():  # one tool call each: its result is cut to 32 KiB
+        with tracer.start_as_current_span(f"text {name}", attributes={"gen_ai.operation.name": "execute_tool", "gen_ai.tool.call.result": text}):
             pass
     with tracer.start_as_current_span("odd values") as span:
         span.set_attributes({"n.big": 2 ** 62, "f.big": 9.5e15, "f.small": 1e-7, "f.neg": -0.0, "f.inf": float("inf"), "f.nan": float("nan"),
@@ -207,8 +207,13 @@ def test_texts_and_values_are_cut_and_written_as_the_server_does(herald_server):
         assert len(theirs) >= 3 and shape(mine) == shape(theirs), span.name
     cut_texts = {}
     for span in spans[:len(texts)]:
-        otel_span = stored(herald_server.url, format(span.get_span_context().trace_id, "032x"), project="otlp")[1]
-        cut_texts[span.name.split()[1]] = otel_span["data"]["attributes"]["text"]
+        events = stored(herald_server.url, format(span.get_span_context().trace_id, "032x"), project="otlp")
+        cut_texts[span.name.split()[1]] = next(e for e in events if e["type"] == "tool.call_result")["data"]["content"]
     assert len(cut_texts["ascii"].encode()) == 32 * 1024 and cut_texts["ascii"].endswith("a…")
-    for name in ("crlf", "accent", "family", "flags", "hangul"):  # the character across the cut is left out whole
-        assert cut_texts[name].endswith("a…") and len(cut_texts[name].encode()) < 32 * 1024, name
+    # Cut at a code point boundary: the bytes that fit, less a code point split by the cut
+    for name, text in texts.items():
+        encoded = text.encode()
+        end = 32 * 1024 - 3
+        while encoded[end] & 0xC0 == 0x80:
+            end -= 1
+        assert cut_texts[name] == encoded[:end].decode() + "…", name

@@ -65,7 +65,8 @@ def test_a_pydantic_ai_run_streams_with_agents_tools_usage_and_causes(herald_ser
     assert started.agent == completed.agent == "weather_agent"
     assert completed.data["summary"] == result.output and completed.caused_by == [started.id]
     conversation = started.data["conversationId"]
-    assert events["run.started"][0].data == {"traceId": run, "conversationId": conversation}
+    # The first span to arrive (a model call) names the agent it ran for, which titles the run
+    assert events["run.started"][0].data == {"traceId": run, "name": "weather_agent", "conversationId": conversation}
     # The tool call, with its name, arguments and result, caused by the agent
     (call,) = events["tool.call_started"]
     assert call.agent == "weather_agent" and call.caused_by == [started.id]

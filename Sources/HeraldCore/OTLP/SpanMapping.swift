@@ -15,7 +15,7 @@ public struct SpanMapping: Sendable {
     /// The project of spans whose resource names none (`herald.project`).
     public var defaultProject: String
     /// The longest text (a tool's arguments or result, a model's answer, an attribute) kept; longer
-    /// ones are cut at a character boundary and marked with `…`.
+    /// ones are cut at a Unicode scalar boundary and marked with `…`.
     public var maxTextBytes = 32 << 10
     /// How many attributes of an unknown span `otel.span` keeps (each string cut to 4 KiB, 64 KiB
     /// in all), and how deep their values nest.
@@ -439,17 +439,19 @@ struct Hash64 {
     }
 }
 
-/// Text cut to at most `bytes` UTF-8 bytes at a character boundary, ending with `…` when cut.
+/// Text cut to at most `bytes` UTF-8 bytes at a Unicode scalar boundary, ending with `…` when
+/// cut. (Scalars, not characters: a rule every client can apply the same way without Unicode's
+/// grapheme tables; a combining mark may lose its base at the cut.)
 func clip(_ text: String, bytes limit: Int) -> (text: String, wasCut: Bool) {
     guard text.utf8.count > limit else { return (text, false) }
-    var kept = ""
-    var used = 0
     let marker = "…"
-    for character in text {
-        let size = character.utf8.count
+    var kept = String.UnicodeScalarView()
+    var used = 0
+    for scalar in text.unicodeScalars {
+        let size = String(scalar).utf8.count
         if used + size + marker.utf8.count > limit { break }
-        kept.append(character)
+        kept.append(scalar)
         used += size
     }
-    return (kept + marker, true)
+    return (String(kept) + marker, true)
 }

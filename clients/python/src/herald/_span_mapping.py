@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ._swift_text import characters, clip, swift_double, swift_json
+from ._swift_text import clip, swift_double, swift_json
 from ._ulid import _encode
 
 __all__ = ["SpanRecord", "SpanEvent", "MappedSpans", "map_spans", "event_id", "rfc3339"]
@@ -32,6 +32,8 @@ __all__ = ["SpanRecord", "SpanEvent", "MappedSpans", "map_spans", "event_id", "r
 MAX_TEXT_BYTES = 32 << 10
 #: How many attributes an ``otel.span`` event keeps, and how deep their values nest.
 MAX_ATTRIBUTES = 64
+MAX_ATTRIBUTE_TEXT_BYTES = 4 << 10
+MAX_ATTRIBUTES_BYTES = 64 << 10
 MAX_VALUE_DEPTH = 4
 
 Attributes = Union[Mapping[str, Any], Sequence[Tuple[str, Any]]]
@@ -286,12 +288,7 @@ def _kind(span: _Span) -> str:
 def clean_agent_name(name: str) -> Optional[str]:
     """An agent name as the server keeps it: printable, commas as spaces, trimmed, ≤ 128 bytes."""
     printable = "".join(c for c in name if ord(c) >= 0x20 and ord(c) != 0x7F).replace(",", " ")
-    parts = list(characters(printable))
-    while parts and parts[0] in (" ", "\t"):
-        parts.pop(0)
-    while parts and parts[-1] in (" ", "\t"):
-        parts.pop()
-    cleaned = "".join(parts)
+    cleaned = printable.strip(" \t")
     return clip(cleaned, 128)[0] if cleaned else None
 
 
@@ -571,7 +568,7 @@ def _usage(span: _Span) -> Dict[str, Any]:
     total_value = span["llm.token_count.total"]
     total = _integer(total_value) if total_value is not _MISSING else None
     if total is None:
-        # Saturated at Int64's bounds (the server's plain Int64 sum traps on overflow: reported).
+        # Saturated at Int64's bounds, as the server clamps it.
         total = min(max((input_tokens or 0) + (output_tokens or 0), _INT64[0]), _INT64[1])
     data: Dict[str, Any] = {}
     if input_tokens is not None or output_tokens is not None or total_value is not _MISSING:
@@ -597,22 +594,31 @@ def _otel_span(span: _Span, start: int, end: int, failure: Optional[Tuple[str, s
         data["scope"] = _text(record.scope)
     if failure is not None:
         data["error"] = {"code": _text(failure[0]), "message": _text(failure[1])}
-    kept = span.attributes[:MAX_ATTRIBUTES]
+    # At most MAX_ATTRIBUTES, each string cut to 4 KiB, and no more than 64 KiB of them as JSON.
+    kept: Dict[str, Any] = {}
+    count = size = 0
+    for key, value in span.attributes[:MAX_ATTRIBUTES]:
+        value = _bounded(_value_json(value, MAX_VALUE_DEPTH), MAX_ATTRIBUTE_TEXT_BYTES)
+        size += len(key.encode("utf-8", "surrogatepass")) + len(swift_json(value).encode("utf-8", "surrogatepass"))
+        if size > MAX_ATTRIBUTES_BYTES:
+            break
+        kept[clip(key, 256)[0]] = value
+        count += 1
     if kept:
-        data["attributes"] = {clip(key, 256)[0]: _bounded(_value_json(value, MAX_VALUE_DEPTH)) for key, value in kept}
-    if len(span.attributes) > MAX_ATTRIBUTES:
-        data["droppedAttributes"] = len(span.attributes) - MAX_ATTRIBUTES
+        data["attributes"] = kept
+    if len(span.attributes) > count:
+        data["droppedAttributes"] = len(span.attributes) - count
     return data
 
 
-def _bounded(value: Any) -> Any:
-    """Strings anywhere in an attribute value kept to ``MAX_TEXT_BYTES``."""
+def _bounded(value: Any, limit: int) -> Any:
+    """Strings anywhere in an attribute value kept to ``limit`` bytes."""
     if isinstance(value, str):
-        return _text(value)
+        return clip(value, limit)[0]
     if isinstance(value, list):
-        return [_bounded(v) for v in value]
+        return [_bounded(v, limit) for v in value]
     if isinstance(value, dict):
-        return {k: _bounded(v) for k, v in value.items()}
+        return {k: _bounded(v, limit) for k, v in value.items()}
     return value
 
 
@@ -620,15 +626,14 @@ def _run_started(ref: Tuple[Optional[str], str], run: _PendingRun, spans: List[_
     project, run_name = ref
     data: Dict[str, Any] = {"traceId": run_name}
     # The root span names the run (its agent, if it is one); until it arrives (it ends last), the
-    # first agent does.
-    title: Optional[str] = None
+    # first agent named does.
     if run.root is not None:
         title = (_own_agent_name(run.root) or run.root.record.name) if _kind(run.root) == _AGENT else run.root.record.name
-    else:
-        first_agent = next((span for span in run.spans if _kind(span) == _AGENT), None)
-        title = _own_agent_name(first_agent) if first_agent is not None else None
-    if title is not None:
         data["name"] = _text(title)
+    else:
+        first_agent = next((event.json["agent"] for event in run.events if "agent" in event.json), None)
+        if first_agent is not None:
+            data["name"] = first_agent
     if run.conversation is not None:
         data["conversationId"] = _text(run.conversation)
     micros = run.earliest if run.earliest is not None else _now_micros()
