@@ -101,7 +101,7 @@ struct OTLPDecodingTests {
     /// or is refused as invalid_protobuf, and whatever decodes maps to events that encode.
     @Test func mutatedBodiesNeverCrashTheDecoderOrTheMapping() throws {
         let body = OTLPTraces.encodeProtobuf(OTLPSamples.agentTrace)
-        var random = SplitMix(seed: 20_261_207)
+        var random = SeededGenerator(seed: 20_261_207)
         var decoded = 0
         for _ in 0..<3000 {
             var mutated = body
@@ -188,18 +188,5 @@ struct OTLPDecodingTests {
         let error = try #require(throws: HeraldError.self) { try decodeJSON(body) }
         #expect(error.code.status == 400)
         #expect(error.message.contains(message), "\(error.message)")
-    }
-}
-
-/// SplitMix64: a seeded generator, so the mutation test is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
