@@ -388,14 +388,17 @@ public struct SpanMapping: Sendable {
     // MARK: Ids and bounds
 
     /// A ULID made from the trace id, the span id and the event's part: the same span gives the
-    /// same ids however often it is sent. (Its 48 "time" bits are hash bits, not a time.)
+    /// same ids however often it is sent. Its 48 "time" bits hash the trace alone, so a trace's
+    /// events sit together in the store's id index (an insert per trace, not one per event, at a
+    /// random place); they are not a time.
     static func id(_ traceId: [UInt8], _ spanId: [UInt8], _ part: String) -> EventID {
-        var first = Hash64(seed: 0xCBF2_9CE4_8422_2325)
+        var trace = Hash64(seed: 0xCBF2_9CE4_8422_2325)
+        var first = trace
         var second = Hash64(seed: 0x6C62_272E_07BB_0142)
+        trace.add(traceId)
         first.add(traceId); first.add(spanId); first.add(Array(part.utf8))
         second.add(traceId); second.add(spanId); second.add(Array(part.utf8))
-        let high = first.value
-        return EventID(milliseconds: high >> 16, randomHigh: UInt16(truncatingIfNeeded: high), randomLow: second.value)
+        return EventID(milliseconds: trace.value >> 16, randomHigh: UInt16(truncatingIfNeeded: first.value), randomLow: second.value)
     }
 
     /// A text kept to ``maxTextBytes``.

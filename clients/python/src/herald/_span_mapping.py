@@ -107,9 +107,11 @@ def _hash64(seed: int, parts: Iterable[bytes]) -> int:
 
 def event_id(trace_id: bytes, span_id: bytes, part: str) -> str:
     """The ULID of one event of a span: the same span and part give the same id in every process.
-    (Its 48 "time" bits are hash bits, not a time.)"""
+    Its 48 "time" bits hash the trace alone (a trace's events sit together in the server's id
+    index); they are not a time."""
     parts = (bytes(trace_id), bytes(span_id), part.encode("utf-8"))
-    return _encode(_hash64(0xCBF29CE484222325, parts) << 64 | _hash64(0x6C62272E07BB0142, parts))
+    high = (_hash64(0xCBF29CE484222325, (bytes(trace_id),)) >> 16 << 16) | (_hash64(0xCBF29CE484222325, parts) & 0xFFFF)
+    return _encode(high << 64 | _hash64(0x6C62272E07BB0142, parts))
 
 
 def rfc3339(micros: int) -> str:
