@@ -68,3 +68,19 @@ export function levelVisible(level, verbosity) {
   if (!verbosity || level === "system") return true;
   return LEVELS.indexOf(level) <= LEVELS.indexOf(verbosity);
 }
+
+/** Puts `text` on the clipboard (a hidden text area where the Clipboard API is refused) and
+ * keeps it in `window.herald.copied` for the browser tests. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", { class: "offscreen" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  window.herald.copied = text;
+}

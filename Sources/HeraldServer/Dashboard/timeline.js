@@ -1,0 +1,431 @@
+// The waterfall: one lane per agent, a bar per task, step attempt, tool call and message from its
+// start to its end, markers for decisions, errors and retries. Drawn by hand in SVG (the page
+// fetches no library): only what is in view is drawn, and bars or markers closer than a few
+// pixels merge into one with a count, so a run of 100,000 events zooms and pans smoothly.
+import { el, clock, duration } from "./util.js";
+import { phase } from "./tasks.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const TRACKS = ["task", "step", "tool", "message"];  // top to bottom within a lane
+const TRACK = 12, GAP = 3, MARKS = 12, PAD = 6, GUTTER = 110, AXIS = 22, RIGHT = 8;
+const MERGE_PX = 3;       // narrower bars this close to the previous ones merge into it
+const MAX_SPANS = 50000;  // bounded memory: the oldest bars and markers leave first
+const MAX_SPAN_EVENTS = 50;
+const RUN_LANE = "(run)";  // events that name no agent
+
+/** Sorted by start (a marker's time), so a lane's visible items come out in order without
+ * sorting each frame; events come nearly in time order, so this is a push in practice. */
+function insertByStart(list, item) {
+  const at = (entry) => entry.start ?? entry.time;
+  let i = list.length;
+  while (i > 0 && at(list[i - 1]) > at(item)) i -= 1;
+  list.splice(i, 0, item);
+}
+
+/**
+ * The timeline of one run. `onOpen(span)` opens a bar's events (the run view's drawer);
+ * `span` is `{kind, key, label, agent, start, end, state, events: [{id, seq, type}]}`.
+ */
+export function createTimeline({ onOpen }) {
+  const spans = [];        // every bar, oldest first
+  const open = new Map();  // key → the bar still running
+  const markers = [];      // {kind: decision|error|retry, time, agent, label, event}
+  const lanes = new Map(); // agent → {name, tracks: Map(track → bars sorted by start), markers, bands}
+  const failedSteps = new Set();
+  let first = null, last = null, ended = null;  // ms
+  let view = null;         // {start, end} once the reader zoomed or panned; null follows the run
+  let highlighted = null;  // the key of a bar jumped to from the conversation
+  let shown = [];          // what the last render drew, by data-index
+
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("id", "waterfall");
+  svg.setAttribute("role", "group");
+  svg.setAttribute("aria-label", "Timeline: tasks, steps, tool calls and messages by agent");
+  const zoomIn = el("button", { type: "button", id: "zoom-in", "aria-label": "Zoom in" }, "+");
+  const zoomOut = el("button", { type: "button", id: "zoom-out", "aria-label": "Zoom out" }, "−");
+  const fit = el("button", { type: "button", id: "zoom-fit" }, "Fit");
+  const range = el("span", { class: "muted", id: "timeline-range" });
+  const frame = el("div", { class: "waterfall", tabindex: "0", id: "waterfall-frame",
+    "aria-label": "Timeline; arrow keys pan, + and − zoom, 0 fits the run" }, svg);
+  const node = el("div", {}, el("div", { class: "panel-head" }, el("h2", { id: "waterfall-title" }, "Timeline"), range, zoomOut, zoomIn, fit), frame);
+
+  // ---- the model ----
+  function lane(agent) {
+    const name = agent ?? RUN_LANE;
+    let entry = lanes.get(name);
+    if (!entry) {
+      entry = { name, tracks: new Map(), markers: [], bands: [] };
+      lanes.set(name, entry);
+    }
+    return entry;
+  }
+
+  function note(span, event) {
+    if (span.events.length < MAX_SPAN_EVENTS) span.events.push({ id: event.id, seq: event.seq, type: event.type });
+  }
+
+  function begin(kind, key, label, event, time) {
+    const span = { kind, key, label, agent: event.agent ?? RUN_LANE, start: time, end: null, state: "open", events: [] };
+    note(span, event);
+    spans.push(span);
+    open.set(key, span);
+    const tracks = lane(event.agent).tracks;
+    if (!tracks.has(kind)) tracks.set(kind, []);
+    insertByStart(tracks.get(kind), span);
+    if (spans.length > MAX_SPANS) forget(Math.floor(MAX_SPANS / 10));
+    return span;
+  }
+
+  function finish(key, event, time, state) {
+    const span = open.get(key);
+    if (!span) return null;
+    note(span, event);
+    span.end = Math.max(time, span.start);
+    span.state = state;
+    open.delete(key);
+    return span;
+  }
+
+  function mark(kind, event, time, label) {
+    const marker = { kind, time, agent: event.agent ?? RUN_LANE, label, event: { id: event.id, seq: event.seq, type: event.type } };
+    markers.push(marker);
+    insertByStart(lane(event.agent).markers, marker);
+    if (markers.length > MAX_SPANS) forget(Math.floor(MAX_SPANS / 10));
+  }
+
+  /** Drops the oldest closed bars and markers (memory stays bounded on endless runs). */
+  function forget(count) {
+    const gone = new Set(spans.filter((s) => s.end !== null).slice(0, count));
+    const oldMarkers = new Set(markers.splice(0, Math.min(count, markers.length)));
+    spans.splice(0, spans.length, ...spans.filter((s) => !gone.has(s)));
+    for (const entry of lanes.values()) {
+      for (const [kind, list] of entry.tracks) entry.tracks.set(kind, list.filter((s) => !gone.has(s)));
+      entry.markers = entry.markers.filter((m) => !oldMarkers.has(m));
+    }
+  }
+
+  /** Takes one event, in seq order. */
+  function add(event) {
+    const d = event.data ?? {};
+    const time = Date.parse(event.time);
+    first = first === null ? time : Math.min(first, time);
+    last = last === null ? time : Math.max(last, time);
+    switch (event.type) {
+      case "step.started": {
+        const key = `step:${d.stepId}`;
+        finish(key, event, time, "unfinished");
+        begin("step", key, d.label ?? d.stepId, event, time);
+        if (failedSteps.has(d.stepId)) mark("retry", event, time, `retry of ${d.stepId}`);
+        break;
+      }
+      case "step.progress": { const span = open.get(`step:${d.stepId}`); if (span) note(span, event); break; }
+      case "step.completed": finish(`step:${d.stepId}`, event, time, "ok"); break;
+      case "step.failed":
+        finish(`step:${d.stepId}`, event, time, "failed");
+        failedSteps.add(d.stepId);
+        mark("error", event, time, `${d.stepId}: ${d.code}: ${d.message}`);
+        break;
+      case "task.started":
+      case "task.status_changed":
+      case "task.completed":
+      case "task.failed":
+      case "task.subtask_status_changed":
+      case "task.subtask_unblocked":
+        addTask(event, d, time);
+        break;
+      case "tool.call_started": begin("tool", `tool:${d.toolCallId}`, d.toolCallName ?? d.toolCallId, event, time); break;
+      case "tool.call_completed": {
+        // The arguments are complete; the call runs until its result comes.
+        const span = open.get(`tool:${d.toolCallId}`);
+        if (span) { note(span, event); span.argsEnd = time; }
+        break;
+      }
+      case "tool.call_result": finish(`tool:${d.toolCallId}`, event, time, "ok"); break;
+      case "message.started": begin("message", `message:${d.messageId}`, `${d.role ?? "assistant"} message`, event, time); break;
+      case "message.completed": finish(`message:${d.messageId}`, event, time, "ok"); break;
+      case "agent.started": lane(event.agent).bands.push({ start: time, end: null }); break;
+      case "agent.completed":
+      case "agent.failed": {
+        const band = lane(event.agent).bands.at(-1);
+        if (band && band.end === null) band.end = time;
+        if (event.type === "agent.failed") mark(d.willRetry ? "retry" : "error", event, time, `${event.agent}: ${d.error}${d.willRetry ? " (will retry)" : ""}`);
+        break;
+      }
+      case "decision": mark("decision", event, time, `${d.decisionType}: ${JSON.stringify(d.newValue)}`); break;
+      case "run.completed": case "run.failed": case "run.cancelled": end(time); break;
+      default:
+        if (event.type.startsWith("system.")) {
+          const retry = (d.retryCount ?? 0) > 0 || d.status === "retrying";
+          mark(retry ? "retry" : "error", event, time, [d.errorType, d.message].filter(Boolean).join(": ") || event.type);
+        }
+    }
+  }
+
+  function addTask(event, d, time) {
+    const key = `task:${d.taskId}`;
+    const status = event.type === "task.status_changed" ? String(d.new) : "";
+    const failed = event.type === "task.failed" || (status !== "" && phase(status).state === "failed");
+    const closes = failed || event.type === "task.completed" || (status !== "" && phase(status).state === "done");
+    // Subtask news and a closing status join the open bar; a task (re)starting opens one.
+    const opens = !closes && (event.type === "task.started" || event.type === "task.status_changed");
+    const span = open.get(key) ?? (opens ? begin("task", key, d.title ?? d.taskId, event, time) : null);
+    if (span && d.title) span.label = d.title;
+    if (status.toLowerCase() === "retrying") mark("retry", event, time, `retry of ${d.taskId}`);
+    if (!closes) {
+      if (span && span.events.at(-1)?.id !== event.id) note(span, event);
+      return;
+    }
+    finish(key, event, time, failed ? "failed" : "ok");
+    if (failed) mark("error", event, time, `${d.taskId}: ${d.error ?? d.new}`);
+  }
+
+  /** The run ended: bars still open end with it, marked unfinished. */
+  function end(time) {
+    ended = time;
+    for (const key of [...open.keys()]) {
+      const span = open.get(key);
+      span.end = Math.max(time, span.start);
+      span.state = "unfinished";
+      open.delete(key);
+    }
+    for (const entry of lanes.values()) for (const band of entry.bands) band.end ??= time;
+  }
+
+  // ---- the view ----
+  /** Now, as the run's bars see it: open bars grow to it while the run is live. */
+  function now() {
+    return ended ?? Math.max(last ?? Date.now(), Date.now());
+  }
+
+  function whole() {
+    const start = first ?? Date.now();
+    return { start, end: Math.max(now(), start + 1000) };
+  }
+
+  function current() {
+    return view ?? whole();
+  }
+
+  function setView(start, end) {
+    const all = whole();
+    const span = Math.max(end - start, 20);  // 20 ms is as close as it zooms
+    view = { start, end: start + span };
+    if (view.start <= all.start && view.end >= all.end) view = null;  // all of it: follow the run again
+    render();
+  }
+
+  function zoom(factor, at = 0.5) {
+    const { start, end } = current();
+    const pivot = start + (end - start) * at;
+    setView(pivot - (pivot - start) * factor, pivot + (end - pivot) * factor);
+  }
+
+  function pan(fraction) {
+    const { start, end } = current();
+    const shift = (end - start) * fraction;
+    setView(start + shift, end + shift);
+  }
+
+  zoomIn.addEventListener("click", () => zoom(0.5));
+  zoomOut.addEventListener("click", () => zoom(2));
+  fit.addEventListener("click", () => { view = null; render(); });
+  frame.addEventListener("wheel", (event) => {
+    const plot = frame.clientWidth - GUTTER - RIGHT;
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      const at = Math.min(1, Math.max(0, (event.clientX - frame.getBoundingClientRect().left - GUTTER) / plot));
+      zoom(event.deltaY > 0 ? 1.25 : 0.8, at);
+    } else if (event.shiftKey || Math.abs(event.deltaX) > Math.abs(event.deltaY)) {
+      event.preventDefault();
+      pan((event.shiftKey ? event.deltaY : event.deltaX) / plot);
+    }
+  }, { passive: false });
+  let drag = null;
+  frame.addEventListener("pointerdown", (event) => {
+    if (event.target.closest("[data-index]")) return;
+    drag = { x: event.clientX, view: current() };
+    frame.setPointerCapture(event.pointerId);
+  });
+  frame.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    const msPerPx = (drag.view.end - drag.view.start) / (frame.clientWidth - GUTTER - RIGHT);
+    const shift = (drag.x - event.clientX) * msPerPx;
+    setView(drag.view.start + shift, drag.view.end + shift);
+  });
+  frame.addEventListener("pointerup", () => { drag = null; });
+  frame.addEventListener("keydown", (event) => {
+    const item = event.target.closest?.("[data-index]");
+    if (item && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      activate(shown[Number(item.dataset.index)]);
+      return;
+    }
+    const keys = { ArrowLeft: () => pan(-0.2), ArrowRight: () => pan(0.2), "+": () => zoom(0.5), "=": () => zoom(0.5), "-": () => zoom(2), "0": () => fit.click() };
+    if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
+  });
+  svg.addEventListener("click", (event) => {
+    const item = event.target.closest("[data-index]");
+    if (item) activate(shown[Number(item.dataset.index)]);
+  });
+
+  /** A bar opens its events; a merged group zooms in to show its bars. */
+  function activate(item) {
+    if (!item) return;
+    if (item.group) setView(item.start - (item.end - item.start) * 0.1 - 10, item.end + (item.end - item.start) * 0.1 + 10);
+    else if (item.span) onOpen(item.span);
+    else onOpen({ kind: item.marker.kind, key: `marker:${item.marker.event.id}`, label: item.marker.label, agent: item.marker.agent,
+      start: item.marker.time, end: item.marker.time, state: item.marker.kind, events: [item.marker.event] });
+  }
+
+  /** Shows a bar (a message, from the conversation): zooms to it, highlights and focuses it. */
+  function reveal(key) {
+    const span = spans.find((s) => s.key === key);
+    if (!span) return false;
+    const end = span.end ?? now();
+    const pad = Math.max((end - span.start) * 0.5, 50);
+    highlighted = key;
+    setView(span.start - pad, end + pad);
+    node.scrollIntoView({ block: "nearest" });
+    svg.querySelector(`[data-key="${CSS.escape(key)}"]`)?.focus();
+    return true;
+  }
+
+  // ---- drawing ----
+  function shape(tag, attributes) {
+    const item = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) if (value !== undefined) item.setAttribute(name, value);
+    return item;
+  }
+
+  /** Visible items of one sorted list, with narrow neighbours merged into groups. */
+  function visible(list, startOf, endOf, x) {
+    const { start, end } = current();
+    const out = [];
+    for (const item of list) {
+      const s = startOf(item), e = endOf(item);
+      if (s > end) break;
+      if (e < start) continue;
+      const x0 = x(s), x1 = x(e);
+      const narrow = x1 - x0 < MERGE_PX;
+      const previous = out.at(-1);
+      if (previous && narrow && previous.narrow && x0 <= previous.x1 + MERGE_PX) {
+        previous.items.push(item);
+        previous.x1 = Math.max(previous.x1, x1);
+        previous.end = Math.max(previous.end, e);
+      } else {
+        out.push({ items: [item], x0, x1, start: s, end: e, narrow });
+      }
+    }
+    return out;
+  }
+
+  function ticks(start, end, plot) {
+    const target = (end - start) / Math.max(1, plot / 110);
+    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000, 7200000, 21600000, 86400000];
+    const step = steps.find((s) => s >= target) ?? steps.at(-1);
+    const origin = first ?? start;
+    const out = [];
+    for (let t = origin + Math.ceil((start - origin) / step) * step; t <= end; t += step) out.push(t);
+    return { out, origin };
+  }
+
+  function render() {
+    const width = Math.max(frame.clientWidth, 240);
+    const plot = width - GUTTER - RIGHT;
+    const { start, end } = current();
+    const x = (t) => GUTTER + ((t - start) / (end - start)) * plot;
+    const liveEnd = now();
+    const focusedKey = svg.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    shown = [];
+    const parts = [];
+    let y = AXIS;
+
+    const axis = ticks(start, end, plot);
+    for (const t of axis.out) {
+      const at = x(t).toFixed(1);
+      parts.push(shape("line", { x1: at, x2: at, y1: AXIS - 4, y2: "100%", class: "tick" }));
+      const label = shape("text", { x: at, y: 12, class: "tick-label", "text-anchor": "middle" });
+      label.textContent = `+${duration(t - axis.origin)}`;
+      parts.push(label);
+    }
+
+    for (const entry of lanes.values()) {
+      const tracks = TRACKS.filter((kind) => entry.tracks.get(kind)?.length);
+      const height = PAD + MARKS + tracks.length * (TRACK + GAP) + PAD;
+      parts.push(shape("rect", { x: 0, y, width, height, class: "lane" }));
+      const name = shape("text", { x: 6, y: y + height / 2 + 4, class: "lane-label" });
+      name.textContent = entry.name.length > 14 ? `${entry.name.slice(0, 13)}…` : entry.name;
+      parts.push(name);
+      for (const band of entry.bands) {
+        const bandEnd = band.end ?? liveEnd;
+        if (bandEnd < start || band.start > end) continue;
+        const x0 = Math.max(GUTTER, x(band.start)), x1 = Math.min(width - RIGHT, x(bandEnd));
+        parts.push(shape("rect", { x: x0, y: y + 2, width: Math.max(1, x1 - x0), height: height - 4, class: "band",
+          "data-agent": entry.name, "data-start": band.start, "data-end": bandEnd, "data-open": String(band.end === null) }));
+      }
+
+      const markerY = y + PAD + MARKS / 2;
+      for (const group of visible(entry.markers, (m) => m.time, (m) => m.time, x)) {
+        const one = group.items.length === 1 ? group.items[0] : null;
+        const kind = one ? one.kind : (group.items.some((m) => m.kind === "error") ? "error" : group.items[0].kind);
+        const index = shown.push(one ? { marker: one } : { group: true, start: group.start, end: group.end }) - 1;
+        const cx = ((group.x0 + group.x1) / 2).toFixed(1);
+        const kinds = [...new Set(group.items.map((m) => m.kind))].join(" ");
+        const label = one ? `${one.kind} at ${clock(new Date(one.time))}: ${one.label}` : `${group.items.length} markers (${kinds}), ${clock(new Date(group.start))}–${clock(new Date(group.end))}; zoom in`;
+        const mark = shape("g", { class: `marker ${kind}${one ? "" : " merged"}`, role: "button", tabindex: "0", "aria-label": label,
+          "data-index": index, "data-key": one ? `marker:${one.event.id}` : `group:${entry.name}:m:${group.start}`, "data-kind": kind, "data-kinds": kinds,
+          "data-time": group.start, "data-seq": one?.event.seq, "data-count": group.items.length, transform: `translate(${cx} ${markerY})` });
+        mark.append(shape("path", { d: kind === "decision" ? "M0 -5 L5 0 L0 5 L-5 0 Z" : kind === "retry" ? "M-5 4 L0 -5 L5 4 Z" : "M-4 -4 L4 4 M4 -4 L-4 4" }));
+        const title = shape("title", {});
+        title.textContent = label;
+        mark.append(title);
+        parts.push(mark);
+      }
+
+      tracks.forEach((kind, row) => {
+        const top = y + PAD + MARKS + row * (TRACK + GAP);
+        for (const group of visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x)) {
+          const one = group.items.length === 1 ? group.items[0] : null;
+          const index = shown.push(one ? { span: one } : { group: true, start: group.start, end: group.end }) - 1;
+          const x0 = Math.max(GUTTER - 2, group.x0), x1 = Math.min(width - RIGHT + 2, group.x1);
+          const state = one ? one.state : (group.items.some((s) => s.state === "failed") ? "failed" : "ok");
+          const spanEnd = one ? (one.end ?? liveEnd) : group.end;
+          const label = one
+            ? `${kind} ${one.label}, ${clock(new Date(one.start))}, ${one.end === null ? `running for ${duration(liveEnd - one.start)}` : `${duration(one.end - one.start)}, ${one.state}`}`
+            : `${group.items.length} ${kind}s, ${clock(new Date(group.start))}–${clock(new Date(group.end))}; zoom in`;
+          const bar = shape("rect", { x: x0.toFixed(2), y: top, width: Math.max(2, x1 - x0).toFixed(2), height: TRACK, rx: 2,
+            class: `bar ${kind} ${state}${one ? "" : " merged"}${one && one.key === highlighted ? " highlight" : ""}`,
+            role: "button", tabindex: "0", "aria-label": label, "data-index": index, "data-kind": kind,
+            "data-key": one ? one.key : `group:${entry.name}:${kind}:${group.start}`, "data-agent": entry.name,
+            "data-start": group.start, "data-end": spanEnd, "data-open": String(Boolean(one) && one.end === null),
+            "data-state": state, "data-count": group.items.length });
+          const title = shape("title", {});
+          title.textContent = label;
+          bar.append(title);
+          parts.push(bar);
+        }
+      });
+      y += height;
+    }
+
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", Math.max(y, AXIS + 40));
+    svg.setAttribute("viewBox", `0 0 ${width} ${Math.max(y, AXIS + 40)}`);
+    // What a test (or a curious reader) needs to map times to pixels.
+    Object.assign(svg.dataset, { viewStart: start, viewEnd: end, plotX: GUTTER, plotWidth: plot, following: String(view === null) });
+    svg.replaceChildren(...parts);
+    if (lanes.size === 0) svg.append(Object.assign(shape("text", { x: GUTTER, y: AXIS + 20, class: "tick-label" }), { textContent: "No tasks, steps, tool calls or messages yet." }));
+    if (focusedKey) svg.querySelector(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
+    range.textContent = `${clock(new Date(start))} – ${clock(new Date(end))} (${duration(end - start)})`;
+  }
+
+  // Open bars grow while the run is live; the frame follows the page's width.
+  const ticker = setInterval(() => { if (ended === null && open.size && frame.isConnected) render(); }, 500);
+  const resize = new ResizeObserver(() => render());
+  resize.observe(frame);
+
+  return {
+    node, add, render, reveal,
+    stop() { clearInterval(ticker); resize.disconnect(); },
+  };
+}
