@@ -84,7 +84,8 @@ def test_a_100000_event_run_opens_in_under_2_s_and_pans_without_long_tasks(serve
     print(f"open (navigation → header, cards, timeline, conversation drawn): {', '.join(f'{o:.0f}' for o in opens)} ms; "
           f"median {statistics.median(opens):.0f} ms; {bars} bars drawn at fit")
     assert browser.find_elements(By.ID, "run-success")
-    assert js(browser, "document.querySelectorAll('#waterfall .bar.merged').length") > 0, "zoomed out, dense bars merge"
+    assert js(browser, "document.querySelectorAll('#waterfall .bar.merged').length") > 0, "zoomed out, dense bars gather"
+    assert js(browser, "document.querySelectorAll('#waterfall [data-index]').length") <= 400, "what is drawn stays bounded"
 
     # Pan and zoom as a reader does: wheel events, one per frame, zoomed in and out.
     figures = browser.execute_async_script("""
@@ -116,8 +117,10 @@ def test_a_100000_event_run_opens_in_under_2_s_and_pans_without_long_tasks(serve
     print(f"pan/zoom: {len(handled)} wheel events, handling median {statistics.median(handled):.1f} ms, "
           f"p95 {handled[int(len(handled) * 0.95)]:.1f} ms, max {handled[-1]:.1f} ms; long tasks: {len(figures['long'])} "
           f"{[round(d) for d in figures['long']]}")
-    assert js(browser, "document.getElementById('waterfall').dataset.following") in ("true", "false")
+    assert js(browser, "document.querySelectorAll('#waterfall [data-index]').length") <= 400
 
-    # Generous bounds (a loaded 2-core machine): the figures above are what is reported.
+    # Generous bounds (a loaded 2-core machine: a collection or another process may cost one frame
+    # now and then); the figures above are what BENCHMARKS.md reports.
     assert statistics.median(opens) < 6000, f"opening took {opens} ms"
-    assert statistics.median(handled) < 50 and not [d for d in figures["long"] if d > 200], figures
+    assert statistics.median(handled) < 50, figures
+    assert len(figures["long"]) <= 3 and not [d for d in figures["long"] if d > 200], figures

@@ -27,7 +27,7 @@ def bars(driver, kind=None):
     selector = "#waterfall .bar" + (f"[data-kind='{kind}']" if kind else "")
     return js(driver, f"""[...document.querySelectorAll("{selector}")].map(b => ({{
         key: b.dataset.key, kind: b.dataset.kind, agent: b.dataset.agent, start: Number(b.dataset.start),
-        end: Number(b.dataset.end), open: b.dataset.open === "true", state: b.dataset.state, count: Number(b.dataset.count),
+        end: Number(b.dataset.end), open: b.dataset.open === "true", state: b.dataset.state, count: Number(b.dataset.count || 1),
         x: Number(b.getAttribute("x")), width: Number(b.getAttribute("width"))}}))""")
 
 
@@ -40,7 +40,8 @@ def scale(driver):
 
 def markers(driver):
     return js(driver, """[...document.querySelectorAll("#waterfall .marker")].map(m => ({
-        kind: m.dataset.kind, kinds: m.dataset.kinds.split(" "), time: Number(m.dataset.time), seq: Number(m.dataset.seq), count: Number(m.dataset.count)}))""")
+        kind: m.dataset.kind, kinds: (m.dataset.kinds || m.dataset.kind).split(" "), time: Number(m.dataset.time), seq: Number(m.dataset.seq),
+        count: Number(m.dataset.count || 1)}))""")
 
 
 def expected_spans(events):

@@ -257,7 +257,7 @@ export function showRun(main, { run, project, setMode }) {
   function spanSummary(span, link) {
     const took = span.end === null ? `running for ${duration(Date.now() - span.start)}` : duration(span.end - span.start);
     return el("div", { id: "drawer-span", "data-key": span.key },
-      el("p", {}, el("strong", {}, `${span.kind} ${span.label}`), ` · ${span.agent} · ${clock(new Date(span.start))} · ${took} · ${span.state}`),
+      el("p", {}, el("strong", {}, `${span.kind} ${span.label}`), ` · ${span.agent} · ${clock(span.start)} · ${took} · ${span.state}`),
       el("h3", {}, "Its events"), el("ol", { id: "span-events" }, span.events.map(link)));
   }
 

@@ -8,10 +8,16 @@ import { phase } from "./tasks.js";
 const SVG = "http://www.w3.org/2000/svg";
 const TRACKS = ["task", "step", "tool", "message"];  // top to bottom within a lane
 const TRACK = 12, GAP = 3, MARKS = 12, PAD = 6, GUTTER = 110, AXIS = 22, RIGHT = 8;
-const MERGE_PX = 3;       // narrower bars this close to the previous ones merge into it
+const BUDGET = 300;       // bars and markers drawn at most (about): past it they gather per column
 const MAX_SPANS = 50000;  // bounded memory: the oldest bars and markers leave first
 const MAX_SPAN_EVENTS = 50;
 const RUN_LANE = "(run)";  // events that name no agent
+// Marker shapes, centred on (x, y): a diamond for a decision, a triangle for a retry, a cross for an error.
+const MARKER_PATHS = {
+  decision: (x, y) => `M${x} ${y - 5}l5 5l-5 5l-5 -5z`,
+  retry: (x, y) => `M${x - 5} ${y + 4}l5 -9l5 9z`,
+  error: (x, y) => `M${x - 4} ${y - 4}l8 8m0 -8l-8 8`,
+};
 
 /** Sorted by start (a marker's time), so a lane's visible items come out in order without
  * sorting each frame; events come nearly in time order, so this is a push in practice. */
@@ -263,6 +269,8 @@ export function createTimeline({ onOpen }) {
     const keys = { ArrowLeft: () => pan(-0.2), ArrowRight: () => pan(0.2), "+": () => zoom(0.5), "=": () => zoom(0.5), "-": () => zoom(2), "0": () => fit.click() };
     if (keys[event.key]) { event.preventDefault(); keys[event.key](); }
   });
+  // One tooltip for all: the bar or marker under the pointer names itself.
+  svg.addEventListener("pointerover", (event) => { frame.title = event.target.getAttribute?.("aria-label") ?? ""; });
   svg.addEventListener("click", (event) => {
     const item = event.target.closest("[data-index]");
     if (item) activate(shown[Number(item.dataset.index)]);
@@ -297,26 +305,36 @@ export function createTimeline({ onOpen }) {
     return item;
   }
 
-  /** Visible items of one sorted list, with narrow neighbours merged into groups. */
-  function visible(list, startOf, endOf, x) {
+  /**
+   * The visible items of one sorted list, as groups to draw. Within `budget` each item is its own
+   * group; past it (zoomed out on a long run) items shorter than a column of time are gathered
+   * per column, the columns fixed in run time so that panning does not regroup them.
+   */
+  function visible(list, startOf, endOf, x, budget) {
     const { start, end } = current();
-    const out = [];
+    const items = [];
     for (const item of list) {
-      const s = startOf(item), e = endOf(item);
+      const s = startOf(item);
       if (s > end) break;
-      if (e < start) continue;
-      const x0 = x(s), x1 = x(e);
-      const narrow = x1 - x0 < MERGE_PX;
-      const previous = out.at(-1);
-      if (previous && narrow && previous.narrow && x0 <= previous.x1 + MERGE_PX) {
-        previous.items.push(item);
-        previous.x1 = Math.max(previous.x1, x1);
-        previous.end = Math.max(previous.end, e);
-      } else {
-        out.push({ items: [item], x0, x1, start: s, end: e, narrow });
-      }
+      if (endOf(item) >= start) items.push(item);
     }
-    return out;
+    const column = items.length > budget ? (end - start) / budget : 0;
+    const groups = [];
+    let gathering = null;  // the group of the current column
+    for (const item of items) {
+      const s = startOf(item), e = endOf(item);
+      const index = column ? Math.floor((s - (first ?? 0)) / column) : -1;
+      if (column && e - s < column && gathering?.index === index) {
+        gathering.items.push(item);
+        gathering.end = Math.max(gathering.end, e);
+        gathering.x1 = Math.max(gathering.x1, x(e));
+        continue;
+      }
+      const group = { items: [item], start: s, end: e, x0: x(s), x1: x(e), index };
+      groups.push(group);
+      if (column && e - s < column) gathering = group;
+    }
+    return groups;
   }
 
   function ticks(start, end, plot) {
@@ -326,7 +344,12 @@ export function createTimeline({ onOpen }) {
     const origin = first ?? start;
     const out = [];
     for (let t = origin + Math.ceil((start - origin) / step) * step; t <= end; t += step) out.push(t);
-    return { out, origin };
+    return out;
+  }
+
+  /** "+1m 02s": a time as the run's clock reads it (the axis' labels too). */
+  function since(time) {
+    return `+${duration(time - (first ?? time))}`;
   }
 
   function render() {
@@ -338,14 +361,15 @@ export function createTimeline({ onOpen }) {
     const focusedKey = svg.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     shown = [];
     const parts = [];
+    const rows = [...lanes.values()].reduce((sum, entry) => sum + 1 + entry.tracks.size, 0);
+    const budget = Math.max(20, Math.floor(BUDGET / Math.max(1, rows)));
     let y = AXIS;
 
-    const axis = ticks(start, end, plot);
-    for (const t of axis.out) {
+    for (const t of ticks(start, end, plot)) {
       const at = x(t).toFixed(1);
       parts.push(shape("line", { x1: at, x2: at, y1: AXIS - 4, y2: "100%", class: "tick" }));
       const label = shape("text", { x: at, y: 12, class: "tick-label", "text-anchor": "middle" });
-      label.textContent = `+${duration(t - axis.origin)}`;
+      label.textContent = since(t);
       parts.push(label);
     }
 
@@ -364,45 +388,38 @@ export function createTimeline({ onOpen }) {
           "data-agent": entry.name, "data-start": band.start, "data-end": bandEnd, "data-open": String(band.end === null) }));
       }
 
+      // One element per bar or marker, few attributes: the cost of a frame is the elements drawn.
       const markerY = y + PAD + MARKS / 2;
-      for (const group of visible(entry.markers, (m) => m.time, (m) => m.time, x)) {
+      for (const group of visible(entry.markers, (m) => m.time, (m) => m.time, x, budget)) {
         const one = group.items.length === 1 ? group.items[0] : null;
-        const kind = one ? one.kind : (group.items.some((m) => m.kind === "error") ? "error" : group.items[0].kind);
+        const kinds = [...new Set(group.items.map((m) => m.kind))];
+        const kind = kinds.includes("error") ? "error" : kinds[0];
         const index = shown.push(one ? { marker: one } : { group: true, start: group.start, end: group.end }) - 1;
-        const cx = ((group.x0 + group.x1) / 2).toFixed(1);
-        const kinds = [...new Set(group.items.map((m) => m.kind))].join(" ");
-        const label = one ? `${one.kind} at ${clock(new Date(one.time))}: ${one.label}` : `${group.items.length} markers (${kinds}), ${clock(new Date(group.start))}–${clock(new Date(group.end))}; zoom in`;
-        const mark = shape("g", { class: `marker ${kind}${one ? "" : " merged"}`, role: "button", tabindex: "0", "aria-label": label,
-          "data-index": index, "data-key": one ? `marker:${one.event.id}` : `group:${entry.name}:m:${group.start}`, "data-kind": kind, "data-kinds": kinds,
-          "data-time": group.start, "data-seq": one?.event.seq, "data-count": group.items.length, transform: `translate(${cx} ${markerY})` });
-        mark.append(shape("path", { d: kind === "decision" ? "M0 -5 L5 0 L0 5 L-5 0 Z" : kind === "retry" ? "M-5 4 L0 -5 L5 4 Z" : "M-4 -4 L4 4 M4 -4 L-4 4" }));
-        const title = shape("title", {});
-        title.textContent = label;
-        mark.append(title);
-        parts.push(mark);
+        const cx = (group.x0 + group.x1) / 2;
+        const label = one ? `${one.kind} at ${since(one.time)}: ${one.label}` : `${group.items.length} markers (${kinds.join(", ")}) at ${since(group.start)}; zoom in`;
+        parts.push(shape("path", { d: MARKER_PATHS[kind](cx, markerY), class: `marker ${kind}${one ? "" : " merged"}`, role: "button", tabindex: "0",
+          "aria-label": label, "data-index": index, "data-key": one ? `marker:${one.event.id}` : `group:${entry.name}:m:${group.start}`,
+          "data-kind": kind, "data-kinds": one ? undefined : kinds.join(" "), "data-time": group.start, "data-seq": one?.event.seq,
+          "data-count": one ? undefined : group.items.length }));
       }
 
       tracks.forEach((kind, row) => {
         const top = y + PAD + MARKS + row * (TRACK + GAP);
-        for (const group of visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x)) {
+        for (const group of visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x, budget)) {
           const one = group.items.length === 1 ? group.items[0] : null;
           const index = shown.push(one ? { span: one } : { group: true, start: group.start, end: group.end }) - 1;
           const x0 = Math.max(GUTTER - 2, group.x0), x1 = Math.min(width - RIGHT + 2, group.x1);
           const state = one ? one.state : (group.items.some((s) => s.state === "failed") ? "failed" : "ok");
           const spanEnd = one ? (one.end ?? liveEnd) : group.end;
           const label = one
-            ? `${kind} ${one.label}, ${clock(new Date(one.start))}, ${one.end === null ? `running for ${duration(liveEnd - one.start)}` : `${duration(one.end - one.start)}, ${one.state}`}`
-            : `${group.items.length} ${kind}s, ${clock(new Date(group.start))}–${clock(new Date(group.end))}; zoom in`;
-          const bar = shape("rect", { x: x0.toFixed(2), y: top, width: Math.max(2, x1 - x0).toFixed(2), height: TRACK, rx: 2,
+            ? `${kind} ${one.label}, at ${since(one.start)}, ${one.end === null ? `running for ${duration(liveEnd - one.start)}` : `${duration(one.end - one.start)}, ${one.state}`}`
+            : `${group.items.length} ${kind}s at ${since(group.start)}; zoom in`;
+          parts.push(shape("rect", { x: x0.toFixed(2), y: top, width: Math.max(2, x1 - x0).toFixed(2), height: TRACK,
             class: `bar ${kind} ${state}${one ? "" : " merged"}${one && one.key === highlighted ? " highlight" : ""}`,
             role: "button", tabindex: "0", "aria-label": label, "data-index": index, "data-kind": kind,
-            "data-key": one ? one.key : `group:${entry.name}:${kind}:${group.start}`, "data-agent": entry.name,
-            "data-start": group.start, "data-end": spanEnd, "data-open": String(Boolean(one) && one.end === null),
-            "data-state": state, "data-count": group.items.length });
-          const title = shape("title", {});
-          title.textContent = label;
-          bar.append(title);
-          parts.push(bar);
+            "data-key": one ? one.key : `group:${entry.name}:${kind}:${group.start}`,
+            "data-start": group.start, "data-end": spanEnd, "data-open": one && one.end === null ? "true" : undefined,
+            "data-state": state, "data-count": one ? undefined : group.items.length }));
         }
       });
       y += height;
@@ -416,7 +433,7 @@ export function createTimeline({ onOpen }) {
     svg.replaceChildren(...parts);
     if (lanes.size === 0) svg.append(Object.assign(shape("text", { x: GUTTER, y: AXIS + 20, class: "tick-label" }), { textContent: "No tasks, steps, tool calls or messages yet." }));
     if (focusedKey) svg.querySelector(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
-    range.textContent = `${clock(new Date(start))} – ${clock(new Date(end))} (${duration(end - start)})`;
+    range.textContent = `${clock(start)} – ${clock(end)} (${duration(end - start)})`;
   }
 
   // Open bars grow while the run is live; the frame follows the page's width.
