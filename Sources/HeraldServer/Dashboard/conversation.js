@@ -41,7 +41,7 @@ export function createConversation(list, { empty, onReveal }) {
       const who = el("strong", {}, d.role ?? "assistant");
       const node = el("li", { class: "message", "data-key": `message:${d.messageId}`, "data-message": d.messageId, "data-agent": event.agent ?? "" },
         el("div", { class: "turn-head" }, who, el("span", { class: "muted" }, event.agent ? ` ${event.agent}` : ""), copy, jump, copied), text);
-      const entry = { node, text, who, chunks: [], done: false, reasoning: null };
+      const entry = { node, text, who, chunks: [], done: false };
       copy.addEventListener("click", async () => {
         await copyText(entry.chunks.join(""));
         copied.textContent = "Copied";
@@ -147,6 +147,7 @@ export function createConversation(list, { empty, onReveal }) {
 
   /** Writes the texts that grew, once per frame however many deltas came. */
   function draw() {
+    if (dirty.size === 0) return;
     const follow = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
     for (const entry of dirty) {
       if (entry.text) {

@@ -1,7 +1,8 @@
 // The waterfall: one lane per agent, a bar per task, step attempt, tool call and message from its
 // start to its end, markers for decisions, errors and retries. Drawn by hand in SVG (the page
-// fetches no library): only what is in view is drawn, and bars or markers closer than a few
-// pixels merge into one with a count, so a run of 100,000 events zooms and pans smoothly.
+// fetches no library): only what is in view is drawn, one element each, and past a budget the
+// short ones gather into one bar with a count per column of time, so a run of 100,000 events
+// zooms and pans without long tasks.
 import { el, clock, duration } from "./util.js";
 import { phase } from "./tasks.js";
 
@@ -33,7 +34,7 @@ function insertByStart(list, item) {
  * `span` is `{kind, key, label, agent, start, end, state, events: [{id, seq, type}]}`.
  */
 export function createTimeline({ onOpen }) {
-  const spans = [];        // every bar, oldest first
+  let spans = [];          // every bar, oldest first
   const open = new Map();  // key → the bar still running
   const markers = [];      // {kind: decision|error|retry, time, agent, label, event}
   const lanes = new Map(); // agent → {name, tracks: Map(track → bars sorted by start), markers, bands}
@@ -53,7 +54,9 @@ export function createTimeline({ onOpen }) {
   const range = el("span", { class: "muted", id: "timeline-range" });
   const frame = el("div", { class: "waterfall", tabindex: "0", id: "waterfall-frame",
     "aria-label": "Timeline; arrow keys pan, + and − zoom, 0 fits the run" }, svg);
-  const node = el("div", {}, el("div", { class: "panel-head" }, el("h2", { id: "waterfall-title" }, "Timeline"), range, zoomOut, zoomIn, fit), frame);
+  const legend = el("p", { class: "legend muted", "aria-hidden": "true" },
+    TRACKS.map((kind) => el("span", { class: `swatch ${kind}` }, kind)), " ◆ decision ▲ retry ✕ error · ctrl+wheel zooms, shift+wheel or drag pans");
+  const node = el("div", {}, el("div", { class: "panel-head" }, el("h2", { id: "waterfall-title" }, "Timeline"), range, zoomOut, zoomIn, fit), legend, frame);
 
   // ---- the model ----
   function lane(agent) {
@@ -84,12 +87,11 @@ export function createTimeline({ onOpen }) {
 
   function finish(key, event, time, state) {
     const span = open.get(key);
-    if (!span) return null;
+    if (!span) return;
     note(span, event);
     span.end = Math.max(time, span.start);
     span.state = state;
     open.delete(key);
-    return span;
   }
 
   function mark(kind, event, time, label) {
@@ -103,7 +105,7 @@ export function createTimeline({ onOpen }) {
   function forget(count) {
     const gone = new Set(spans.filter((s) => s.end !== null).slice(0, count));
     const oldMarkers = new Set(markers.splice(0, Math.min(count, markers.length)));
-    spans.splice(0, spans.length, ...spans.filter((s) => !gone.has(s)));
+    spans = spans.filter((s) => !gone.has(s));
     for (const entry of lanes.values()) {
       for (const [kind, list] of entry.tracks) entry.tracks.set(kind, list.filter((s) => !gone.has(s)));
       entry.markers = entry.markers.filter((m) => !oldMarkers.has(m));
@@ -124,7 +126,6 @@ export function createTimeline({ onOpen }) {
         if (failedSteps.has(d.stepId)) mark("retry", event, time, `retry of ${d.stepId}`);
         break;
       }
-      case "step.progress": { const span = open.get(`step:${d.stepId}`); if (span) note(span, event); break; }
       case "step.completed": finish(`step:${d.stepId}`, event, time, "ok"); break;
       case "step.failed":
         finish(`step:${d.stepId}`, event, time, "failed");
@@ -140,10 +141,10 @@ export function createTimeline({ onOpen }) {
         addTask(event, d, time);
         break;
       case "tool.call_started": begin("tool", `tool:${d.toolCallId}`, d.toolCallName ?? d.toolCallId, event, time); break;
-      case "tool.call_completed": {
-        // The arguments are complete; the call runs until its result comes.
-        const span = open.get(`tool:${d.toolCallId}`);
-        if (span) { note(span, event); span.argsEnd = time; }
+      case "step.progress":
+      case "tool.call_completed": {  // the arguments are complete: the call runs until its result comes
+        const span = open.get(event.type === "step.progress" ? `step:${d.stepId}` : `tool:${d.toolCallId}`);
+        if (span) note(span, event);
         break;
       }
       case "tool.call_result": finish(`tool:${d.toolCallId}`, event, time, "ok"); break;
