@@ -23,10 +23,10 @@ def now_ms():
 
 
 def bars(driver, kind=None):
-    """The waterfall's bars: [{key, kind, agent, start, end, open, state, count, x, width}]."""
+    """The waterfall's bars: [{key, kind, y, start, end, open, state, count, x, width}]."""
     selector = "#waterfall .bar" + (f"[data-kind='{kind}']" if kind else "")
     return js(driver, f"""[...document.querySelectorAll("{selector}")].map(b => ({{
-        key: b.dataset.key, kind: b.dataset.kind, agent: b.dataset.agent, start: Number(b.dataset.start),
+        key: b.dataset.key, kind: b.dataset.kind, y: Number(b.getAttribute("y")), start: Number(b.dataset.start),
         end: Number(b.dataset.end), open: b.dataset.open === "true", state: b.dataset.state, count: Number(b.dataset.count || 1),
         x: Number(b.getAttribute("x")), width: Number(b.getAttribute("width"))}}))""")
 
@@ -100,4 +100,9 @@ def assert_bars_match(driver, events, kinds=("task", "step", "tool", "message"))
     for b in drawn:
         assert abs(b["x"] - x(b["start"])) < 0.5, b
         assert abs(b["width"] - max(2, x(b["end"]) - x(b["start"]))) < 0.5, b
+    # Bars that run at once stand one under another: none covers another on its row.
+    for a in drawn:
+        for b in drawn:
+            if a is not b and a["y"] == b["y"]:
+                assert a["x"] + a["width"] <= b["x"] + 0.01 or b["x"] + b["width"] <= a["x"] + 0.01, (a, b)
     return drawn

@@ -9,6 +9,7 @@ import { phase } from "./tasks.js";
 const SVG = "http://www.w3.org/2000/svg";
 const TRACKS = ["task", "step", "tool", "message"];  // top to bottom within a lane
 const TRACK = 12, GAP = 3, MARKS = 12, PAD = 6, GUTTER = 110, AXIS = 22, RIGHT = 8;
+const MAX_ROWS = 4;       // rows a track stacks bars that run at once in
 const BUDGET = 300;       // bars and markers drawn at most (about): past it they gather per column
 const MAX_SPANS = 50000;  // bounded memory: the oldest bars and markers leave first
 const MAX_SPAN_EVENTS = 50;
@@ -37,7 +38,7 @@ export function createTimeline({ onOpen }) {
   let spans = [];          // every bar, oldest first
   const open = new Map();  // key → the bar still running
   const markers = [];      // {kind: decision|error|retry, time, agent, label, event}
-  const lanes = new Map(); // agent → {name, tracks: Map(track → bars sorted by start), markers, bands}
+  const lanes = new Map(); // agent → {name, tracks: Map(track → bars sorted by start), rows: Map(track → rows), markers, bands}
   const failedSteps = new Set();
   let first = null, last = null, ended = null;  // ms
   let view = null;         // {start, end} once the reader zoomed or panned; null follows the run
@@ -63,7 +64,7 @@ export function createTimeline({ onOpen }) {
     const name = agent ?? RUN_LANE;
     let entry = lanes.get(name);
     if (!entry) {
-      entry = { name, tracks: new Map(), markers: [], bands: [] };
+      entry = { name, tracks: new Map(), rows: new Map(), markers: [], bands: [] };
       lanes.set(name, entry);
     }
     return entry;
@@ -338,6 +339,19 @@ export function createTimeline({ onOpen }) {
     return groups;
   }
 
+  /** Gives each group a row (`group.row`) so that groups drawn at once do not cover one
+   * another, up to MAX_ROWS (past that they share the row that frees first); answers the rows used. */
+  function pack(groups) {
+    const ends = [];  // per row, where its last group ends (px)
+    for (const group of groups) {
+      let row = ends.findIndex((end) => end <= group.x0 + 0.01);
+      if (row === -1) row = ends.length < MAX_ROWS ? ends.length : ends.indexOf(Math.min(...ends));
+      ends[row] = Math.max(ends[row] ?? -Infinity, group.x1);
+      group.row = row;
+    }
+    return Math.max(1, ends.length);
+  }
+
   function ticks(start, end, plot) {
     const target = (end - start) / Math.max(1, plot / 110);
     const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000, 7200000, 21600000, 86400000];
@@ -375,8 +389,14 @@ export function createTimeline({ onOpen }) {
     }
 
     for (const entry of lanes.values()) {
-      const tracks = TRACKS.filter((kind) => entry.tracks.get(kind)?.length);
-      const height = PAD + MARKS + tracks.length * (TRACK + GAP) + PAD;
+      // Bars of a track that run at once stand one under another.
+      const tracks = TRACKS.filter((kind) => entry.tracks.get(kind)?.length).map((kind) => {
+        const groups = visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x, budget);
+        // Rows only grow, so that panning does not reflow the page under the timeline.
+        entry.rows.set(kind, Math.max(entry.rows.get(kind) ?? 1, pack(groups)));
+        return { kind, groups, rows: entry.rows.get(kind) };
+      });
+      const height = PAD + MARKS + tracks.reduce((sum, track) => sum + track.rows * (TRACK + GAP), 0) + PAD;
       parts.push(shape("rect", { x: 0, y, width, height, class: "lane" }));
       const name = shape("text", { x: 6, y: y + height / 2 + 4, class: "lane-label" });
       name.textContent = entry.name.length > 14 ? `${entry.name.slice(0, 13)}…` : entry.name;
@@ -404,9 +424,10 @@ export function createTimeline({ onOpen }) {
           "data-count": one ? undefined : group.items.length }));
       }
 
-      tracks.forEach((kind, row) => {
-        const top = y + PAD + MARKS + row * (TRACK + GAP);
-        for (const group of visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x, budget)) {
+      let trackTop = y + PAD + MARKS;
+      for (const { kind, groups, rows: trackRows } of tracks) {
+        for (const group of groups) {
+          const top = trackTop + group.row * (TRACK + GAP);
           const one = group.items.length === 1 ? group.items[0] : null;
           const index = shown.push(one ? { span: one } : { group: true, start: group.start, end: group.end }) - 1;
           const x0 = Math.max(GUTTER - 2, group.x0), x1 = Math.min(width - RIGHT + 2, group.x1);
@@ -422,7 +443,8 @@ export function createTimeline({ onOpen }) {
             "data-start": group.start, "data-end": spanEnd, "data-open": one && one.end === null ? "true" : undefined,
             "data-state": state, "data-count": one ? undefined : group.items.length }));
         }
-      });
+        trackTop += trackRows * (TRACK + GAP);
+      }
       y += height;
     }
 
