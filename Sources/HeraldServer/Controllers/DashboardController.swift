@@ -20,6 +20,7 @@ struct DashboardController: Sendable {
         "cards.js": (PackageResources.cards_js, "text/javascript; charset=utf-8"),
         "tasks.js": (PackageResources.tasks_js, "text/javascript; charset=utf-8"),
         "timeline.js": (PackageResources.timeline_js, "text/javascript; charset=utf-8"),
+        "spans.js": (PackageResources.spans_js, "text/javascript; charset=utf-8"),
         "conversation.js": (PackageResources.conversation_js, "text/javascript; charset=utf-8"),
         "util.js": (PackageResources.util_js, "text/javascript; charset=utf-8"),
         "style.css": (PackageResources.style_css, "text/css; charset=utf-8"),

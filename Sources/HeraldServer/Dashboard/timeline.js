@@ -4,16 +4,13 @@
 // short ones gather into one bar with a count per column of time, so a run of 100,000 events
 // zooms and pans without long tasks.
 import { el, clock, duration } from "./util.js";
-import { phase } from "./tasks.js";
+import { createSpans } from "./spans.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const TRACKS = ["task", "step", "tool", "message"];  // top to bottom within a lane
 const TRACK = 12, GAP = 3, MARKS = 12, PAD = 6, GUTTER = 110, AXIS = 22, RIGHT = 8;
 const MAX_ROWS = 4;       // rows a track stacks bars that run at once in
 const BUDGET = 300;       // bars and markers drawn at most (about): past it they gather per column
-const MAX_SPANS = 50000;  // bounded memory: the oldest bars and markers leave first
-const MAX_SPAN_EVENTS = 50;
-const RUN_LANE = "(run)";  // events that name no agent
 // Marker shapes, centred on (x, y): a diamond for a decision, a triangle for a retry, a cross for an error.
 const MARKER_PATHS = {
   decision: (x, y) => `M${x} ${y - 5}l5 5l-5 5l-5 -5z`,
@@ -21,29 +18,14 @@ const MARKER_PATHS = {
   error: (x, y) => `M${x - 4} ${y - 4}l8 8m0 -8l-8 8`,
 };
 
-/** Sorted by start (a marker's time), so a lane's visible items come out in order without
- * sorting each frame; events come nearly in time order, so this is a push in practice. */
-function insertByStart(list, item) {
-  const at = (entry) => entry.start ?? entry.time;
-  let i = list.length;
-  while (i > 0 && at(list[i - 1]) > at(item)) i -= 1;
-  list.splice(i, 0, item);
-}
-
-/**
- * The timeline of one run. `onOpen(span)` opens a bar's events (the run view's drawer);
- * `span` is `{kind, key, label, agent, start, end, state, events: [{id, seq, type}]}`.
- */
+/** The timeline of one run. `onOpen(span)` opens a bar (a span of spans.js) in the run view's drawer. */
 export function createTimeline({ onOpen }) {
-  let spans = [];          // every bar, oldest first
-  const open = new Map();  // key → the bar still running
-  const markers = [];      // {kind: decision|error|retry, time, agent, label, event}
-  const lanes = new Map(); // agent → {name, tracks: Map(track → bars sorted by start), rows: Map(track → rows), markers, bands}
-  const failedSteps = new Set();
-  let first = null, last = null, ended = null;  // ms
+  const model = createSpans();
+  const { lanes } = model;
   let view = null;         // {start, end} once the reader zoomed or panned; null follows the run
   let highlighted = null;  // the key of a bar jumped to from the conversation
   let shown = [];          // what the last render drew, by data-index
+  const rowsDrawn = new Map();  // "lane\nkind" → rows: they only grow, so panning does not reflow the page
 
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("id", "waterfall");
@@ -59,154 +41,14 @@ export function createTimeline({ onOpen }) {
     TRACKS.map((kind) => el("span", { class: `swatch ${kind}` }, kind)), " ◆ decision ▲ retry ✕ error · ctrl+wheel zooms, shift+wheel or drag pans");
   const node = el("div", {}, el("div", { class: "panel-head" }, el("h2", { id: "waterfall-title" }, "Timeline"), range, zoomOut, zoomIn, fit), legend, frame);
 
-  // ---- the model ----
-  function lane(agent) {
-    const name = agent ?? RUN_LANE;
-    let entry = lanes.get(name);
-    if (!entry) {
-      entry = { name, tracks: new Map(), rows: new Map(), markers: [], bands: [] };
-      lanes.set(name, entry);
-    }
-    return entry;
-  }
-
-  function note(span, event) {
-    if (span.events.length < MAX_SPAN_EVENTS) span.events.push({ id: event.id, seq: event.seq, type: event.type });
-  }
-
-  function begin(kind, key, label, event, time) {
-    const span = { kind, key, label, agent: event.agent ?? RUN_LANE, start: time, end: null, state: "open", events: [] };
-    note(span, event);
-    spans.push(span);
-    open.set(key, span);
-    const tracks = lane(event.agent).tracks;
-    if (!tracks.has(kind)) tracks.set(kind, []);
-    insertByStart(tracks.get(kind), span);
-    if (spans.length > MAX_SPANS) forget(Math.floor(MAX_SPANS / 10));
-    return span;
-  }
-
-  function finish(key, event, time, state) {
-    const span = open.get(key);
-    if (!span) return;
-    note(span, event);
-    span.end = Math.max(time, span.start);
-    span.state = state;
-    open.delete(key);
-  }
-
-  function mark(kind, event, time, label) {
-    const marker = { kind, time, agent: event.agent ?? RUN_LANE, label, event: { id: event.id, seq: event.seq, type: event.type } };
-    markers.push(marker);
-    insertByStart(lane(event.agent).markers, marker);
-    if (markers.length > MAX_SPANS) forget(Math.floor(MAX_SPANS / 10));
-  }
-
-  /** Drops the oldest closed bars and markers (memory stays bounded on endless runs). */
-  function forget(count) {
-    const gone = new Set(spans.filter((s) => s.end !== null).slice(0, count));
-    const oldMarkers = new Set(markers.splice(0, Math.min(count, markers.length)));
-    spans = spans.filter((s) => !gone.has(s));
-    for (const entry of lanes.values()) {
-      for (const [kind, list] of entry.tracks) entry.tracks.set(kind, list.filter((s) => !gone.has(s)));
-      entry.markers = entry.markers.filter((m) => !oldMarkers.has(m));
-    }
-  }
-
-  /** Takes one event, in seq order. */
-  function add(event) {
-    const d = event.data ?? {};
-    const time = Date.parse(event.time);
-    first = first === null ? time : Math.min(first, time);
-    last = last === null ? time : Math.max(last, time);
-    switch (event.type) {
-      case "step.started": {
-        const key = `step:${d.stepId}`;
-        finish(key, event, time, "unfinished");
-        begin("step", key, d.label ?? d.stepId, event, time);
-        if (failedSteps.has(d.stepId)) mark("retry", event, time, `retry of ${d.stepId}`);
-        break;
-      }
-      case "step.completed": finish(`step:${d.stepId}`, event, time, "ok"); break;
-      case "step.failed":
-        finish(`step:${d.stepId}`, event, time, "failed");
-        failedSteps.add(d.stepId);
-        mark("error", event, time, `${d.stepId}: ${d.code}: ${d.message}`);
-        break;
-      case "task.started":
-      case "task.status_changed":
-      case "task.completed":
-      case "task.failed":
-      case "task.subtask_status_changed":
-      case "task.subtask_unblocked":
-        addTask(event, d, time);
-        break;
-      case "tool.call_started": begin("tool", `tool:${d.toolCallId}`, d.toolCallName ?? d.toolCallId, event, time); break;
-      case "step.progress":
-      case "tool.call_completed": {  // the arguments are complete: the call runs until its result comes
-        const span = open.get(event.type === "step.progress" ? `step:${d.stepId}` : `tool:${d.toolCallId}`);
-        if (span) note(span, event);
-        break;
-      }
-      case "tool.call_result": finish(`tool:${d.toolCallId}`, event, time, "ok"); break;
-      case "message.started": begin("message", `message:${d.messageId}`, `${d.role ?? "assistant"} message`, event, time); break;
-      case "message.completed": finish(`message:${d.messageId}`, event, time, "ok"); break;
-      case "agent.started": lane(event.agent).bands.push({ start: time, end: null }); break;
-      case "agent.completed":
-      case "agent.failed": {
-        const band = lane(event.agent).bands.at(-1);
-        if (band && band.end === null) band.end = time;
-        if (event.type === "agent.failed") mark(d.willRetry ? "retry" : "error", event, time, `${event.agent}: ${d.error}${d.willRetry ? " (will retry)" : ""}`);
-        break;
-      }
-      case "decision": mark("decision", event, time, `${d.decisionType}: ${JSON.stringify(d.newValue)}`); break;
-      case "run.completed": case "run.failed": case "run.cancelled": end(time); break;
-      default:
-        if (event.type.startsWith("system.")) {
-          const retry = (d.retryCount ?? 0) > 0 || d.status === "retrying";
-          mark(retry ? "retry" : "error", event, time, [d.errorType, d.message].filter(Boolean).join(": ") || event.type);
-        }
-    }
-  }
-
-  function addTask(event, d, time) {
-    const key = `task:${d.taskId}`;
-    const status = event.type === "task.status_changed" ? String(d.new) : "";
-    const failed = event.type === "task.failed" || (status !== "" && phase(status).state === "failed");
-    const closes = failed || event.type === "task.completed" || (status !== "" && phase(status).state === "done");
-    // Subtask news and a closing status join the open bar; a task (re)starting opens one.
-    const opens = !closes && (event.type === "task.started" || event.type === "task.status_changed");
-    const span = open.get(key) ?? (opens ? begin("task", key, d.title ?? d.taskId, event, time) : null);
-    if (span && d.title) span.label = d.title;
-    if (status.toLowerCase() === "retrying") mark("retry", event, time, `retry of ${d.taskId}`);
-    if (!closes) {
-      if (span && span.events.at(-1)?.id !== event.id) note(span, event);
-      return;
-    }
-    finish(key, event, time, failed ? "failed" : "ok");
-    if (failed) mark("error", event, time, `${d.taskId}: ${d.error ?? d.new}`);
-  }
-
-  /** The run ended: bars still open end with it, marked unfinished. */
-  function end(time) {
-    ended = time;
-    for (const key of [...open.keys()]) {
-      const span = open.get(key);
-      span.end = Math.max(time, span.start);
-      span.state = "unfinished";
-      open.delete(key);
-    }
-    for (const entry of lanes.values()) for (const band of entry.bands) band.end ??= time;
-  }
-
   // ---- the view ----
   /** Now, as the run's bars see it: open bars grow to it while the run is live. */
   function now() {
-    return ended ?? Math.max(last ?? Date.now(), Date.now());
+    return model.ended ?? Math.max(model.last ?? Date.now(), Date.now());
   }
 
   function whole() {
-    const start = first ?? Date.now();
+    const start = model.first ?? Date.now();
     return { start, end: Math.max(now(), start + 1000) };
   }
 
@@ -289,7 +131,7 @@ export function createTimeline({ onOpen }) {
 
   /** Shows a bar (a message, from the conversation): zooms to it, highlights and focuses it. */
   function reveal(key) {
-    const span = spans.find((s) => s.key === key);
+    const span = model.find(key);
     if (!span) return false;
     const end = span.end ?? now();
     const pad = Math.max((end - span.start) * 0.5, 50);
@@ -325,7 +167,7 @@ export function createTimeline({ onOpen }) {
     let gathering = null;  // the group of the current column
     for (const item of items) {
       const s = startOf(item), e = endOf(item);
-      const index = column ? Math.floor((s - (first ?? 0)) / column) : -1;
+      const index = column ? Math.floor((s - (model.first ?? 0)) / column) : -1;
       if (column && e - s < column && gathering?.index === index) {
         gathering.items.push(item);
         gathering.end = Math.max(gathering.end, e);
@@ -356,7 +198,7 @@ export function createTimeline({ onOpen }) {
     const target = (end - start) / Math.max(1, plot / 110);
     const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 1800000, 3600000, 7200000, 21600000, 86400000];
     const step = steps.find((s) => s >= target) ?? steps.at(-1);
-    const origin = first ?? start;
+    const origin = model.first ?? start;
     const out = [];
     for (let t = origin + Math.ceil((start - origin) / step) * step; t <= end; t += step) out.push(t);
     return out;
@@ -364,7 +206,7 @@ export function createTimeline({ onOpen }) {
 
   /** "+1m 02s": a time as the run's clock reads it (the axis' labels too). */
   function since(time) {
-    return `+${duration(time - (first ?? time))}`;
+    return `+${duration(time - (model.first ?? time))}`;
   }
 
   function render() {
@@ -392,9 +234,9 @@ export function createTimeline({ onOpen }) {
       // Bars of a track that run at once stand one under another.
       const tracks = TRACKS.filter((kind) => entry.tracks.get(kind)?.length).map((kind) => {
         const groups = visible(entry.tracks.get(kind), (s) => s.start, (s) => s.end ?? liveEnd, x, budget);
-        // Rows only grow, so that panning does not reflow the page under the timeline.
-        entry.rows.set(kind, Math.max(entry.rows.get(kind) ?? 1, pack(groups)));
-        return { kind, groups, rows: entry.rows.get(kind) };
+        const key = `${entry.name}\n${kind}`;
+        rowsDrawn.set(key, Math.max(rowsDrawn.get(key) ?? 1, pack(groups)));
+        return { kind, groups, rows: rowsDrawn.get(key) };
       });
       const height = PAD + MARKS + tracks.reduce((sum, track) => sum + track.rows * (TRACK + GAP), 0) + PAD;
       parts.push(shape("rect", { x: 0, y, width, height, class: "lane" }));
@@ -460,12 +302,12 @@ export function createTimeline({ onOpen }) {
   }
 
   // Open bars grow while the run is live; the frame follows the page's width.
-  const ticker = setInterval(() => { if (ended === null && open.size && frame.isConnected) render(); }, 500);
+  const ticker = setInterval(() => { if (model.ended === null && model.running && frame.isConnected) render(); }, 500);
   const resize = new ResizeObserver(() => render());
   resize.observe(frame);
 
   return {
-    node, add, render, reveal,
+    node, add: model.add, render, reveal,
     stop() { clearInterval(ticker); resize.disconnect(); },
   };
 }
