@@ -1,6 +1,7 @@
 """What the browser tests share: `herald serve` in a child process (restartable on the same port
 and data), and headless Chromium whose page errors fail the test."""
 
+import http.client
 import http.server
 import json
 import os
@@ -69,6 +70,19 @@ class Server:
             if not page["hasMore"]:
                 return events
             after = page["events"][-1]["seq"]
+
+    def post(self, events, batch=100):
+        """Publishes `events` with POST /v1/events, `batch` per request, on one connection."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            for start in range(0, len(events), batch):
+                body = json.dumps(events[start:start + batch]).encode()
+                connection.request("POST", "/v1/events", body=body, headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                answer = response.read()
+                assert response.status == 200, f"ingest answered {response.status}: {answer[:500]!r}"
+        finally:
+            connection.close()
 
     def demo(self, run, *extra):
         return subprocess.Popen([HERALD_BIN, "demo", "--server", self.url, "--run", run, *extra],

@@ -4,7 +4,7 @@ A `herald demo` run is watched live: status cards change state in order, log lin
 order, auto-scroll pauses when the reader scrolls up and resumes with the toggle, the badge says
 Reconnecting while the server restarts and Live after, and after the reconnect no log line is
 missing or doubled. The failure path shows the error banner; the runs board updates live and
-filters by status; the timeline's filters narrow it; the causality drawer follows a link.
+filters by status; the event list's filters narrow it; the causality drawer follows a link.
 
 With HERALD_SCREENSHOTS=DIR the board and the run view are saved there as PNGs (the ones in
 docs/ were made so).
@@ -122,17 +122,17 @@ def test_the_board_updates_live_and_filters_by_status(server, browser):
     wait_for(lambda: list(rows()) == ["second"], 10, "only the failed run")
 
 
-def test_timeline_filters_and_the_causality_drawer(server, browser):
+def test_event_list_filters_and_the_causality_drawer(server, browser):
     assert server.demo("traced", "--pace", "0").wait(timeout=60) == 0
     browser.get(server.url + "/#/runs/traced")
     wait_for(lambda: browser.find_elements(By.ID, "run-success"), 20, "the run to load")
-    total = len(browser.find_elements(By.CSS_SELECTOR, "#timeline button.event"))
+    total = len(browser.find_elements(By.CSS_SELECTOR, "#events button.event"))
     browser.find_element(By.ID, "filter-types").send_keys("task.*")
-    rows = wait_for(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")
-                             if len(browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")) < total], 10, "a narrower timeline")
+    rows = wait_for(lambda: [r for r in browser.find_elements(By.CSS_SELECTOR, "#events button.event")
+                             if len(browser.find_elements(By.CSS_SELECTOR, "#events button.event")) < total], 10, "a narrower list")
     assert rows and all(r.get_attribute("data-type").startswith("task.") for r in rows)
     Select(browser.find_element(By.ID, "filter-agent")).select_by_value("planner")
-    planner = browser.find_elements(By.CSS_SELECTOR, "#timeline button.event")
+    planner = browser.find_elements(By.CSS_SELECTOR, "#events button.event")
     assert 0 < len(planner) <= len(rows)
 
     started = next(r for r in planner if r.get_attribute("data-type") == "task.started")
@@ -192,12 +192,12 @@ def test_keyboard_and_half_a_laptop_screen(server, browser):
     wait_for(lambda: browser.find_elements(By.ID, "run-success"), 20, "the run to load")
     # One column, nothing wider than the window.
     assert js(browser, "document.documentElement.scrollWidth <= document.documentElement.clientWidth")
-    log_box, events = browser.find_element(By.ID, "log"), browser.find_element(By.ID, "timeline")
+    log_box, events = browser.find_element(By.ID, "log"), browser.find_element(By.ID, "events")
     assert events.location["y"] > log_box.location["y"], "the panels stack"
 
-    # The timeline works from the keyboard: Enter opens a row's detail, Escape closes it and
+    # The list of events works from the keyboard: Enter opens a row's detail, Escape closes it and
     # gives the focus back.
-    row = browser.find_element(By.CSS_SELECTOR, "#timeline button.event[data-type='decision']")
+    row = browser.find_element(By.CSS_SELECTOR, "#events button.event[data-type='decision']")
     browser.execute_script("arguments[0].focus()", row)
     browser.switch_to.active_element.send_keys("\ue007")  # Enter
     wait_for(lambda: any("decision" in t.text for t in browser.find_elements(By.ID, "drawer-title")), 10, "the drawer")

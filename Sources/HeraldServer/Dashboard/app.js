@@ -1,5 +1,5 @@
-// The dashboard's entry: a hash router between the runs board and a run's view, and the
-// connection badge.
+// The dashboard's entry: a hash router between the runs board (`#/?project=&status=&q=&since=`)
+// and a run's view (`#/runs/{run}`), and the connection badge.
 import { el, herald } from "./util.js";
 import { showBoard } from "./board.js";
 import { showRun } from "./run.js";
@@ -35,7 +35,7 @@ function route() {
     leave = showRun(main, { run, project: params.get("project") ?? undefined, setMode });
   } else {
     crumbs.replaceChildren(el("span", { "aria-current": "page" }, "Runs"));
-    leave = showBoard(main, { project, status: params.get("status") ?? "all", setMode });
+    leave = showBoard(main, { project, status: params.get("status") ?? "all", q: params.get("q") ?? "", since: params.get("since") ?? "", setMode });
   }
 }
 

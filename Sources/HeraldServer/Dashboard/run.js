@@ -1,22 +1,31 @@
-// A run's view: header, status cards per agent and step, the live log panel, and the event
-// timeline with its detail drawer.
-import { herald, el, duration, clock, typeMatches, levelVisible, LEVELS } from "./util.js";
+// A run's view: header and end banner, status cards per agent and step, task cards, the
+// timeline (waterfall), the conversation, the live log panel, and the list of events with its
+// detail drawer. This file reads the run and feeds each part; the parts are modules of their own.
+import { herald, el, duration, clock, typeMatches, levelVisible, copyText, LEVELS } from "./util.js";
+import { createCards } from "./cards.js";
+import { createTasks } from "./tasks.js";
+import { createTimeline } from "./timeline.js";
+import { createConversation } from "./conversation.js";
 
 // Bounded memory on very long runs: the page holds the newest lines and events; older ones
 // stay in the query API ("Load earlier" reads them back, page by page).
 const MAX_LOG_LINES = Number(sessionStorage.getItem("heraldLogCap")) || 5000;
-const MAX_EVENTS = 20000;       // events kept for the timeline
-const MAX_TIMELINE_ROWS = 500;  // the newest matching events are listed
+const MAX_EVENTS = 20000;       // events kept for the list of events
+const MAX_LIST_ROWS = 500;      // the newest matching events are listed
+const MAX_TALK = 5000;          // the conversation's newest events read when the page opens
 const PAGE = 1000;
-// The events that drive the cards and the header: read in full, however long the run.
-const STATUS_TYPES = "run.*,step.*,agent.started,agent.completed,agent.failed";
+const READERS = 4;              // the full read goes in this many seq ranges at once
+// The events that drive the header, the cards and the timeline: read in full, however long the run.
+const STRUCTURE_TYPES = "run.*,step.*,task.*,agent.started,agent.completed,agent.failed,decision,system.*,"
+  + "tool.call_started,tool.call_completed,tool.call_result,message.started,message.completed";
+const TALK_TYPES = "message.*,reasoning.*,tool.*,thought,reflection";
 const TERMINAL = ["run.completed", "run.failed", "run.cancelled"];
 
 // `project`: the run's project (runs are named within their project); undefined lets the server
 // find the one run of that name the key can read.
 export function showRun(main, { run, project, setMode }) {
   const state = {
-    events: [], lastSeq: 0, eventCount: 0, cards: new Map(), status: "queued", startedAt: null, finishedAt: null,
+    events: [], lastSeq: 0, eventCount: 0, status: "queued", startedAt: null, finishedAt: null,
     logCount: 0, firstLogSeq: null, agents: new Set(), follow: true,
   };
 
@@ -25,7 +34,12 @@ export function showRun(main, { run, project, setMode }) {
   const statusPill = el("span", { class: "pill queued", id: "run-status" }, "loading");
   const facts = el("span", { class: "muted", id: "run-facts" });
   const outcome = el("div", { id: "outcome" });
-  const cards = el("div", { class: "cards", id: "cards", "aria-live": "polite" });
+  const cardList = el("div", { class: "cards", id: "cards", "aria-live": "polite" });
+  const taskList = el("div", { class: "cards", id: "tasks", "aria-live": "polite" });
+  const tasksEmpty = el("p", { class: "muted", id: "tasks-empty" }, "No task events.");
+  const talkList = el("ol", { id: "conversation", class: "conversation", "aria-label": "Conversation" });
+  const talkEmpty = el("p", { id: "conversation-empty", class: "muted" }, "No messages, tool calls, thoughts or reflections.");
+  const talkNotice = el("p", { id: "conversation-notice", class: "muted", hidden: true });
 
   const logAgent = el("select", { id: "log-agent", "aria-label": "Agent whose log lines to show" }, el("option", { value: "" }, "All agents"));
   const followButton = el("button", { id: "log-follow", type: "button", "aria-pressed": "true" }, "Auto-scroll on");
@@ -42,21 +56,31 @@ export function showRun(main, { run, project, setMode }) {
     el("option", { value: "" }, "All levels"), LEVELS.map((l) => el("option", { value: l }, `${l} and coarser`)));
   const turnFrom = el("input", { id: "filter-turn-from", type: "number", min: "0", placeholder: "turn from", "aria-label": "Turn from" });
   const turnTo = el("input", { id: "filter-turn-to", type: "number", min: "0", placeholder: "turn to", "aria-label": "Turn to" });
-  const timeline = el("ol", { id: "timeline", class: "timeline", "aria-label": "Events" });
-  const timelineCount = el("span", { id: "timeline-count", class: "muted" });
+  const eventList = el("ol", { id: "events", class: "events", "aria-label": "Events" });
+  const eventCount = el("span", { id: "events-count", class: "muted" });
   const drawer = el("aside", { id: "drawer", class: "drawer", hidden: true, "aria-label": "Event detail", tabindex: "-1" });
+
+  const cards = createCards(cardList);
+  const tasks = createTasks(taskList, tasksEmpty);
+  const timeline = createTimeline({ onOpen: (span) => openDrawer(span.events[0].id, span) });
+  const conversation = createConversation(talkList, { empty: talkEmpty, onReveal: (key) => timeline.reveal(key) });
 
   main.replaceChildren(
     el("section", { class: "run-head" }, el("div", {}, title, " ", statusPill), facts, outcome),
-    el("section", { "aria-labelledby": "cards-title" }, el("h2", { id: "cards-title" }, "Agents and steps"), cards),
+    el("div", { class: "columns even" },
+      el("section", { "aria-labelledby": "cards-title" }, el("h2", { id: "cards-title" }, "Agents and steps"), cardList),
+      el("section", { "aria-labelledby": "tasks-title" }, el("h2", { id: "tasks-title" }, "Tasks"), tasksEmpty, taskList)),
+    el("section", { class: "panel timeline-panel", "aria-labelledby": "waterfall-title" }, timeline.node),
     el("div", { class: "columns" },
+      el("section", { class: "panel", "aria-labelledby": "conversation-title" },
+        el("div", { class: "panel-head" }, el("h2", { id: "conversation-title" }, "Conversation")), talkNotice, talkEmpty, talkList),
       el("section", { class: "panel", "aria-labelledby": "log-title" },
         el("div", { class: "panel-head" }, el("h2", { id: "log-title" }, "Log"), logAgent, followButton, copyButton, copyStatus),
-        logNotice, logEmpty, logBox),
-      el("section", { class: "panel", "aria-labelledby": "timeline-title" },
-        el("div", { class: "panel-head" }, el("h2", { id: "timeline-title" }, "Events"), timelineCount),
-        el("div", { class: "filters" }, typeFilter, agentFilter, levelFilter, turnFrom, turnTo),
-        timeline)),
+        logNotice, logEmpty, logBox)),
+    el("section", { class: "panel", "aria-labelledby": "events-title" },
+      el("div", { class: "panel-head" }, el("h2", { id: "events-title" }, "Events"), eventCount),
+      el("div", { class: "filters" }, typeFilter, agentFilter, levelFilter, turnFrom, turnTo),
+      eventList),
     drawer);
 
   // ---- header ----
@@ -68,79 +92,27 @@ export function showRun(main, { run, project, setMode }) {
     facts.textContent = ` ${state.eventCount} events · ${state.agents.size} agents · ${took}`;
   }
 
+  /** The end banner; a run that completed while tasks or steps failed says so. */
   function renderOutcome(event) {
     const took = state.startedAt ? duration(state.finishedAt - state.startedAt) : "";
-    if (event.type === "run.completed") {
+    const failures = [...tasks.failed().map((t) => ["task", t]), ...cards.failedSteps().map((s) => ["step", s])];
+    const failed = failures.length
+      ? el("ul", { class: "failures" }, failures.map(([kind, f]) => el("li", {}, `${kind} ${f.id}`, f.why ? `: ${f.why}` : "")))
+      : null;
+    const counts = ["task", "step"].map((kind) => [kind, failures.filter(([k]) => k === kind).length]).filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${n} ${kind}${n > 1 ? "s" : ""}`).join(" and ");
+    if (event.type === "run.completed" && failures.length) {
+      outcome.replaceChildren(el("div", { class: "notice warning", role: "alert", id: "run-warning" },
+        `Run completed in ${took}, but ${counts} failed.`, event.data.summary ? ` ${event.data.summary}` : "", failed));
+    } else if (event.type === "run.completed") {
       outcome.replaceChildren(el("div", { class: "notice success", role: "status", id: "run-success" },
         `Run completed in ${took}.`, event.data.summary ? ` ${event.data.summary}` : ""));
     } else if (event.type === "run.failed") {
       outcome.replaceChildren(el("div", { class: "notice failure", role: "alert", id: "run-error" },
-        `Run failed: ${event.data.error ?? "no reason given"}`, event.data.code ? ` (${event.data.code})` : ""));
+        `Run failed: ${event.data.error ?? "no reason given"}`, event.data.code ? ` (${event.data.code})` : "", failed));
     } else {
       outcome.replaceChildren(el("div", { class: "notice failure", role: "alert", id: "run-error" },
-        `Run cancelled${event.data.reason ? `: ${event.data.reason}` : ""}.`));
-    }
-  }
-
-  // ---- status cards (R-progress) ----
-  function card(key, titleText, agent) {
-    let entry = state.cards.get(key);
-    if (!entry) {
-      const node = el("article", { class: "card queued", "data-card": key, tabindex: "0" });
-      entry = { node, title: titleText, agent, state: null };
-      state.cards.set(key, entry);
-      cards.append(node);
-    }
-    if (agent) entry.agent = agent;
-    return entry;
-  }
-
-  function setCard(entry, cardState, detail) {
-    if (entry.state !== cardState) {
-      const history = window.herald.cardHistory;
-      history.push({ card: entry.node.dataset.card, state: cardState });
-      if (history.length > 5000) history.splice(0, history.length - 5000);
-    }
-    entry.state = cardState;
-    const node = entry.node;
-    node.className = `card ${cardState}`;
-    node.dataset.state = cardState;
-    const status = { queued: "Queued", running: "Running", complete: "Complete", error: "Error" }[cardState];
-    node.replaceChildren(...[
-      el("header", {}, el("strong", {}, entry.title), entry.agent ? el("span", { class: "muted" }, ` ${entry.agent}`) : null),
-      el("p", { class: "card-status" }, cardState === "running" ? el("span", { class: "spinner", "aria-hidden": "true" }) : null, status,
-        detail.label ? ` · ${detail.label}` : ""),
-      cardState === "running" && detail.percent !== undefined
-        ? el("div", { class: "bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(detail.percent) },
-          el("span", { style: `width:${Math.max(0, Math.min(100, detail.percent))}%` }))
-        : null,
-      detail.lines?.length ? el("p", { class: "card-detail" }, detail.lines.join(" · ")) : null,
-    ].filter(Boolean));
-  }
-
-  function applyToCards(event) {
-    const d = event.data ?? {};
-    if (event.type.startsWith("step.")) {
-      const entry = card(`step:${d.stepId}`, d.stepId, event.agent);
-      const previous = entry.detail ?? {};
-      switch (event.type) {
-        case "step.queued": setCard(entry, "queued", (entry.detail = { label: d.label })); break;
-        case "step.started": setCard(entry, "running", (entry.detail = { label: d.label, percent: 0 })); break;
-        case "step.progress": setCard(entry, "running", (entry.detail = { label: d.label ?? previous.label, percent: d.percent })); break;
-        case "step.completed":
-          setCard(entry, "complete", (entry.detail = { lines: [
-            d.tokensUsed !== undefined ? `${d.tokensUsed.toLocaleString()} tokens` : null,
-            d.artifactId ? `artifact ${d.artifactId}` : null].filter(Boolean) }));
-          break;
-        case "step.failed": setCard(entry, "error", (entry.detail = { lines: [`${d.code}: ${d.message}`] })); break;
-      }
-    } else if (event.type.startsWith("agent.") && event.type !== "agent.log" && event.agent) {
-      const entry = card(`agent:${event.agent}`, event.agent, d.role);
-      switch (event.type) {
-        case "agent.started": setCard(entry, "running", { label: d.role }); break;
-        case "agent.completed": setCard(entry, "complete", { lines: [d.summary, d.prUrl].filter(Boolean) }); break;
-        case "agent.failed": setCard(entry, "error", { lines: [d.error, d.willRetry ? "will retry" : "will not retry"] }); break;
-      }
+        `Run cancelled${event.data.reason ? `: ${event.data.reason}` : ""}.`, failed));
     }
   }
 
@@ -212,23 +184,12 @@ export function showRun(main, { run, project, setMode }) {
   });
   copyButton.addEventListener("click", async () => {
     const lines = [...logBox.children].filter((item) => !item.hidden).map((item) => item.querySelector(".text").textContent);
-    const text = lines.join("\n");
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      const area = el("textarea", { class: "offscreen" });
-      area.value = text;
-      document.body.append(area);
-      area.select();
-      document.execCommand("copy");
-      area.remove();
-    }
-    window.herald.copied = text;
+    await copyText(lines.join("\n"));
     copyStatus.textContent = `Copied ${lines.length} lines`;
     setTimeout(() => { copyStatus.textContent = ""; }, 3000);
   });
 
-  // ---- timeline and drawer ----
+  // ---- list of events and drawer ----
   function filtered() {
     const patterns = typeFilter.value.split(",").map((s) => s.trim()).filter(Boolean);
     const from = turnFrom.value === "" ? null : Number(turnFrom.value);
@@ -247,22 +208,23 @@ export function showRun(main, { run, project, setMode }) {
       el("span", { class: "type" }, event.type), el("span", { class: "muted" }, event.agent ?? "")));
   }
 
-  function renderTimeline() {
+  function renderList() {
     const matching = filtered();
-    const shown = matching.slice(-MAX_TIMELINE_ROWS);
+    const shown = matching.slice(-MAX_LIST_ROWS);
     // Rebuilding the rows must not take the keyboard focus away from the one the reader is on.
-    const focused = timeline.contains(document.activeElement) ? document.activeElement.dataset.seq : null;
-    timeline.replaceChildren(...shown.map(row));
-    if (focused) timeline.querySelector(`[data-seq="${focused}"]`)?.focus();
+    const focused = eventList.contains(document.activeElement) ? document.activeElement.dataset.seq : null;
+    eventList.replaceChildren(...shown.map(row));
+    if (focused) eventList.querySelector(`[data-seq="${focused}"]`)?.focus();
     const held = state.events.length < state.eventCount ? ` (newest ${state.events.length.toLocaleString()} of ${state.eventCount.toLocaleString()})` : "";
-    timelineCount.textContent = (matching.length === state.events.length ? `${matching.length}` : `${matching.length} of ${state.events.length}`) + held;
+    eventCount.textContent = (matching.length === state.events.length ? `${matching.length}` : `${matching.length} of ${state.events.length}`) + held;
   }
 
-  for (const input of [typeFilter, agentFilter, levelFilter, turnFrom, turnTo]) input.addEventListener("input", renderTimeline);
+  for (const input of [typeFilter, agentFilter, levelFilter, turnFrom, turnTo]) input.addEventListener("input", renderList);
 
   let drawerRequest = 0;
   let opener = null;
-  async function openDrawer(id) {
+  /** The drawer: an event's data and causality; opened from a timeline bar, the bar's events first. */
+  async function openDrawer(id, span = null) {
     const request = ++drawerRequest;
     if (drawer.hidden) opener = document.activeElement;
     drawer.hidden = false;
@@ -271,12 +233,13 @@ export function showRun(main, { run, project, setMode }) {
     try {
       const chain = await herald.causality(run, id, { project });
       if (request !== drawerRequest) return;  // another event was asked for meanwhile
-      const link = (event) => el("li", {}, el("button", { type: "button", class: "chain-link", "data-id": event.id, onclick: () => openDrawer(event.id) },
+      const link = (event) => el("li", {}, el("button", { type: "button", class: "chain-link", "data-id": event.id, onclick: () => openDrawer(event.id, span) },
         `#${event.seq} ${event.type}`, event.agent ? ` (${event.agent})` : ""));
       const e = chain.event;
       drawer.replaceChildren(...[
         el("div", { class: "drawer-head" }, el("h2", { id: "drawer-title" }, `#${e.seq} ${e.type}`),
           el("button", { type: "button", id: "drawer-close", onclick: closeDrawer, "aria-label": "Close" }, "×")),
+        span ? spanSummary(span, link) : null,
         el("p", { class: "muted" }, `${new Date(e.time).toLocaleString([], { hour12: false })} · ${e.level}${e.agent ? ` · ${e.agent}` : ""}${e.turn !== undefined ? ` · turn ${e.turn}` : ""}`),
         el("pre", { class: "data", id: "drawer-data" }, JSON.stringify(e.data, null, 2)),
         el("h3", {}, "Caused by"), chain.upstream.length ? el("ol", { id: "upstream" }, chain.upstream.map(link)) : el("p", { class: "muted" }, "Nothing recorded."),
@@ -290,32 +253,48 @@ export function showRun(main, { run, project, setMode }) {
     }
   }
 
+  /** A timeline bar in the drawer: what it is, when, and its events (each opens). */
+  function spanSummary(span, link) {
+    const took = span.end === null ? `running for ${duration(Date.now() - span.start)}` : duration(span.end - span.start);
+    return el("div", { id: "drawer-span", "data-key": span.key },
+      el("p", {}, el("strong", {}, `${span.kind} ${span.label}`), ` · ${span.agent} · ${clock(span.start)} · ${took} · ${span.state}`),
+      el("h3", {}, "Its events"), el("ol", { id: "span-events" }, span.events.map(link)));
+  }
+
   function closeDrawer() {
     drawer.hidden = true;
     drawerRequest += 1;
-    opener?.focus();
+    // The timeline redraws while live: give the focus back to the bar that now stands for the opener.
+    const key = opener?.dataset?.key;
+    const target = opener?.isConnected || !key ? opener : document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    target?.focus();
   }
   const onKey = (event) => { if (event.key === "Escape" && !drawer.hidden) closeDrawer(); };
   document.addEventListener("keydown", onKey);
 
   // ---- events ----
-  /** Takes an event into the parts named (all of them for a live event). */
   function addAgent(agent) {
     if (!agent || state.agents.has(agent)) return;
     state.agents.add(agent);
     for (const select of [logAgent, agentFilter]) select.append(el("option", { value: agent }, agent));
   }
 
-  function apply(event, { cards: toCards = true, log = true, timeline = true, render = true } = {}) {
+  /** Takes an event into the parts named (all of them for a live event): the header, cards and
+   * timeline (`structure`), the log, the list of events, the conversation (`talk`). */
+  function apply(event, { structure = true, log = true, list = true, talk = true, render = true } = {}) {
     addAgent(event.agent);
-    if (timeline) {
+    if (list) {
       state.events.push(event);
       if (state.events.length > MAX_EVENTS) state.events.splice(0, state.events.length - MAX_EVENTS);
     }
     if (log && event.type === "agent.log") logLine(event);
-    if (toCards) {
+    if (talk) conversation.add(event);
+    if (structure) {
       state.startedAt ??= Date.parse(event.time);
-      applyToCards(event);
+      cards.add(event);
+      tasks.add(event);
+      timeline.add(event);
+      state.structureChanged = true;
       if (event.type.startsWith("run.")) {
         state.status = { "run.queued": "queued", "run.started": "running", "run.completed": "completed", "run.failed": "failed", "run.cancelled": "cancelled" }[event.type] ?? state.status;
       } else if (state.status === "queued") {
@@ -337,16 +316,37 @@ export function showRun(main, { run, project, setMode }) {
     apply(event);
   }
 
-  /** Every page of a query, forward. */
-  async function readAll(filter) {
-    const events = [];
-    let after = 0;
-    for (;;) {
-      const page = await herald.events(run, { ...filter, project, after, limit: PAGE });
-      events.push(...page.events);
-      if (!page.hasMore || page.events.length === 0) return events;
-      after = page.events[page.events.length - 1].seq;
+  /** Every event of a query up to `upTo` (excluded), forward; a long run is read in a few seq
+   * ranges at once. */
+  async function readAll(filter, upTo) {
+    const width = Math.ceil(upTo / READERS);
+    const ranges = Array.from({ length: READERS }, (_, i) => [i * width, Math.min(upTo, (i + 1) * width + 1)])
+      .filter(([after, before]) => after + 1 < before);
+    const parts = await Promise.all(ranges.map(async ([after, before]) => {
+      const events = [];
+      for (;;) {
+        const page = await herald.events(run, { ...filter, project, after, before, limit: PAGE });
+        events.push(...page.events);
+        if (!page.hasMore || page.events.length === 0) return events;
+        after = page.events[page.events.length - 1].seq;
+      }
+    }));
+    return parts.flat();
+  }
+
+  /** The newest `count` events of a query before `upTo`, read backward a page at a time. */
+  async function readNewest(filter, upTo, count) {
+    const pages = [];
+    let before = upTo, hasMore = true, read = 0;
+    while (hasMore && read < count) {
+      const page = await herald.events(run, { ...filter, project, before, limit: Math.min(PAGE, count - read) });
+      if (page.events.length === 0) break;
+      pages.unshift(page.events);
+      read += page.events.length;
+      before = page.events[0].seq;
+      hasMore = page.hasMore;
     }
+    return { events: pages.flat(), hasMore };
   }
 
   /** Redraws at most once per frame, however many events arrive. */
@@ -357,7 +357,12 @@ export function showRun(main, { run, project, setMode }) {
 
   function redraw() {
     renderHead();
-    renderTimeline();
+    renderList();
+    conversation.draw();
+    if (state.structureChanged) {
+      state.structureChanged = false;
+      timeline.render();
+    }
     followIfWanted();
     if (state.logCount === 0) logEmpty.textContent = "No log lines yet.";
     window.herald.lastSeq = state.lastSeq;
@@ -377,10 +382,11 @@ export function showRun(main, { run, project, setMode }) {
       }
       if (left) return;
       if (summary) {
-        // What the cards and header need, in full; the newest lines and events for the panels.
+        // What the header, cards and timeline need, in full; the newest of the rest for the panels.
         const upTo = summary.lastSeq + 1;
-        const [status, lines, recent] = await Promise.all([
-          readAll({ types: STATUS_TYPES }),
+        const [structure, talkEvents, lines, recent] = await Promise.all([
+          readAll({ types: STRUCTURE_TYPES }, upTo),
+          readNewest({ types: TALK_TYPES }, upTo, MAX_TALK),
           herald.events(run, { project, types: "agent.log", before: upTo, limit: Math.min(MAX_LOG_LINES, PAGE) }),
           herald.events(run, { project, before: upTo, limit: PAGE }),
         ]);
@@ -389,12 +395,16 @@ export function showRun(main, { run, project, setMode }) {
         state.eventCount = summary.eventCount;
         state.startedAt = Date.parse(summary.startedAt);
         summary.agents.forEach(addAgent);
-        for (const event of status.filter((e) => e.seq <= summary.lastSeq)) apply(event, { log: false, timeline: false, render: false });
-        // Events committed after the summary are the live feed's: it starts after lastSeq.
-        for (const event of lines.events.filter((e) => e.seq <= summary.lastSeq)) apply(event, { cards: false, timeline: false, render: false });
-        for (const event of recent.events.filter((e) => e.seq <= summary.lastSeq)) apply(event, { cards: false, log: false, render: false });
+        const only = (parts) => ({ structure: false, log: false, list: false, talk: false, render: false, ...parts });
+        for (const event of structure) apply(event, only({ structure: true }));
+        for (const event of talkEvents.events) apply(event, only({ talk: true }));
+        for (const event of lines.events) apply(event, only({ log: true }));
+        for (const event of recent.events) apply(event, only({ list: true }));
         logEarlier.hidden = logNotice.hidden = !lines.hasMore;
+        talkNotice.hidden = !talkEvents.hasMore;
+        talkNotice.textContent = `The newest ${MAX_TALK.toLocaleString()} conversation events are shown; earlier ones are in the events below and the API.`;
         refresh();
+        requestAnimationFrame(() => { window.herald.loadedAt = performance.now(); });  // after the first full draw
       }
     } catch (error) {
       if (left) return;
@@ -414,6 +424,7 @@ export function showRun(main, { run, project, setMode }) {
     left = true;
     stop?.();
     clearInterval(ticker);
+    timeline.stop();
     document.removeEventListener("keydown", onKey);
   };
 }

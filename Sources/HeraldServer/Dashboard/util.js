@@ -41,9 +41,13 @@ export function duration(milliseconds) {
   return h > 0 ? `${h}h ${String(m).padStart(2, "0")}m` : `${m}m ${String(s).padStart(2, "0")}s`;
 }
 
-/** "14:20:05" in local time. */
-export function clock(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour12: false });
+// One formatter for every time shown: toLocaleTimeString makes a new one per call, which costs
+// more than drawing the timeline's bars.
+const CLOCK = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
+/** "14:20:05" in local time, of an ISO string, a Date or epoch milliseconds. */
+export function clock(time) {
+  return CLOCK.format(new Date(time));
 }
 
 /** Calls `fn` at most once per `wait` ms, at the end of a burst. */
@@ -67,4 +71,20 @@ export function typeMatches(type, patterns) {
 export function levelVisible(level, verbosity) {
   if (!verbosity || level === "system") return true;
   return LEVELS.indexOf(level) <= LEVELS.indexOf(verbosity);
+}
+
+/** Puts `text` on the clipboard (a hidden text area where the Clipboard API is refused) and
+ * keeps it in `window.herald.copied` for the browser tests. */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = el("textarea", { class: "offscreen" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  window.herald.copied = text;
 }
