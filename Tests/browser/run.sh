@@ -43,4 +43,4 @@ fi
 # No cache or bytecode written into the checkout.
 cd "$root"
 export PYTHONDONTWRITEBYTECODE=1
-exec timeout 300 "$venv/bin/python" -m pytest -p no:cacheprovider -rA "$here" "$@"
+exec timeout 600 "$venv/bin/python" -m pytest -p no:cacheprovider -rA "$here" "$@"
