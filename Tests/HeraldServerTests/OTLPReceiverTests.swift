@@ -1,6 +1,6 @@
 import Foundation
 @testable import HeraldCore
-import HeraldServer
+@testable import HeraldServer
 import HeraldTestSupport
 import Testing
 
@@ -181,6 +181,47 @@ struct OTLPReceiverTests {
             let inflated = try await Self.export(server, bomb, headers: [("Content-Encoding", "gzip")])
             #expect(inflated.status == 413)
             #expect(try Self.status(inflated.body).message.contains("inflates to more than 80000 bytes"))
+        }
+    }
+
+    /// A large request is stored a chunk of whole traces at a time: every trace whole, its root's
+    /// end last, whichever chunk it falls in.
+    @Test func aLargeRequestIsStoredInChunksOfWholeTraces() async throws {
+        func trace(_ number: UInt8, spans count: Int) -> [OTLPSpan] {
+            let root = UInt16(count)
+            return (1...count).map { index in
+                var span = OTLPSamples.span(0, parent: nil, name: index == count ? "invoke_agent root" : "step \(index)", start: UInt64(index), end: UInt64(index + 1), [
+                    OTLPAttribute("gen_ai.operation.name", .string(index == count ? "invoke_agent" : "chat")),
+                ])
+                span.traceId = Array(repeating: number, count: 16)
+                span.spanId = [0, 0, 0, 0, 0, 1, UInt8(index >> 8), UInt8(index & 0xFF)]
+                span.parentSpanId = index == count ? [] : [0, 0, 0, 0, 0, 1, UInt8(root >> 8), UInt8(root & 0xFF)]
+                return span
+            }
+        }
+        // 30 traces of 50 spans and one of 1,500, interleaved as a batch processor may send them.
+        let small = (1...30).map { trace(UInt8($0), spans: 50) }
+        let large = trace(99, spans: 1500)
+        var spans: [OTLPSpan] = []
+        for index in 0..<1500 {
+            if index < 50 { for small in small { spans.append(small[index]) } }
+            spans.append(large[index])
+        }
+        let chunks = OTLPController<HeraldRequestContext>.chunks(of: spans, maxSpans: 1024)
+        #expect(chunks.map(\.count) == [1000, 500, 1500])  // 20 small traces, 10, then the large one alone
+        // Every trace lies whole in one chunk.
+        let traceOfChunk = chunks.enumerated().flatMap { number, chunk in chunk.map { (spans[$0].traceId, number) } }
+        #expect(Dictionary(grouping: traceOfChunk, by: \.0).values.allSatisfy { Set($0.map(\.1)).count == 1 })
+        let body = OTLPTraces.encodeProtobuf(spans)
+        try await TestServer.with(configure: { $0.limits.maxBodyBytes = 8 << 20 }) { server in
+            let answer = try await Self.export(server, body)
+            #expect(answer.status == 200 && answer.body.isEmpty, "\(answer.status) \(answer.text)")
+            for number in [1, 30, 99] {
+                let run = String(repeating: String(format: "%02x", number), count: 16)
+                let info = try await server.get("/v1/runs/\(run)").json
+                #expect(info["status"] as? String == "completed")
+                #expect(info["eventCount"] as? Int == (number == 99 ? 1500 : 50) * 2 + 2)  // run.started, two per span, run.completed
+            }
         }
     }
 

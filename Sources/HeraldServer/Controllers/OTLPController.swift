@@ -71,13 +71,52 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
         return Self.answer(rejected: outcome.rejected, message: outcome.message, encoding: encoding)
     }
 
-    /// Maps, validates and stores the spans; answers how many were refused and why.
+    /// Maps, validates and stores the spans, a chunk of whole traces at a time (so a request's
+    /// working memory is a chunk's, not the request's); answers how many were refused and why.
+    /// When a chunk fails (429, 503), the chunks before it are stored: the exporter's retry makes
+    /// them duplicates, stored once.
     private func store(_ spans: [OTLPSpan], access: Access) async throws -> (rejected: Int, message: String) {
-        guard !spans.isEmpty else { return (0, "") }
-        let mapping = SpanMapping(defaultProject: access.projects.defaultProject)
-        let mapped = mapping.map(spans)
         var refused = Refusals(spanCount: spans.count)
-        for (span, reason) in mapped.refused { refused.refuse(span, reason) }
+        for chunk in Self.chunks(of: spans, maxSpans: Self.spansPerChunk) {
+            try await store(chunk.map { spans[$0] }, indices: chunk, access: access, refused: &refused)
+        }
+        return refused.summary
+    }
+
+    static var spansPerChunk: Int { 1024 }
+
+    /// Indices of `spans` grouped by trace, in order of first appearance, and cut into chunks of
+    /// whole traces of about `maxSpans` (a larger trace is a chunk of its own): a trace's root
+    /// must be stored with its children, or they would find their run ended.
+    static func chunks(of spans: [OTLPSpan], maxSpans: Int) -> [[Int]] {
+        var traces: [[UInt8]: Int] = [:]
+        var groups: [[Int]] = []
+        for (index, span) in spans.enumerated() {
+            if let group = traces[span.traceId] {
+                groups[group].append(index)
+            } else {
+                traces[span.traceId] = groups.count
+                groups.append([index])
+            }
+        }
+        var chunks: [[Int]] = []
+        for group in groups {
+            if let last = chunks.last, last.count + group.count <= maxSpans {
+                chunks[chunks.count - 1] += group
+            } else {
+                chunks.append(group)
+            }
+        }
+        return chunks
+    }
+
+    /// One chunk: `spans` are the request's spans at `indices`.
+    private func store(_ spans: [OTLPSpan], indices: [Int], access: Access, refused: inout Refusals) async throws {
+        let mapping = SpanMapping(defaultProject: access.projects.defaultProject)
+        var mapped = mapping.map(spans)
+        // Back to the request's indices.
+        mapped.spanOfEvent = mapped.spanOfEvent.map { $0.map { indices[$0] } }
+        for (span, reason) in mapped.refused { refused.refuse(indices[span], reason) }
 
         // Through the same parser as /v1/events: every rule of the vocabulary and the limits applies.
         var parser = self.parser
@@ -92,7 +131,7 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
         } catch {
             throw HeraldError(.internalError, "an OTLP span made unencodable JSON: \(error)")
         }
-        guard !mapped.events.isEmpty else { return refused.summary }
+        guard !mapped.events.isEmpty else { return }
         let batch = try writer.bytes.withUnsafeBufferPointer { try parser.parsePartial($0, format: .json) }
         // A run's events stand or fall with its run.started; a span's with each other.
         var runRefused: [RunRef: String] = [:]
@@ -130,7 +169,7 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
             kept.append(draft)
             keptSpans.append(span)
         }
-        guard !kept.isEmpty else { return refused.summary }
+        guard !kept.isEmpty else { return }
         try await rateLimiter?.admit(access.identity, cost: kept.count)
         let commitStart = ContinuousClock.now
         let result = try await store.append(AppendRequest(drafts: kept, receivedAt: parser.receivedAt ?? .now(), partial: true))
@@ -139,7 +178,6 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
         for rejection in result.rejected {
             if let span = keptSpans[rejection.index] { refused.refuse(span, rejection.error.message) }
         }
-        return refused.summary
     }
 
     /// Refused spans and the first few reasons, for `partial_success`.
