@@ -18,8 +18,8 @@ extension Vocabulary {
         public var note: String
     }
 
-    /// What the dashboard's run page shows for a type, beyond the row every event gets in the
-    /// timeline (see `Sources/HeraldServer/Dashboard/run.js`).
+    /// What the dashboard's run page shows for a type, beyond the row every event gets in its
+    /// events list (see `Sources/HeraldServer/Dashboard`, docs/dashboard.md).
     public static let dashboard: [String: String] = [
         "run.queued": "run status: queued",
         "run.started": "run status: running; `data.name` titles the run",
@@ -35,6 +35,23 @@ extension Vocabulary {
         "agent.completed": "agent card: complete, `data.summary` and `data.prUrl`",
         "agent.failed": "agent card: error, `data.error`, will retry or not",
         "agent.log": "a line of the live log panel (line number, `[HH:MM:SS]` highlighted)",
+        "task.started": "task card: planning or active, `data.title`; a task bar opens in the timeline",
+        "task.status_changed": "task card: `data.old` → `data.new`, read as planning, active, done or failed",
+        "task.completed": "task card: done; the task's bar closes",
+        "task.failed": "task card: failed, `data.error`; an error marker; the end banner warns if the run completed",
+        "task.subtask_status_changed": "task card: the subtask and its last status",
+        "task.subtask_unblocked": "task card: what unblocked the subtask",
+        "message.started": "conversation: a message opens; a message bar opens in the timeline",
+        "message.delta": "conversation: appended to its message",
+        "message.completed": "conversation: the message is done; its bar closes",
+        "reasoning.delta": "conversation: collapsed under its message",
+        "tool.call_started": "conversation: a tool call; a tool bar opens in the timeline",
+        "tool.call_args": "conversation: the call's streamed arguments",
+        "tool.call_result": "conversation: the call's result; its bar closes",
+        "thought": "conversation: inline",
+        "reflection": "conversation: inline",
+        "decision": "timeline: a decision marker",
+        "system.error": "timeline: an error marker, a retry marker when `data.retryCount` > 0",
     ]
 
     /// The names the teams Herald is built for write today, and Herald's.
@@ -92,8 +109,8 @@ extension Vocabulary {
             Herald validates the built-in types below on ingest; any other well-formed type (a lowercase
             dotted name such as `my.custom_thing`) passes through unchecked. A name in a reserved
             namespace (`\(reservedPrefixes.map { $0 + "*" }.joined(separator: "`, `"))`) that is not listed is refused, so a typo
-            such as `run.complete` cannot leave a run open. Every event also gets a row in the dashboard's
-            timeline; the last column says what else the run page shows. Machine-readable:
+            such as `run.complete` cannot leave a run open. Every event also gets a row in the run page's
+            events list; the last column says what else the page shows. Machine-readable:
             `herald vocabulary --json`.
 
             Levels, coarsest first: \(Level.allCases.map { "`\($0.name)`" }.joined(separator: " < ")) (`system` is always shown).
