@@ -62,7 +62,7 @@ let package = Package(
         ),
         // The system's zlib, for gzip request bodies (OTLP exporters send them). Already linked
         // for swift-nio-extras' HTTP compression, which async-http-client uses.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP server as a library, so tests build the real application.
         .target(
             name: "HeraldServer",
