@@ -225,7 +225,8 @@ struct StreamTicketTests {
 
     @Test func aStreamOutlivesItsTicketAndAReconnectNeedsANewOne() async throws {
         try await Self.withFixture(configure: {
-            $0.access.streamTicketLifetime = .seconds(1)
+            // Room for a loaded machine between issuing the ticket and opening its stream.
+            $0.access.streamTicketLifetime = .seconds(4)
             $0.streams.maxLifetime = .seconds(30)
         }) { server, keys, _ in
             let issued = try await Self.ticket(server, #"{"run":"b1"}"#, key: keys.readBeta)
@@ -276,11 +277,12 @@ struct StreamTicketTests {
         await signer.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         try await TestServer.with(configure: {
             $0.access.jwt = JWTConfiguration(key: .hs256(secret: Array(secret.utf8)))
-            $0.access.streamTicketLifetime = .seconds(1)
+            $0.access.streamTicketLifetime = .seconds(4)
         }) { server in
             // Room for a loaded machine (the PostgreSQL pass runs every suite at once) between
-            // the ticket's expiry (1 s) and the token's.
-            let expiry = Date().addingTimeInterval(10).timeIntervalSince1970.rounded(.up)
+            // issuing the ticket and opening its stream (4 s; 1 s was seen to pass in CI), and
+            // between the ticket's expiry and the token's.
+            let expiry = Date().addingTimeInterval(14).timeIntervalSince1970.rounded(.up)
             let token = try await signer.sign(
                 TokenAndLimitTests.Claims(sub: "viewer", exp: .init(value: Date(timeIntervalSince1970: expiry)), projects: ["acme"], role: "read")
             )
