@@ -125,13 +125,13 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
         parser.limits.maxBodyBytes = .max
         // The mapping bounds every text; written as JSON, a control character takes six bytes.
         parser.limits.maxStringBytes = max(parser.limits.maxStringBytes, 6 * mapping.maxTextBytes + 16)
+        guard !mapped.events.isEmpty else { return }
         var writer = JSONWriter(capacity: 256 * mapped.events.count)
         do {
             try JSONValue.array(mapped.events).write(to: &writer)
         } catch {
             throw HeraldError(.internalError, "an OTLP span made unencodable JSON: \(error)")
         }
-        guard !mapped.events.isEmpty else { return }
         let batch = try writer.bytes.withUnsafeBufferPointer { try parser.parsePartial($0, format: .json) }
         // A run's events stand or fall with its run.started; a span's with each other.
         var runRefused: [RunRef: String] = [:]
@@ -139,9 +139,7 @@ struct OTLPController<Context: AccessRequestContext>: Sendable {
             let reason = problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
             if let span = mapped.spanOfEvent[index] {
                 refused.refuse(span, reason)
-            } else if case .object(let members) = mapped.events[index], case .string(let run)? = members.first(where: { $0.0 == "run" })?.1,
-                case .string(let project)? = members.first(where: { $0.0 == "project" })?.1
-            {
+            } else if case .string(let run)? = mapped.events[index]["run"], case .string(let project)? = mapped.events[index]["project"] {
                 runRefused[RunRef(project: project, run: run)] = reason
             }
         }
