@@ -21,6 +21,7 @@ public final class SQLiteStore: EventStore {
     let writer: Writer
     let logger: Logger
     private let commit: GroupCommit<WriteRequest, WriteResult>
+    private let checkpointer: Checkpointer
 
     /// What the writer's queue does: appends (grouped into shared transactions) and retention
     /// passes (each in its own transaction, after the appends queued with it).
@@ -46,6 +47,7 @@ public final class SQLiteStore: EventStore {
         // WAL resets `synchronous` to NORMAL after prepareDatabase: set it afterwards and check it.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.writerBackstopPages)")
             let level = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
             guard level == (durability == .full ? 2 : 1) else {
                 throw DatabaseError(message: "could not set synchronous=\(durability.rawValue) (SQLite reports \(level))")
@@ -56,9 +58,11 @@ public final class SQLiteStore: EventStore {
         self.logger = logger
         let writer = try pool.read { db in try Writer(db: db) }
         self.writer = writer
+        self.checkpointer = try Checkpointer(path: path, logger: logger)
         self.commit = GroupCommit { batch in
             Self.write(batch, with: writer, in: pool, logger: logger)
         }
+        checkpointer.start()
     }
 
     public func append(_ request: AppendRequest) async throws(HeraldError) -> AppendResult {
@@ -152,6 +156,7 @@ public final class SQLiteStore: EventStore {
     }
 
     public func close() async {
+        checkpointer.stop()
         _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? pool.close()
     }

@@ -20,13 +20,14 @@ struct BoundsTests {
     @Test func aSubscriberBufferOverflowsPastItsBytesBeforeItsEventCount() async {
         let counters = HubCounters()
         let subscription = Subscription(
-            id: 1, scope: .run(RunRef(run: "r")), access: .unrestricted(identity: "t"), capacity: 4096, byteCapacity: 1 << 20, counters: counters
+            id: 1, scope: .run(RunRef(run: "r")), access: .unrestricted(identity: "t"), capacity: 4096, byteCapacity: 1 << 20, counters: counters,
+            rounds: WakeRounds()
         )
         // Three frames of 300 KiB fit in 1 MiB; the fourth does not.
-        for seq in 1...3 { subscription.deliver([Self.published(300 << 10, seq: Int64(seq))]) }
+        for seq in 1...3 { _ = subscription.deliver([Self.published(300 << 10, seq: Int64(seq))]) }
         guard case .events(let items) = await subscription.next() else { Issue.record("expected the buffered events"); return }
         #expect(items.count == 3)
-        for seq in 4...7 { subscription.deliver([Self.published(300 << 10, seq: Int64(seq))]) }
+        for seq in 4...7 { _ = subscription.deliver([Self.published(300 << 10, seq: Int64(seq))]) }
         guard case .overflowed = await subscription.next() else { Issue.record("expected an overflow at 4 × 300 KiB"); return }
         #expect(counters.overflows.load(ordering: .relaxed) == 1)
     }

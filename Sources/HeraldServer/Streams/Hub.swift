@@ -12,8 +12,8 @@ protocol Presence: Sendable {
 ///
 /// The hub is fed by whoever knows what committed, in position order: the embedded store's
 /// commit observer here; a cross-replica notification source plugs in the same way. Each
-/// event's SSE frames are encoded once per publish and shared by all subscribers. The hub
-/// never blocks a publisher: a subscriber that cannot keep up overflows and catches up from
+/// event's SSE frames are encoded once per publish and shared by all subscribers, who are woken
+/// in rounds (see ``WakeRounds``). The hub never blocks a publisher: a subscriber that cannot keep up overflows and catches up from
 /// the store on its own (see ``Subscription``).
 final class Hub: Service, Presence {
     private struct State {
@@ -32,6 +32,7 @@ final class Hub: Service, Presence {
     let stillValid: @Sendable (Access, Timestamp) -> Bool
     private let state = Mutex(State())
     let counters = HubCounters()
+    private let wakeRounds = WakeRounds()
 
     init(
         configuration: StreamConfiguration, metrics: HeraldMetrics, sharedSlots: (any StreamSlots)? = nil,
@@ -63,7 +64,7 @@ final class Hub: Service, Presence {
             state.nextID += 1
             let subscription = Subscription(
                 id: state.nextID, scope: scope, access: access, capacity: configuration.bufferCapacity,
-                byteCapacity: configuration.bufferBytes, counters: counters
+                byteCapacity: configuration.bufferBytes, counters: counters, rounds: wakeRounds
             )
             switch scope {
             case .run(let run): state.byRun[run, default: [:]][subscription.id] = subscription
@@ -143,12 +144,21 @@ final class Hub: Service, Presence {
             if wantsRun { byRun[run, default: []].append(published) }
             if wantsProject { byProject[event.project, default: []].append(published) }
         }
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var fanOut = 0
         for (run, items) in byRun {
-            for subscription in runTargets[run] ?? [] { subscription.deliver(items) }
+            for subscription in runTargets[run] ?? [] {
+                if let waiter = subscription.deliver(items) { waiters.append(waiter) }
+                fanOut += 1
+            }
         }
         for (project, items) in byProject {
-            for subscription in projectTargets[project] ?? [] { subscription.deliver(items) }
+            for subscription in projectTargets[project] ?? [] {
+                if let waiter = subscription.deliver(items) { waiters.append(waiter) }
+                fanOut += 1
+            }
         }
+        wakeRounds.wake(waiters, fanOut: fanOut)
     }
 
     // MARK: Service

@@ -3,13 +3,21 @@ import NIOCore
 import Synchronization
 
 /// An event as the hub hands it out: the stored event and its SSE frames, encoded once and
-/// shared by every subscriber.
-struct Published: Sendable {
+/// shared by every subscriber. A class, so that handing it to a thousand subscribers' buffers
+/// is one retain each, not one per string and buffer of the event.
+final class Published: Sendable {
     let event: Event
     /// When the hub got it, just after its commit: fan-out lag is measured from here.
     let publishedAt: ContinuousClock.Instant
     let runFrame: ByteBuffer
     let projectFrame: ByteBuffer?
+
+    init(event: Event, publishedAt: ContinuousClock.Instant, runFrame: ByteBuffer, projectFrame: ByteBuffer?) {
+        self.event = event
+        self.publishedAt = publishedAt
+        self.runFrame = runFrame
+        self.projectFrame = projectFrame
+    }
 }
 
 /// One live subscriber's mailbox in the hub: a bounded buffer and a wake-up.
@@ -51,6 +59,8 @@ final class Subscription: Sendable {
     private let byteCapacity: Int
     private let state = Mutex(State())
     private let counters: HubCounters
+    /// The hub's wake rounds, shared by every subscription.
+    private let rounds: WakeRounds
     /// Set by the stream while it reads the store (catching up), for the metrics.
     private let catchingUp = Atomic<Bool>(true)
 
@@ -59,7 +69,8 @@ final class Subscription: Sendable {
         set { catchingUp.store(newValue, ordering: .relaxed) }
     }
 
-    init(id: Int, scope: Scope, access: Access, capacity: Int, byteCapacity: Int, counters: HubCounters) {
+    init(id: Int, scope: Scope, access: Access, capacity: Int, byteCapacity: Int, counters: HubCounters, rounds: WakeRounds) {
+        self.rounds = rounds
         self.id = id
         self.scope = scope
         self.access = access
@@ -68,9 +79,10 @@ final class Subscription: Sendable {
         self.counters = counters
     }
 
-    /// Called by the hub, in position order.
-    func deliver(_ items: [Published]) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+    /// Called by the hub, in position order. Answers the subscriber's waiter, if it waits: the
+    /// hub wakes it (see ``WakeRounds``).
+    func deliver(_ items: [Published]) -> CheckedContinuation<Void, Never>? {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.closed, !state.overflowed else { return nil }
             let bytes = items.reduce(0) { $0 + $1.runFrame.readableBytes }
             if state.pending.count + items.count > capacity || state.pendingBytes + bytes > byteCapacity {
@@ -85,7 +97,6 @@ final class Subscription: Sendable {
             defer { state.waiter = nil }
             return state.waiter
         }
-        waiter?.resume()
     }
 
     func tick() {
@@ -116,29 +127,43 @@ final class Subscription: Sendable {
     }
 
     /// Waits for the next thing to do. Task cancellation (the client left) closes the subscription.
+    ///
+    /// Events are only ever taken after a wake of the hub's ``WakeRounds``: a subscriber that
+    /// finds more events waiting when it comes back from writing waits for the next round, so
+    /// that under load it writes many events at a time, not one.
     func next() async -> Wake {
         await withTaskCancellationHandler {
+            var woken = false
             while true {
-                if let wake = take() { return wake }
+                if let wake = take(includingEvents: woken) { return wake }
                 await withCheckedContinuation { continuation in
-                    let ready = state.withLock { state -> Bool in
-                        if state.closed || state.overflowed || state.ticked || !state.pending.isEmpty { return true }
+                    let wait = state.withLock { state -> Wait in
+                        if state.closed || state.overflowed || state.ticked { return .none }
+                        // Events already here: the next round wakes it (the round owns the continuation).
+                        if !state.pending.isEmpty { return .nextRound }
                         state.waiter = continuation
-                        return false
+                        return .forDelivery
                     }
-                    if ready { continuation.resume() }
+                    switch wait {
+                    case .none: continuation.resume()
+                    case .nextRound: rounds.wake([continuation])
+                    case .forDelivery: break
+                    }
                 }
+                woken = true
             }
         } onCancel: {
             close()
         }
     }
 
-    private func take() -> Wake? {
+    private enum Wait { case none, nextRound, forDelivery }
+
+    private func take(includingEvents: Bool) -> Wake? {
         state.withLock { state in
             if state.closed { return .closed }
             if state.overflowed { return .overflowed }
-            if !state.pending.isEmpty {
+            if includingEvents && !state.pending.isEmpty {
                 defer {
                     state.pending = []
                     state.pendingBytes = 0

@@ -1,0 +1,75 @@
+import Synchronization
+
+/// Wakes waiting subscribers in rounds, spaced by how widely events fan out, so that under load
+/// each wake carries many events instead of one.
+///
+/// A subscriber's wake costs the same whatever it carries: a task switch, a pass of its bytes
+/// down the channel pipeline, one `writev`. Woken once per event, 1,000 subscribers of a run
+/// written at 1,000 events/s cost a million wakes a second, and the publisher's own requests
+/// wait behind them. Rounds are spaced by ``spacingPerWake`` per subscriber of the widest
+/// fan-out of the last second or two: a run with a thousand readers is woken every 10 ms
+/// (about ten events a wake at 1,000 events/s, 100,000 wakes a second), a hundred readers every
+/// millisecond, one reader at once.
+final class WakeRounds: Sendable {
+    /// The time between rounds per subscriber woken in the previous round.
+    static let spacingPerWake: Duration = .microseconds(50)
+    /// The longest a woken subscriber waits for its round: the added latency's bound.
+    static let maxSpacing: Duration = .milliseconds(50)
+
+    private struct State {
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        var scheduled = false
+        var lastRound = ContinuousClock.now
+        /// The widest fan-out (subscribers handed one publish) this second and the last.
+        var width = 0
+        var previousWidth = 0
+        var widthSince = ContinuousClock.now
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes `waiters` now if the last round is far enough behind, else in the next round.
+    /// `fanOut`: how many subscribers the publish that found them was handed to (0 for a
+    /// subscriber that comes back for more).
+    func wake(_ waiters: [CheckedContinuation<Void, Never>], fanOut: Int = 0) {
+        let now = ContinuousClock.now
+        let (due, wakeNow) = state.withLock { state -> (ContinuousClock.Instant, [CheckedContinuation<Void, Never>]) in
+            if now - state.widthSince >= .seconds(1) {
+                state.previousWidth = state.width
+                state.width = 0
+                state.widthSince = now
+            }
+            state.width = max(state.width, fanOut)
+            guard !waiters.isEmpty else { return (now, []) }
+            state.waiting.append(contentsOf: waiters)
+            if state.scheduled { return (now, []) }
+            let due = state.lastRound + Self.spacing(fanOut: max(state.width, state.previousWidth))
+            if due <= now { return (now, takeRound(&state, at: now)) }
+            state.scheduled = true
+            return (due, [])
+        }
+        if !wakeNow.isEmpty {
+            for waiter in wakeNow { waiter.resume() }
+        } else if due > now {
+            Task {
+                try? await Task.sleep(until: due, clock: .continuous)
+                let round = state.withLock { state in
+                    state.scheduled = false
+                    return takeRound(&state, at: .now)
+                }
+                for waiter in round { waiter.resume() }
+            }
+        }
+    }
+
+    static func spacing(fanOut: Int) -> Duration {
+        min(maxSpacing, spacingPerWake * fanOut)
+    }
+
+    private func takeRound(_ state: inout State, at now: ContinuousClock.Instant) -> [CheckedContinuation<Void, Never>] {
+        let round = state.waiting
+        state.waiting = []
+        state.lastRound = now
+        return round
+    }
+}
