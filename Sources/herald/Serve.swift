@@ -4,8 +4,6 @@ import HeraldCore
 import HeraldServer
 import HeraldSQLite
 import Logging
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 
 /// `herald serve`: runs the server on the embedded store, or as one replica on PostgreSQL.
@@ -238,9 +236,6 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if ProcessInfo.processInfo.environment["HERALD_EXP_NIO_EXECUTOR"] == "1" {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        }
         var configuration = HeraldConfiguration()
         configuration.host = host
         configuration.port = port
