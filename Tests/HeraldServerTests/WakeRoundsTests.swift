@@ -8,8 +8,9 @@ import Testing
 struct WakeRoundsTests {
     @Test func roundsAreSpacedByTheWidestFanOutUpToTheBound() {
         #expect(WakeRounds.spacing(fanOut: 0) == .zero)
-        #expect(WakeRounds.spacing(fanOut: 1) == .microseconds(50))
-        #expect(WakeRounds.spacing(fanOut: 100) == .milliseconds(5))
+        #expect(WakeRounds.spacing(fanOut: 1) == .nanoseconds(50))
+        #expect(WakeRounds.spacing(fanOut: 100) == .microseconds(500))
+        #expect(WakeRounds.spacing(fanOut: 500) == .microseconds(12_500))
         #expect(WakeRounds.spacing(fanOut: 1_000) == .milliseconds(50))
         #expect(WakeRounds.spacing(fanOut: 50_000) == WakeRounds.maxSpacing)
     }

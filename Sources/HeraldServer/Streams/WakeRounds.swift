@@ -6,22 +6,25 @@ import Synchronization
 /// A subscriber's wake costs the same whatever it carries: a task switch, a pass of its bytes
 /// down the channel pipeline, one `writev`. Woken once per event, 1,000 subscribers of a run
 /// written at 1,000 events/s cost a million wakes a second; on 2 cores that held the publisher
-/// to about 120 events/s, its own requests waiting behind the wakes. Rounds are spaced by
-/// ``spacingPerWake`` per subscriber of the widest fan-out of the last second or two, which keeps
-/// wakes near 20,000 a second whatever the width: a run with a thousand readers is woken every
-/// 50 ms (about fifty events a wake at 1,000 events/s), a hundred readers every 5 ms, one reader
-/// at once. The spacing is also the most a round adds to an event's delivery.
+/// to about 120 events/s, its own requests waiting behind the wakes. Rounds are spaced by the
+/// widest fan-out of the last 100–200 ms, growing with its square up to ``maxSpacing`` at
+/// ``fullWidth`` subscribers: 100 readers are woken every 0.5 ms (as good as at once), 300
+/// every 4.5 ms, 1,000 and more every 50 ms (about fifty events a wake at 1,000 events/s, 20,000
+/// wakes a second). The spacing is also the most a round adds to an event's delivery.
 final class WakeRounds: Sendable {
-    /// The time between rounds per subscriber of the widest fan-out: 1 / 20,000 wakes a second.
-    static let spacingPerWake: Duration = .microseconds(50)
     /// The longest a woken subscriber waits for its round: the added latency's bound.
     static let maxSpacing: Duration = .milliseconds(50)
+    /// The fan-out at which rounds are ``maxSpacing`` apart.
+    static let fullWidth = 1_000
+    /// How long a wide fan-out keeps rounds spaced after its last publish: short, so that once
+    /// the thousand readers are gone the others are woken promptly again.
+    static let widthWindow: Duration = .milliseconds(100)
 
     private struct State {
         var waiting: [CheckedContinuation<Void, Never>] = []
         var scheduled = false
         var lastRound = ContinuousClock.now
-        /// The widest fan-out (subscribers handed one publish) this second and the last.
+        /// The widest fan-out (subscribers handed one publish) in this window and the last.
         var width = 0
         var previousWidth = 0
         var widthSince = ContinuousClock.now
@@ -35,7 +38,7 @@ final class WakeRounds: Sendable {
     func wake(_ waiters: [CheckedContinuation<Void, Never>], fanOut: Int = 0) {
         let now = ContinuousClock.now
         let (due, wakeNow) = state.withLock { state -> (ContinuousClock.Instant, [CheckedContinuation<Void, Never>]) in
-            if now - state.widthSince >= .seconds(1) {
+            if now - state.widthSince >= Self.widthWindow {
                 state.previousWidth = state.width
                 state.width = 0
                 state.widthSince = now
@@ -64,7 +67,8 @@ final class WakeRounds: Sendable {
     }
 
     static func spacing(fanOut: Int) -> Duration {
-        min(maxSpacing, spacingPerWake * fanOut)
+        let width = min(fanOut, fullWidth)
+        return maxSpacing * (width * width) / (fullWidth * fullWidth)
     }
 
     private func takeRound(_ state: inout State, at now: ContinuousClock.Instant) -> [CheckedContinuation<Void, Never>] {
