@@ -19,18 +19,20 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Test-only: the server tests' HTTP client. What `herald` builds talks HTTP through
+        // HeraldClient's own small HTTP/1.1 client on SwiftNIO.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        // Access control and metrics. swift-crypto is already built for async-http-client's TLS.
+        // Access control and metrics: swift-crypto hashes the API keys.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // The shared store for several replicas. Its TLS is swift-nio-ssl, already built for
-        // async-http-client.
+        // The shared store for several replicas. Its TLS is swift-nio-ssl, which HeraldClient
+        // also uses for https:// servers.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
     ],
@@ -60,8 +62,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The system's zlib, for gzip request bodies (OTLP exporters send them). Already linked
-        // for swift-nio-extras' HTTP compression, which async-http-client uses.
+        // The system's zlib, for gzip request bodies (OTLP exporters send them).
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP server as a library, so tests build the real application.
         .target(
@@ -93,7 +94,6 @@ let package = Package(
             name: "HeraldClient",
             dependencies: [
                 "HeraldCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,6 +156,10 @@ let package = Package(
             dependencies: [
                 "HeraldClient", "HeraldServer", "HeraldCore", "HeraldSQLite", "HeraldDemo", "HeraldTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // The transport tests' scripted server.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
