@@ -14,6 +14,13 @@ let package = Package(
         .library(name: "HeraldClient", targets: ["HeraldClient"]),
         .library(name: "HeraldServer", targets: ["HeraldServer"]),
     ],
+    // The optional parts, on by default. `swift build --disable-default-traits` builds a herald
+    // without them, faster, which answers an operator who asks for one that it was built without.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The shared store for several replicas (--store postgres://…), through postgres-nio."),
+        .trait(name: "JWT", description: "Access with tokens minted elsewhere (--jwt-secret-file, --jwt-public-key-file), through jwt-kit."),
+        .default(enabledTraits: ["PostgreSQL", "JWT"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -51,11 +58,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The shared store for replicas: PostgreSQL through postgres-nio, with LISTEN/NOTIFY fan-out.
+        // Its sources are all `#if PostgreSQL`: `swift build` builds every target, used or not.
         .target(
             name: "HeraldPostgres",
             dependencies: [
                 "HeraldCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,7 +78,7 @@ let package = Package(
             dependencies: [
                 "HeraldCore",
                 "HeraldSQLite",
-                "HeraldPostgres",
+                .target(name: "HeraldPostgres", condition: .when(traits: ["PostgreSQL"])),
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +87,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "JWTKit", package: "jwt-kit", condition: .when(traits: ["JWT"])),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -131,8 +139,9 @@ let package = Package(
         .target(
             name: "HeraldTestSupport",
             dependencies: [
-                "HeraldCore", "HeraldSQLite", "HeraldPostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "HeraldCore", "HeraldSQLite",
+                .target(name: "HeraldPostgres", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
