@@ -23,7 +23,10 @@ package final class StreamingResponseHandler: ChannelDuplexHandler {
         }
 
         package func didTerminate() {
-            channel.close(promise: nil)
+            // Never from inside the handler: dropping the body can happen in the middle of
+            // its own bookkeeping (``StreamingResponseHandler/finish(_:)``).
+            let channel = self.channel
+            channel.eventLoop.execute { channel.close(promise: nil) }
         }
     }
 
@@ -108,11 +111,16 @@ package final class StreamingResponseHandler: ChannelDuplexHandler {
     private func finish(_ error: (any Error)?) {
         timer?.cancel()
         timer = nil
-        answered.fail(error ?? HTTPConnectionError.closed)  // no effect once the head was handed over
-        body = nil
-        guard let source else { return }
+        // The state is settled before anything is called out: ending the body, or dropping one
+        // nobody claimed, may come back here.
+        let (source, unclaimed) = (self.source, self.body)
         self.source = nil
-        if let error { source.finish(error) } else { source.finish() }
+        self.body = nil
+        answered.fail(error ?? HTTPConnectionError.closed)  // no effect once the head was handed over
+        if let source {
+            if let error { source.finish(error) } else { source.finish() }
+        }
+        withExtendedLifetime(unclaimed) {}
     }
 
     private func armTimer(context: ChannelHandlerContext) {
