@@ -45,6 +45,7 @@ package final class HTTPConnectionPool: Sendable {
     /// Sends `request` and answers the whole response; cancelling the task closes its
     /// connection and throws `CancellationError`.
     package func execute(_ request: PreparedRequest, deadline: NIODeadline) async throws -> HTTPReply {
+        try Task.checkCancellation()  // before an idle connection is taken, only to be closed
         let connection = try await checkOut(deadline: deadline)
         let reply: HTTPReply
         do {
@@ -58,7 +59,8 @@ package final class HTTPConnectionPool: Sendable {
             if Task.isCancelled { throw CancellationError() }
             throw error
         }
-        checkIn(connection, reusable: reply.keepsAlive)
+        // A cancellation that came as the answer ended may have closed the connection under it.
+        checkIn(connection, reusable: reply.keepsAlive && !Task.isCancelled)
         return reply
     }
 
@@ -116,13 +118,17 @@ package final class HTTPConnectionPool: Sendable {
     /// with backoff (0.1 s, 0.2 s … 2 s) when ``retriesConnecting``.
     private func connect(deadline: NIODeadline) async throws -> HTTPConnection {
         var delay = TimeAmount.milliseconds(100)
+        var failure: HTTPConnectionError?
         while true {
             var settings = self.settings
             settings.connectTimeout = max(.milliseconds(1), min(settings.connectTimeout, deadline - .now()))
             do {
                 return try await HTTPConnection.open(to: endpoint, on: group.next(), settings: settings)
             } catch let error as HTTPConnectionError {
-                guard retriesConnecting, NIODeadline.now() + delay < deadline else { throw error }
+                // An attempt that the deadline cut short says less than the failure before it
+                // (a refused connection, say): that one is reported.
+                if failure == nil || settings.connectTimeout == self.settings.connectTimeout { failure = error }
+                guard retriesConnecting, NIODeadline.now() + delay < deadline else { throw failure ?? error }
                 try await Task.sleep(for: .nanoseconds(delay.nanoseconds))
                 delay = min(delay * 2, .seconds(2))
             }
