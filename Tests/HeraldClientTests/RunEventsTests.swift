@@ -172,8 +172,11 @@ struct SilentConnectionTests {
         }
         // A loaded machine can let the read timeout pass before the first event is read; the
         // client then rightly reconnects without an id. From the first resume on, every
-        // reconnection must carry it.
-        func resumed(_ requests: [String]) -> ArraySlice<String> { requests.drop { !$0.lowercased().contains("last-event-id") } }
+        // request must carry it. A connection that sent nothing (opened as the test cancelled
+        // the reading task) is no request.
+        func resumed(_ requests: [String]) -> [String] {
+            Array(requests.filter { !$0.isEmpty }.drop { !$0.lowercased().contains("last-event-id") })
+        }
         let deadline = ContinuousClock.now + .seconds(20)
         while resumed(server.requests).count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         reading.cancel()
