@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Logging
 import PostgresNIO
 import Synchronization
@@ -121,3 +122,4 @@ private final class FirstResult<T: Sendable>: Sendable {
         return continuation != nil
     }
 }
+#endif

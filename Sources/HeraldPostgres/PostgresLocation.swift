@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import NIOSSL
 import PostgresNIO
@@ -107,3 +108,4 @@ public struct PostgresLocationError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import HeraldCore
 import Logging
 import NIOCore
@@ -227,3 +228,4 @@ extension PostgresStore {
         return bindings
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import HeraldCore
 import Logging
 import PostgresNIO
@@ -225,3 +226,4 @@ extension PostgresStore {
         }
     }
 }
+#endif

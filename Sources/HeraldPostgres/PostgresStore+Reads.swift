@@ -1,3 +1,4 @@
+#if PostgreSQL
 import HeraldCore
 import Logging
 import NIOCore
@@ -312,3 +313,4 @@ extension PostgresStore {
         return bindings
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import HeraldCore
 import Logging
 import PostgresNIO
@@ -133,3 +134,4 @@ extension PostgresStore {
         }
     }
 }
+#endif

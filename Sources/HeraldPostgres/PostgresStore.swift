@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import HeraldCore
 import Logging
@@ -272,3 +273,4 @@ final class Batcher<Input: Sendable, Output: Sendable>: Sendable {
         }
     }
 }
+#endif

@@ -1,11 +1,14 @@
 import Foundation
 import HeraldCore
-import HeraldPostgres
 import HeraldSQLite
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+
+#if PostgreSQL
+import HeraldPostgres
+#endif
 
 /// Builds the Herald application: opens the store, wires the hub and the routes.
 ///
@@ -23,6 +26,7 @@ public func buildApplication(
     let files = OpenFilesLimit.raise()
     logger.info("limits", metadata: ["open-files": "\(files.soft)", "hard": "\(files.hard)"])
 
+    #if PostgreSQL
     if let location = configuration.postgres {
         let fileSecret = try configuration.access.streamTicketSecretFile.map(StreamTicketSecret.read)
         let store = try await PostgresStore.open(location, logger: logger)
@@ -37,6 +41,7 @@ public func buildApplication(
             onServerRunning: onServerRunning
         )
     }
+    #endif
     // Only the server's user may read a new data folder: it holds every project's events.
     try FileManager.default.createDirectory(
         atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]

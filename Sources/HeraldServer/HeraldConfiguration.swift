@@ -1,7 +1,10 @@
 import HeraldCore
-import HeraldPostgres
 import HeraldSQLite
 import Logging
+
+#if PostgreSQL
+import HeraldPostgres
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -17,9 +20,11 @@ public struct HeraldConfiguration: Sendable {
     public var port = 7373
     /// Folder holding the embedded store.
     public var dataDirectory = "./herald-data"
+    #if PostgreSQL
     /// The shared store, when replicas scale out on PostgreSQL (`--store postgres://…`);
-    /// nil: the embedded store in ``dataDirectory``.
+    /// nil: the embedded store in ``dataDirectory``. Only in builds with the `PostgreSQL` trait.
     public var postgres: PostgresLocation?
+    #endif
     /// How hard each commit is pushed to disk.
     public var durability: SQLiteStore.Durability = .normal
     /// Limits on ingest requests.

@@ -218,18 +218,24 @@ struct Serve: AsyncParsableCommand {
         if let streamTicketSecretFile {
             do throws(HeraldError) { _ = try StreamTicketSecret.read(streamTicketSecretFile) } catch { throw ValidationError(error.message) }
         }
+        #if !JWT
+        if jwtSecretFile != nil || jwtPublicKeyFile != nil {
+            let option = jwtSecretFile != nil ? "--jwt-secret-file" : "--jwt-public-key-file"
+            throw ValidationError("\(option): " + HeraldError.builtWithout("JWT", trait: "JWT").message)
+        }
+        #endif
         if let jwtSecretFile { _ = try Self.read(jwtSecretFile, what: "--jwt-secret-file") }
         if let jwtPublicKeyFile { _ = try Self.read(jwtPublicKeyFile, what: "--jwt-public-key-file") }
         // A public address with no way to authenticate is refused before the data folder is made
         // (a data folder that does not exist yet holds no key).
         if !insecureNoAuth, !HeraldConfiguration.isLoopback(host), jwtSecretFile == nil, jwtPublicKeyFile == nil,
-            try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
+            !storage.isShared, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
         {
             throw ValidationError(HeraldConfiguration.refusalWithoutAuth(host: host))
         }
         // So is any origin's web pages reading and writing a server without authentication.
         if !insecureNoAuth, corsOrigin.contains("*"), jwtSecretFile == nil, jwtPublicKeyFile == nil,
-            try storage.postgres == nil, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
+            !storage.isShared, !FileManager.default.fileExists(atPath: storage.data + "/herald.sqlite")
         {
             throw ValidationError(HeraldConfiguration.refusalOfAnyOriginWithoutAuth)
         }
@@ -240,7 +246,9 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.dataDirectory = storage.data
+        #if PostgreSQL
         configuration.postgres = try storage.postgres
+        #endif
         configuration.durability = sync
         configuration.limits.maxBodyBytes = maxBodyBytes
         configuration.limits.maxEventsPerRequest = maxEventsPerRequest

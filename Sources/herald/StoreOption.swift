@@ -1,8 +1,12 @@
 import ArgumentParser
 import Foundation
 import HeraldCore
-import HeraldPostgres
 import HeraldSQLite
+import HeraldServer
+
+#if PostgreSQL
+import HeraldPostgres
+#endif
 
 /// Where the events live: the embedded store's folder, or a PostgreSQL URL shared by replicas.
 /// `serve`, `keys` and `migrate` take the same options.
@@ -21,9 +25,17 @@ struct StoreOption: ParsableArguments {
     var store = Env.string("HERALD_STORE")
 
     func validate() throws {
+        #if PostgreSQL
         _ = try postgres
+        #else
+        if isShared { throw ValidationError("--store: " + HeraldError.builtWithout("PostgreSQL", trait: "PostgreSQL").message) }
+        #endif
     }
 
+    /// Whether --store names a shared store, instead of the folder of --data.
+    var isShared: Bool { !(store ?? "").isEmpty }
+
+    #if PostgreSQL
     /// The PostgreSQL store named by --store, if any.
     var postgres: PostgresLocation? {
         get throws {
@@ -35,12 +47,15 @@ struct StoreOption: ParsableArguments {
             }
         }
     }
+    #endif
 
     /// Runs `body` with the key store: PostgreSQL's, or the data folder's.
     func withKeyStore<T: Sendable>(_ body: (any KeyStore) async throws -> T) async throws -> T {
+        #if PostgreSQL
         if let location = try postgres {
             return try await PostgresStore.withRunning(location) { store in try await body(store) }
         }
+        #endif
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return try await body(try SQLiteKeyStore(path: data + "/herald.sqlite"))
     }
@@ -60,15 +75,17 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await CLIOutput.reportingErrors {
+            #if PostgreSQL
             if let location = try storage.postgres {
                 let applied = try await PostgresStore.migrate(location)
                 CLIOutput.note(applied.isEmpty ? "\(location): schema up to date" : "\(location): applied migrations \(applied.map(String.init).joined(separator: ", "))")
-            } else {
-                try FileManager.default.createDirectory(atPath: storage.data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                let store = try SQLiteStore(path: storage.data + "/herald.sqlite")
-                await store.close()
-                CLIOutput.note("\(storage.data)/herald.sqlite: schema up to date")
+                return
             }
+            #endif
+            try FileManager.default.createDirectory(atPath: storage.data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let store = try SQLiteStore(path: storage.data + "/herald.sqlite")
+            await store.close()
+            CLIOutput.note("\(storage.data)/herald.sqlite: schema up to date")
         }
     }
 }

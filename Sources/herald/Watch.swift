@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import HeraldClient
 import HeraldCore
@@ -59,7 +58,7 @@ struct Watch: AsyncParsableCommand {
 
         var ending: String?
         do {
-            for try await message in EventSubscription(http: .shared, url: url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []) {
+            for try await message in EventSubscription(url: url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? []) {
                 // Unbuffered, so a pipe sees each event as it arrives.
                 CLIOutput.writeAll(Array((style.line(for: message) + "\n").utf8), to: STDOUT_FILENO)
                 if run != nil, Vocabulary.isTerminal(message.event) { ending = message.event }

@@ -170,14 +170,21 @@ struct SilentConnectionTests {
         let reading = Task {
             for try await _ in client.subscribe(run: "r1") {}
         }
+        // A loaded machine can let the read timeout pass before the first event is read; the
+        // client then rightly reconnects without an id. From the first resume on, every
+        // request must carry it. A connection that sent nothing (opened as the test cancelled
+        // the reading task) is no request.
+        func resumed(_ requests: [String]) -> [String] {
+            Array(requests.filter { !$0.isEmpty }.drop { !$0.lowercased().contains("last-event-id") })
+        }
         let deadline = ContinuousClock.now + .seconds(20)
-        while server.requests.count < 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        while resumed(server.requests).count < 2 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         reading.cancel()
         _ = await reading.result
         try await client.shutdown()
         let requests = server.requests
-        #expect(requests.count >= 3, "reconnected after each silence: \(requests.count) requests")
-        #expect(requests.dropFirst().allSatisfy { $0.lowercased().contains("last-event-id: 1\r\n") }, "resumed after the event it had")
+        #expect(resumed(requests).count >= 2, "reconnected after each silence: \(requests.count) requests")
+        #expect(resumed(requests).allSatisfy { $0.lowercased().contains("last-event-id: 1\r\n") }, "resumed after the event it had: \(requests)")
     }
 }
 

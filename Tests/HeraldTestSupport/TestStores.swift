@@ -1,9 +1,12 @@
 import Foundation
 import HeraldCore
-import HeraldPostgres
 import HeraldSQLite
 import Logging
+
+#if PostgreSQL
+import HeraldPostgres
 import PostgresNIO
+#endif
 
 /// Which store the store, API and stream tests run on: the same tests, either backend.
 ///
@@ -35,6 +38,7 @@ public enum TestStores {
         postgresURL != nil || ProcessInfo.processInfo.environment["CI"] != nil
     }
 
+    #if PostgreSQL
     /// The PostgreSQL server's URL, or a failure explaining how to give one.
     public static func basePostgres() throws -> PostgresLocation {
         guard let url = postgresURL else {
@@ -60,6 +64,10 @@ public enum TestStores {
         location.database = name
         return location
     }
+    #endif
+
+    /// The refusal of `HERALD_TEST_STORE=postgres` in a build without the `PostgreSQL` trait.
+    static let builtWithoutPostgreSQL = TestStoreError("HERALD_TEST_STORE=postgres needs the PostgreSQL trait: test with default traits")
 
     /// Opens the backend's store for a data folder (a fresh folder: a fresh store).
     public static func open(_ directory: String) async throws -> any EventStore {
@@ -68,7 +76,11 @@ public enum TestStores {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return try SQLiteStore(path: directory + "/herald.sqlite")
         case .postgres:
+            #if PostgreSQL
             return try await PostgresStore.open(try await postgres(for: directory))
+            #else
+            throw builtWithoutPostgreSQL
+            #endif
         }
     }
 
@@ -78,7 +90,11 @@ public enum TestStores {
         case .sqlite:
             return try await body(try SQLiteKeyStore(path: directory + "/herald.sqlite"))
         case .postgres:
+            #if PostgreSQL
             return try await PostgresStore.withRunning(try await postgres(for: directory)) { store in try await body(store) }
+            #else
+            throw builtWithoutPostgreSQL
+            #endif
         }
     }
 

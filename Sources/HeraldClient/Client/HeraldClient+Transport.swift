@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HeraldCore
 import NIOCore
@@ -19,26 +18,25 @@ extension HeraldClient {
         body: [UInt8]? = nil,
         contentType: String? = nil
     ) async throws -> [UInt8] {
-        var request = HTTPClientRequest(url: baseURL + path + Self.queryString(query))
-        request.method = method
-        request.headers.add(name: "accept", value: "application/json")
-        for (name, value) in credentialHeaders { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "content-type", value: contentType ?? "application/json")
-            request.body = .bytes(body)
-        }
-        let response: HTTPClientResponse
-        let bytes: [UInt8]
+        let reply: HTTPReply
         do {
-            response = try await http.execute(request, timeout: Self.timeAmount(configuration.timeout), logger: logger)
-            bytes = Array(buffer: try await response.body.collect(upTo: configuration.maxResponseBytes))
+            let pool = try connections.get()
+            var request = PreparedRequest(
+                method, pool.endpoint, path + Self.queryString(query), body: body.map { ByteBuffer(bytes: $0) }, contentType: contentType
+            )
+            request.head.headers.add(name: "Accept", value: "application/json")
+            for (name, value) in credentialHeaders { request.head.headers.add(name: name, value: value) }
+            reply = try await pool.execute(request, deadline: .now() + TimeAmount(configuration.timeout))
         } catch {
             // Cancellation is the caller's decision, not the server's failure: pass it on as such.
             if Task.isCancelled { throw CancellationError() }
+            logger?.debug("request failed", metadata: ["http.method": "\(method)", "http.path": "\(path)", "error": "\(error)"])
             throw HeraldError(.unreachable, "cannot reach the Herald server at \(baseURL) (\(method) \(path)): \(error)")
         }
-        guard (200..<300).contains(response.status.code) else {
-            throw HeraldError(answer: bytes, status: Int(response.status.code))
+        logger?.debug("request answered", metadata: ["http.method": "\(method)", "http.path": "\(path)", "http.status": "\(reply.status.code)"])
+        let bytes = Array(reply.body.readableBytesView)
+        guard reply.isSuccess else {
+            throw HeraldError(answer: bytes, status: Int(reply.status.code))
         }
         return bytes
     }
@@ -54,9 +52,4 @@ extension HeraldClient {
     }
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }

@@ -1,11 +1,11 @@
-import AsyncHTTPClient
 import Logging
+import NIOCore
 
 /// A client of one Herald server's HTTP API (v1): ingest, runs and event queries.
 ///
-/// The client owns an `HTTPClient`, so its lifecycle is explicit: either scope it with
-/// ``withClient(baseURL:configuration:logger:isolation:_:)``, or create it with
-/// ``init(baseURL:configuration:logger:)`` and call ``shutdown()`` when done.
+/// The client owns its connections, kept alive from one request to the next, so its lifecycle is
+/// explicit: either scope it with ``withClient(baseURL:configuration:logger:isolation:_:)``, or
+/// create it with ``init(baseURL:configuration:logger:)`` and call ``shutdown()`` when done.
 ///
 /// ```swift
 /// let answer = try await HeraldClient.withClient(baseURL: "http://127.0.0.1:7373") { client in
@@ -45,12 +45,9 @@ public struct HeraldClient: Sendable {
             self.token = token
         }
 
-        var http: HTTPClient.Configuration {
-            var configuration = HTTPClient.Configuration()
-            configuration.timeout.connect = HeraldClient.timeAmount(connectTimeout)
-            configuration.timeout.read = HeraldClient.timeAmount(readTimeout)
-            configuration.connectionPool.retryConnectionEstablishment = retriesConnecting
-            return configuration
+        /// How connections are opened and read.
+        var connection: HTTPConnection.Settings {
+            HTTPConnection.Settings(connectTimeout: TimeAmount(connectTimeout), readTimeout: TimeAmount(readTimeout), maxBodyBytes: maxResponseBytes)
         }
     }
 
@@ -58,10 +55,11 @@ public struct HeraldClient: Sendable {
     public let baseURL: String
     /// Timeouts and credentials, fixed when the client is made.
     public let configuration: Configuration
-    let http: HTTPClient
+    /// The kept-alive connections to the server; a base URL that is not one fails every request.
+    let connections: Result<HTTPConnectionPool, HTTPEndpoint.InvalidURL>
     let logger: Logger?
 
-    /// Creates a client with its own `HTTPClient`; call ``shutdown()`` before releasing it.
+    /// Creates a client with connections of its own; call ``shutdown()`` before releasing it.
     ///
     /// - Parameters:
     ///   - baseURL: the server, e.g. `http://127.0.0.1:7373` (a path prefix such as `http://proxy/herald` is kept).
@@ -72,13 +70,20 @@ public struct HeraldClient: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
         self.configuration = configuration
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration.http)
+        self.connections = Result { () throws(HTTPEndpoint.InvalidURL) in
+            HTTPConnectionPool(
+                endpoint: try HTTPEndpoint(url: base), settings: configuration.connection, retriesConnecting: configuration.retriesConnecting
+            )
+        }
         self.logger = logger
     }
 
     /// Closes the client's connections. The client cannot be used afterwards.
+    ///
+    /// A live subscription (``subscribe(run:filter:after:project:)``) has a connection of its own,
+    /// which ends when its iteration stops or its task is cancelled.
     public func shutdown() async throws {
-        try await http.shutdown()
+        if case .success(let pool) = connections { await pool.shutdown() }
     }
 
     /// Runs `body` with a new client and shuts the client down afterwards, whether `body` throws or not.

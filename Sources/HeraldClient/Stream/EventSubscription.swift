@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HeraldCore
 import NIOCore
 import NIOHTTP1
@@ -12,7 +11,7 @@ import NIOHTTP1
 /// exponential backoff (1 s, 2 s, 4 s … capped at 30 s, with jitter).
 ///
 /// ```swift
-/// let stream = EventSubscription(http: .shared, url: "http://127.0.0.1:7373/v1/runs/r1/stream")
+/// let stream = EventSubscription(url: "http://127.0.0.1:7373/v1/runs/r1/stream")
 /// for try await message in stream where message.event != "herald.connected" {
 ///     print(message.id ?? "-", message.event, message.data)
 /// }
@@ -20,24 +19,34 @@ import NIOHTTP1
 public struct EventSubscription: AsyncSequence, Sendable {
     public typealias Element = SSEParser.Message
 
-    let http: HTTPClient
     let url: String
     let headers: [(String, String)]
     let lastEventID: String?
     let maxBackoff: Duration
+    let settings: HTTPConnection.Settings
 
     /// - Parameters:
-    ///   - url: the stream's full URL, query included.
+    ///   - url: the stream's full URL (`http://` or `https://`), query included.
     ///   - headers: extra request headers (e.g. `Authorization`).
     ///   - lastEventID: resume after this id instead of where the URL says.
+    ///   - maxBackoff: the longest wait between two failed connections.
+    ///   - connectTimeout: longest wait for a connection to open.
+    ///   - readTimeout: longest silence before the connection is dropped and resumed: three of
+    ///     the server's heartbeats (15 s), so a connection that died without a word is noticed.
     public init(
-        http: HTTPClient, url: String, headers: [(String, String)] = [], lastEventID: String? = nil, maxBackoff: Duration = .seconds(30)
+        url: String, headers: [(String, String)] = [], lastEventID: String? = nil, maxBackoff: Duration = .seconds(30),
+        connectTimeout: Duration = .seconds(10), readTimeout: Duration = .seconds(45)
     ) {
-        self.http = http
+        let settings = HTTPConnection.Settings(connectTimeout: TimeAmount(connectTimeout), readTimeout: TimeAmount(readTimeout))
+        self.init(url: url, headers: headers, lastEventID: lastEventID, maxBackoff: maxBackoff, settings: settings)
+    }
+
+    init(url: String, headers: [(String, String)], lastEventID: String?, maxBackoff: Duration = .seconds(30), settings: HTTPConnection.Settings) {
         self.url = url
         self.headers = headers
         self.lastEventID = lastEventID
         self.maxBackoff = maxBackoff
+        self.settings = settings
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self, lastEventID: lastEventID) }
@@ -45,7 +54,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
     public struct AsyncIterator: AsyncIteratorProtocol {
         let subscription: EventSubscription
         var lastEventID: String?
-        var body: HTTPClientResponse.Body.AsyncIterator?
+        var body: StreamingResponse.Body.AsyncIterator?
         var parser = SSEParser()
         var pending: [SSEParser.Message] = []
         var failures = 0
@@ -87,28 +96,34 @@ public struct EventSubscription: AsyncSequence, Sendable {
         }
 
         private mutating func connect() async throws {
-            var request = HTTPClientRequest(url: subscription.url)
-            request.headers.add(name: "Accept", value: "text/event-stream")
-            for (name, value) in subscription.headers { request.headers.add(name: name, value: value) }
-            if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
-            let response: HTTPClientResponse
+            let (endpoint, target): (HTTPEndpoint, String)
             do {
-                response = try await subscription.http.execute(request, timeout: .hours(24 * 365))
+                (endpoint, target) = try HTTPEndpoint.split(url: subscription.url)
+            } catch {
+                throw HeraldError(.unreachable, "cannot subscribe: \(error)")
+            }
+            var request = PreparedRequest(.GET, endpoint, target)
+            request.head.headers.add(name: "Accept", value: "text/event-stream")
+            for (name, value) in subscription.headers { request.head.headers.add(name: name, value: value) }
+            if let lastEventID { request.head.headers.add(name: "Last-Event-ID", value: lastEventID) }
+            let response: StreamingResponse
+            do {
+                response = try await StreamingResponse.open(request, at: endpoint, settings: subscription.settings)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 try await backOff()
                 return
             }
-            switch response.status.code {
+            switch response.head.status.code {
             case 200:
                 parser = SSEParser()
                 body = response.body.makeAsyncIterator()
             case 204:
                 finished = true
-            case 400..<500 where response.status != .tooManyRequests:
-                let bytes = try await response.body.collect(upTo: 1 << 20)
-                throw HeraldError(answer: Array(bytes.readableBytesView), status: Int(response.status.code))
+            case 400..<500 where response.head.status != .tooManyRequests:
+                let bytes = try await response.collect(upTo: 1 << 20)
+                throw HeraldError(answer: bytes, status: Int(response.head.status.code))
             default:
                 try await backOff()
             }

@@ -88,7 +88,9 @@ extension HeraldClient {
         if !logs.isEmpty { query.append(("logs", logs.joined(separator: ","))) }
         if fromNow && after == 0 { query.append(("from", "now")) }
         let url = baseURL + "/v1/projects/\(Self.percentEncoded(project))/stream" + Self.queryString(query)
-        let subscription = EventSubscription(http: http, url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil)
+        let subscription = EventSubscription(
+            url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil, settings: configuration.connection
+        )
         return ProjectEvents(subscription: subscription)
     }
 }

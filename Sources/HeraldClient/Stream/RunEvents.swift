@@ -80,7 +80,9 @@ extension HeraldClient {
     ///   - project: the run's project, as for ``run(_:project:)``.
     public func subscribe(run: String, filter: EventFilter = EventFilter(), after: Int64 = 0, project: String? = nil) -> RunEvents {
         let url = baseURL + "/v1/runs/\(Self.percentEncoded(run))/stream" + Self.queryString(filter.queryItems + projectQuery(project))
-        let subscription = EventSubscription(http: http, url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil)
+        let subscription = EventSubscription(
+            url: url, headers: credentialHeaders, lastEventID: after > 0 ? String(after) : nil, settings: configuration.connection
+        )
         return RunEvents(subscription: subscription)
     }
 }

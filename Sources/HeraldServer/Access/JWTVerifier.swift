@@ -1,3 +1,4 @@
+#if JWT
 import Foundation
 import HeraldCore
 import JWTKit
@@ -90,3 +91,4 @@ struct JWTVerifier: Sendable {
         }
     }
 }
+#endif

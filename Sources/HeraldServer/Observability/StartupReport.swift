@@ -1,8 +1,11 @@
 import Foundation
 import HeraldCore
-import HeraldPostgres
 import HeraldSQLite
 import Logging
+
+#if PostgreSQL
+import HeraldPostgres
+#endif
 
 /// What the server says once, when it listens: which build runs, where its dashboard is, where
 /// the events are kept, and whether callers must authenticate (and, when they need not, how to
@@ -15,7 +18,9 @@ struct StartupReport {
     enum Store: Sendable {
         /// The embedded store in its data folder.
         case sqlite(folder: String, durability: SQLiteStore.Durability)
+        #if PostgreSQL
         case postgres(PostgresLocation)
+        #endif
         /// A store the embedding program opened and passed in: the report knows only its type.
         case provided(any EventStore)
     }
@@ -66,11 +71,13 @@ struct StartupReport {
             fields["store.path"] = "\(path)"
             fields["store.sync"] = "\(durability.rawValue)"
             createKey = "herald keys create --data \(Self.shellQuoted(folder)) --project '*' --role admin"
+        #if PostgreSQL
         case .postgres(let location):
             lines.append("store: PostgreSQL \(location.url)")
             fields["store"] = "postgres"
             fields["store.url"] = "\(location.url)"
             createKey = "herald keys create --store \(Self.shellQuoted(location.url)) --project '*' --role admin"
+        #endif
         case .provided(let store):
             lines.append("store: \(type(of: store)), opened by the program that embeds Herald")
             fields["store"] = "\(type(of: store))"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldClient
 
 /// `herald bench`: load generators that measure a running server, in the spirit of
 /// `redis-benchmark`.
@@ -32,12 +33,12 @@ struct BenchServerOptions: ParsableArguments {
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        _ = try Endpoint(server)
+        _ = try HTTPEndpoint(benchServer: server)
     }
 
-    var endpoint: Endpoint {
+    var endpoint: HTTPEndpoint {
         get throws {
-            var endpoint = try Endpoint(server)
+            var endpoint = try HTTPEndpoint(benchServer: server)
             endpoint.token = token
             return endpoint
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldClient
 import NIOCore
 
 /// `herald bench fanout`: many live subscribers on one run while a publisher posts at a fixed
@@ -49,10 +50,10 @@ struct BenchFanout: AsyncParsableCommand {
     var publishServer: String?
 
     /// Where the publisher posts.
-    var publishEndpoint: Endpoint? {
+    var publishEndpoint: HTTPEndpoint? {
         get throws {
             guard let publishServer else { return nil }
-            var endpoint = try Endpoint(publishServer)
+            var endpoint = try HTTPEndpoint(benchServer: publishServer)
             endpoint.token = options.token
             return endpoint
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -47,7 +48,7 @@ struct BenchLoopback: AsyncParsableCommand {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let endpoint = Endpoint(host: "127.0.0.1", port: server.localAddress?.port ?? 0)
+        let endpoint = HTTPEndpoint(host: "127.0.0.1", port: server.localAddress?.port ?? 0)
         var options = try BenchServerOptions.parse(["--server", "http://\(endpoint.authority)"])
         options.threads = threads
         let cpuBefore = ProcessCPU.seconds()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldClient
 import NIOCore
 
 /// `herald bench query`: seeds one large run once, then measures event-page queries with a few
@@ -138,7 +139,7 @@ struct QueryCombination: Sendable {
 
 /// The query requests of one connection: fixed, or with a random `after` each time.
 struct QuerySource: RequestSource {
-    var endpoint: Endpoint
+    var endpoint: HTTPEndpoint
     var run: String
     var combination: QueryCombination
     var limit: Int
@@ -146,7 +147,7 @@ struct QuerySource: RequestSource {
     var random: SplitMix64
     private let fixed: PreparedRequest
 
-    init(endpoint: Endpoint, run: String, combination: QueryCombination, limit: Int, events: Int64, seed: UInt64) {
+    init(endpoint: HTTPEndpoint, run: String, combination: QueryCombination, limit: Int, events: Int64, seed: UInt64) {
         self.endpoint = endpoint
         self.run = run
         self.combination = combination

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import HeraldClient
 import NIOCore
 import NIOPosix
 
 /// The client side of one bench run: its event loops and the server it talks to.
 struct BenchSession: Sendable {
-    let endpoint: Endpoint
+    let endpoint: HTTPEndpoint
     let group: MultiThreadedEventLoopGroup
 
     /// Runs `body` with a session whose event loops are shut down afterwards; fails early, with a

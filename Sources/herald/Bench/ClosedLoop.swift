@@ -1,3 +1,4 @@
+import HeraldClient
 import NIOCore
 import NIOPosix
 
@@ -41,7 +42,7 @@ final class ClosedLoop<Source: RequestSource> {
     }
 
     private var connection: HTTPConnection
-    private let endpoint: Endpoint
+    private let endpoint: HTTPEndpoint
     private let plan: Plan
     private var source: Source
     private var stats = LoadStats()
@@ -49,7 +50,7 @@ final class ClosedLoop<Source: RequestSource> {
     private var issuedAfterWarmup = 0
     private let done: EventLoopPromise<LoadStats>
 
-    private init(connection: HTTPConnection, endpoint: Endpoint, plan: Plan, source: Source) {
+    private init(connection: HTTPConnection, endpoint: HTTPEndpoint, plan: Plan, source: Source) {
         self.connection = connection
         self.endpoint = endpoint
         self.plan = plan
@@ -58,7 +59,7 @@ final class ClosedLoop<Source: RequestSource> {
     }
 
     /// Runs a loop on `connection` until the plan says stop; the connection is closed at the end.
-    static func run(on connection: HTTPConnection, endpoint: Endpoint, plan: Plan, source: Source) -> EventLoopFuture<LoadStats> {
+    static func run(on connection: HTTPConnection, endpoint: HTTPEndpoint, plan: Plan, source: Source) -> EventLoopFuture<LoadStats> {
         connection.eventLoop.flatSubmit {
             let loop = ClosedLoop(connection: connection, endpoint: endpoint, plan: plan, source: source)
             loop.issue()
@@ -84,11 +85,7 @@ final class ClosedLoop<Source: RequestSource> {
             switch result {
             case .success(let reply):
                 if measured { self.count(reply, units: units, start: start, end: end) }
-                if reply.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
-                    self.reconnect()
-                } else {
-                    self.issue()
-                }
+                if reply.keepsAlive { self.issue() } else { self.reconnect() }
             case .failure(let error):
                 if measured { self.stats.transport["\(error)", default: 0] += 1 }
                 self.reconnect()

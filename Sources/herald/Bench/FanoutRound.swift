@@ -1,4 +1,5 @@
 import Foundation
+import HeraldClient
 import NIOCore
 
 /// One execution of the fan-out bench: set up the run and subscribers, publish, drain, check.
@@ -20,7 +21,7 @@ struct FanoutRound {
     }
 
     /// The publisher's server: --publish-server, or the subscribers' own.
-    var publishEndpoint: Endpoint {
+    var publishEndpoint: HTTPEndpoint {
         // validate() has checked --publish-server.
         if let endpoint = try? bench.publishEndpoint { return endpoint }
         return session.endpoint

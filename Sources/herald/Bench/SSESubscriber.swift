@@ -1,4 +1,5 @@
 import Foundation
+import HeraldClient
 import Histogram
 import NIOCore
 import NIOHTTP1
@@ -43,7 +44,9 @@ enum SSESubscriber {
         let eventLoop = session.group.next()
         let answered = eventLoop.makePromise(of: Int.self)
         let finished = eventLoop.makePromise(of: SubscriberResult.self)
-        let bootstrap = HTTPConnection.bootstrap(on: eventLoop, localAddress: localAddress) {
+        let bootstrap = HTTPConnection.bootstrap(
+            for: session.endpoint, on: eventLoop, settings: HTTPConnection.Settings(), localAddress: localAddress
+        ) {
             SSEHandler(index: index, answered: answered, finished: finished)
         }
         let channel = try await bootstrap.connect(host: session.endpoint.host, port: session.endpoint.port).get()

@@ -1,3 +1,4 @@
+import HeraldClient
 import HeraldCore
 import NIOCore
 
