@@ -13,8 +13,8 @@ protocol Presence: Sendable {
 /// The hub is fed by whoever knows what committed, in position order: the embedded store's
 /// commit observer here; a cross-replica notification source plugs in the same way. Each
 /// event's SSE frames are encoded once per publish and shared by all subscribers, who are woken
-/// in rounds (see ``WakeRounds``). The hub never blocks a publisher: a subscriber that cannot keep up overflows and catches up from
-/// the store on its own (see ``Subscription``).
+/// in rounds (see ``WakeRounds``). The hub never blocks a publisher: a subscriber that cannot
+/// keep up overflows and catches up from the store on its own (see ``Subscription``).
 final class Hub: Service, Presence {
     private struct State {
         var nextID = 0
@@ -146,18 +146,12 @@ final class Hub: Service, Presence {
         }
         var waiters: [CheckedContinuation<Void, Never>] = []
         var fanOut = 0
-        for (run, items) in byRun {
-            for subscription in runTargets[run] ?? [] {
-                if let waiter = subscription.deliver(items) { waiters.append(waiter) }
-                fanOut += 1
-            }
+        func hand(_ items: [Published], to subscriptions: [Subscription]) {
+            fanOut += subscriptions.count
+            waiters += subscriptions.compactMap { $0.deliver(items) }
         }
-        for (project, items) in byProject {
-            for subscription in projectTargets[project] ?? [] {
-                if let waiter = subscription.deliver(items) { waiters.append(waiter) }
-                fanOut += 1
-            }
-        }
+        for (run, items) in byRun { hand(items, to: runTargets[run] ?? []) }
+        for (project, items) in byProject { hand(items, to: projectTargets[project] ?? []) }
         wakeRounds.wake(waiters, fanOut: fanOut)
     }
 
